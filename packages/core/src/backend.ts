@@ -1,0 +1,105 @@
+/**
+ * The Backend interface: data and kernels only. A backend knows nothing of autodiff; the
+ * primitives in `prims/` call these kernels with validated shapes, and the tensors they return
+ * wrap whatever handle the backend hands back. `@gen-ts/gpu` implements the same interface.
+ */
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** What a kernel sees of an input: its shape, dtype and the backend's handle to its data. */
+export interface TensorInfo {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly buf: unknown;
+}
+
+/** Elementwise functions of one argument. */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign';
+/** Elementwise functions of two arguments (NumPy broadcasting). */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+/** Elementwise comparisons, producing `bool`. */
+export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+/** Reductions over a set of axes. */
+export type ReduceOp = 'sum' | 'max' | 'prod';
+
+/**
+ * A place where tensors live and kernels run. Every kernel returns a new data handle for a
+ * contiguous row-major result of the stated shape; inputs are never modified.
+ */
+export interface Backend {
+  /** Short name, e.g. `cpu` or `gpujs:webasm`. */
+  readonly name: string;
+  /** The dtypes this backend stores. */
+  readonly dtypes: readonly DType[];
+  /** Copies host values (already of `dtype`) into a new buffer. */
+  upload(values: TypedArray, shape: Shape, dtype: DType): unknown;
+  /** Reads a buffer back to the host (a fresh copy). */
+  read(x: TensorInfo): Promise<TypedArray>;
+  /** Synchronous readback, where the backend can offer it. */
+  readSync?(x: TensorInfo): TypedArray;
+  /** Releases a buffer early; later use of it is an error. Optional for garbage-collected backends. */
+  dispose?(x: TensorInfo): void;
+
+  unary(op: UnaryOp, x: TensorInfo): unknown;
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
+  compare(op: CompareOp, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
+  /** `cond ? a : b` with broadcasting; `cond` is `bool`. */
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
+  /** Reduces over `axes` (sorted, unique); the result has those axes removed. */
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown;
+  /** Index of the first maximum along `axis` (removed from the shape), as `int32`. */
+  argmax(x: TensorInfo, axis: number): unknown;
+  /** Batched matrix product `[..., m, k] @ [..., k, n]`, batch dims broadcast to `outShape`. */
+  matmul(a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
+  /** Same data, new shape of equal size. A backend may share the buffer. */
+  reshape(x: TensorInfo, shape: Shape): unknown;
+  transpose(x: TensorInfo, perm: readonly number[]): unknown;
+  broadcastTo(x: TensorInfo, shape: Shape): unknown;
+  /** The block starting at `begin` of extent `size` on every axis. */
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown;
+  /** Pads each axis with `widths[i] = [before, after]` copies of `value`. */
+  pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown;
+  concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): unknown;
+  /** `out[..., j, ...] = x[..., indices[j], ...]` along `axis`; indices may have any shape. */
+  gather(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
+  /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
+  scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
+  cast(x: TensorInfo, dtype: DType): unknown;
+}
+
+let current: Backend | null = null;
+let defaultFactory: (() => Backend) | null = null;
+
+/** @internal Registers the backend used when none was chosen (the cpu backend does this). */
+export function setDefaultBackendFactory(f: () => Backend): void {
+  defaultFactory = f;
+}
+
+/** Sets the backend that new tensors are created on. Returns the previous one. */
+export function useBackend(backend: Backend): Backend {
+  if (!backend || typeof backend.unary !== 'function') {
+    throw new TypeError('useBackend: expected a Backend (e.g. cpu() or gpujs())');
+  }
+  const prev = getBackend();
+  current = backend;
+  return prev;
+}
+
+/** The backend that new tensors are created on (the cpu backend unless another was chosen). */
+export function getBackend(): Backend {
+  if (current === null) {
+    if (defaultFactory === null) throw new Error('getBackend: no backend registered');
+    current = defaultFactory();
+  }
+  return current;
+}
+
+/** Runs `fn` with `backend` as the default backend, restoring the previous one afterwards. */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const prev = useBackend(backend);
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
+ * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
+ */
+import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
+import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import { broadcastIndex, offsets } from './index-math.js';
+
+const UNARY: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps NaN and signed zero
+};
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a >= b || a !== a ? a : b),
+  minimum: (a, b) => (a <= b || a !== a ? a : b),
+};
+
+const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+};
+
+function arr(x: TensorInfo): TypedArray {
+  return x.buf as TypedArray;
+}
+
+/** Applies `f` elementwise over `a` and `b` broadcast to `out`, writing into `res`. */
+function zip(
+  res: TypedArray,
+  a: TensorInfo,
+  b: TensorInfo,
+  out: Shape,
+  f: (x: number, y: number) => number | boolean,
+): TypedArray {
+  const xa = arr(a);
+  const xb = arr(b);
+  const n = res.length;
+  if (xa.length === n && xb.length === n) {
+    for (let i = 0; i < n; i++) res[i] = +f(xa[i]!, xb[i]!);
+  } else if (xa.length === n && xb.length === 1) {
+    const v = xb[0]!;
+    for (let i = 0; i < n; i++) res[i] = +f(xa[i]!, v);
+  } else if (xa.length === 1 && xb.length === n) {
+    const v = xa[0]!;
+    for (let i = 0; i < n; i++) res[i] = +f(v, xb[i]!);
+  } else {
+    const ia = broadcastIndex(a.shape, out);
+    const ib = broadcastIndex(b.shape, out);
+    for (let i = 0; i < n; i++) res[i] = +f(xa[ia ? ia[i]! : i]!, xb[ib ? ib[i]! : i]!);
+  }
+  return res;
+}
+
+/** Creates the float64/float32 reference backend. */
+export function cpu(): Backend {
+  return new CpuBackend();
+}
+
+class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly dtypes: readonly DType[] = DTYPES;
+
+  upload(values: TypedArray): unknown {
+    return values;
+  }
+  read(x: TensorInfo): Promise<TypedArray> {
+    return Promise.resolve(arr(x).slice());
+  }
+  readSync(x: TensorInfo): TypedArray {
+    return arr(x).slice();
+  }
+
+  unary(op: UnaryOp, x: TensorInfo): unknown {
+    const xs = arr(x);
+    const res = allocArray(x.dtype, xs.length);
+    const f = UNARY[op];
+    for (let i = 0; i < xs.length; i++) res[i] = f(xs[i]!);
+    return res;
+  }
+
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
+    return zip(allocArray(a.dtype, sizeOf(out)), a, b, out, BINARY[op]);
+  }
+
+  compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
+    return zip(allocArray('bool', sizeOf(out)), a, b, out, COMPARE[op]);
+  }
+
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
+    const n = sizeOf(out);
+    const res = allocArray(a.dtype, n);
+    const [xc, xa, xb] = [arr(cond), arr(a), arr(b)];
+    const ic = broadcastIndex(cond.shape, out);
+    const ia = broadcastIndex(a.shape, out);
+    const ib = broadcastIndex(b.shape, out);
+    for (let i = 0; i < n; i++) {
+      res[i] = xc[ic ? ic[i]! : i] ? xa[ia ? ia[i]! : i]! : xb[ib ? ib[i]! : i]!;
+    }
+    return res;
+  }
+
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown {
+    const xs = arr(x);
+    const outShape = x.shape.filter((_, i) => !axes.includes(i));
+    const res = allocArray(x.dtype, sizeOf(outShape));
+    const init = op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity;
+    if (res.length === 0) return res;
+    // Accumulate in a float64 scratch array, so float32 sums round once.
+    const acc = new Float64Array(res.length).fill(init);
+    // Output offset of every input position: output strides, zero on the reduced axes.
+    const ostr = stridesOf(outShape);
+    const strides: number[] = [];
+    let k = 0;
+    for (let d = 0; d < x.shape.length; d++) strides.push(axes.includes(d) ? 0 : ostr[k++]!);
+    if (res.length === 1) {
+      let v = init;
+      if (op === 'sum') for (let i = 0; i < xs.length; i++) v += xs[i]!;
+      else if (op === 'prod') for (let i = 0; i < xs.length; i++) v *= xs[i]!;
+      else for (let i = 0; i < xs.length; i++) v = Math.max(v, xs[i]!);
+      acc[0] = v;
+    } else {
+      const oi = offsets(x.shape, strides);
+      if (op === 'sum') for (let i = 0; i < xs.length; i++) acc[oi[i]!] += xs[i]!;
+      else if (op === 'prod') for (let i = 0; i < xs.length; i++) acc[oi[i]!] *= xs[i]!;
+      else for (let i = 0; i < xs.length; i++) acc[oi[i]!] = Math.max(acc[oi[i]!]!, xs[i]!);
+    }
+    res.set(acc);
+    return res;
+  }
+
+  argmax(x: TensorInfo, axis: number): unknown {
+    const xs = arr(x);
+    const n = x.shape[axis]!;
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const res = new Int32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * n * inner + i;
+        let best = 0;
+        let bv = xs[base]!;
+        for (let j = 1; j < n; j++) {
+          const v = xs[base + j * inner]!;
+          if (v > bv || (v !== v && bv === bv)) {
+            bv = v;
+            best = j;
+          }
+        }
+        res[o * inner + i] = best;
+      }
+    }
+    return res;
+  }
+
+  matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
+    const xa = arr(a);
+    const xb = arr(b);
+    const r = out.length;
+    const m = out[r - 2]!;
+    const n = out[r - 1]!;
+    const k = a.shape[a.shape.length - 1]!;
+    const batch = out.slice(0, r - 2);
+    const nb = sizeOf(batch);
+    const ia = broadcastIndex(a.shape.slice(0, -2), batch);
+    const ib = broadcastIndex(b.shape.slice(0, -2), batch);
+    const res = allocArray(a.dtype, nb * m * n);
+    const row = new Float64Array(n);
+    for (let t = 0; t < nb; t++) {
+      const oa = (ia ? ia[t]! : t) * m * k;
+      const ob = (ib ? ib[t]! : t) * k * n;
+      const oo = t * m * n;
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const av = xa[oa + i * k + p]!;
+          if (av === 0) continue;
+          const bo = ob + p * n;
+          for (let j = 0; j < n; j++) row[j] += av * xb[bo + j]!;
+        }
+        for (let j = 0; j < n; j++) res[oo + i * n + j] = row[j]!;
+      }
+    }
+    return res;
+  }
+
+  reshape(x: TensorInfo): unknown {
+    return x.buf; // immutable buffers can be shared
+  }
+
+  transpose(x: TensorInfo, perm: readonly number[]): unknown {
+    const s = stridesOf(x.shape);
+    return gatherOffsets(
+      x,
+      perm.map((p) => x.shape[p]!),
+      perm.map((p) => s[p]!),
+    );
+  }
+
+  broadcastTo(x: TensorInfo, shape: Shape): unknown {
+    const idx = broadcastIndex(x.shape, shape);
+    if (!idx) return arr(x).slice();
+    const xs = arr(x);
+    const res = allocArray(x.dtype, idx.length);
+    for (let i = 0; i < idx.length; i++) res[i] = xs[idx[i]!]!;
+    return res;
+  }
+
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown {
+    const s = stridesOf(x.shape);
+    let base = 0;
+    for (let d = 0; d < begin.length; d++) base += begin[d]! * s[d]!;
+    return gatherOffsets(x, size, s, base);
+  }
+
+  pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown {
+    const outShape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
+    const res = allocArray(x.dtype, sizeOf(outShape)).fill(value);
+    const os = stridesOf(outShape);
+    let base = 0;
+    for (let d = 0; d < widths.length; d++) base += widths[d]![0] * os[d]!;
+    const dst = offsets(x.shape, os, base);
+    const xs = arr(x);
+    for (let i = 0; i < xs.length; i++) res[dst[i]!] = xs[i]!;
+    return res;
+  }
+
+  concat(xs: readonly TensorInfo[], axis: number, out: Shape): unknown {
+    const res = allocArray(xs[0]!.dtype, sizeOf(out));
+    const outer = sizeOf(out.slice(0, axis));
+    const rowOut = sizeOf(out.slice(axis));
+    let col = 0;
+    for (const x of xs) {
+      const src = arr(x);
+      const row = sizeOf(x.shape.slice(axis));
+      for (let o = 0; o < outer; o++) res.set(src.subarray(o * row, (o + 1) * row), o * rowOut + col);
+      col += row;
+    }
+    return res;
+  }
+
+  gather(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
+    const xs = arr(x);
+    const idx = arr(indices);
+    const n = x.shape[axis]!;
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const res = allocArray(x.dtype, sizeOf(out));
+    checkIndices('take', idx, n);
+    let o = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < idx.length; j++) {
+        const src = (a * n + idx[j]!) * inner;
+        for (let i = 0; i < inner; i++) res[o++] = xs[src + i]!;
+      }
+    }
+    return res;
+  }
+
+  scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, out: Shape): unknown {
+    const us = arr(updates);
+    const idx = arr(indices);
+    const n = out[axis]!;
+    const outer = sizeOf(out.slice(0, axis));
+    const inner = sizeOf(out.slice(axis + 1));
+    const res = allocArray(updates.dtype, sizeOf(out));
+    checkIndices('scatterAdd', idx, n);
+    let u = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < idx.length; j++) {
+        const dst = (a * n + idx[j]!) * inner;
+        for (let i = 0; i < inner; i++) res[dst + i] += us[u++]!;
+      }
+    }
+    return res;
+  }
+
+  cast(x: TensorInfo, dtype: DType): unknown {
+    const xs = arr(x);
+    const res = allocArray(dtype, xs.length);
+    if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
+    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
+    else res.set(xs);
+    return res;
+  }
+}
+
+/** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */
+function gatherOffsets(x: TensorInfo, shape: Shape, strides: readonly number[], base = 0): TypedArray {
+  const src = offsets(shape, strides, base);
+  const xs = arr(x);
+  const res = allocArray(x.dtype, src.length);
+  for (let i = 0; i < src.length; i++) res[i] = xs[src[i]!]!;
+  return res;
+}
+
+function checkIndices(op: string, idx: TypedArray, n: number): void {
+  for (let j = 0; j < idx.length; j++) {
+    const v = idx[j]!;
+    if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
+  }
+}

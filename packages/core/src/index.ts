@@ -1,0 +1,109 @@
+/**
+ * `@gen-ts/core`: immutable tensors, ~33 primitives with nestable forward- and reverse-mode
+ * autodiff, pytrees, a splittable PRNG, and the float64 reference backend.
+ *
+ * @packageDocumentation
+ */
+import './methods.js';
+import { setDefaultBackendFactory } from './backend.js';
+import { cpu } from './cpu/cpu-backend.js';
+
+setDefaultBackendFactory(cpu);
+
+export { Tensor, type NestedArray } from './tensor.js';
+export { DEFAULT_DTYPE, DTYPES, isFloat, type DType, type TypedArray } from './dtype.js';
+export { broadcastShapes, sizeOf, type Shape } from './shape.js';
+export {
+  getBackend,
+  useBackend,
+  withBackend,
+  type Backend,
+  type BinaryOp,
+  type CompareOp,
+  type ReduceOp,
+  type TensorInfo,
+  type UnaryOp,
+} from './backend.js';
+export { cpu };
+export {
+  arange,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  zeros,
+  zerosLike,
+  type CreationOptions,
+} from './ops/creation.js';
+export type { TensorLike } from './ops/coerce.js';
+export {
+  abs,
+  add,
+  cast,
+  cos,
+  div,
+  equal,
+  exp,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  reciprocal,
+  sign,
+  sin,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+  tanh,
+  where,
+} from './ops/elementwise.js';
+export { argmax, argmin, max, mean, min, prod, sum, variance, type Axis } from './ops/reduce.js';
+export {
+  broadcastTo,
+  concat,
+  expandDims,
+  mT,
+  oneHot,
+  pad,
+  reshape,
+  scatterAdd,
+  slice,
+  squeeze,
+  stack,
+  take,
+  transpose,
+} from './ops/movement.js';
+export { dot, matmul, norm } from './ops/linalg.js';
+export { clip, gelu, logSoftmax, logsumexp, relu, sigmoid, softmax, softplus } from './ops/nn.js';
+export { jvp } from './autodiff/jvp.js';
+export { vjp, type VjpFn } from './autodiff/vjp.js';
+export { grad, hessian, hvp, jacfwd, jacrev, valueAndGrad, type GradOptions } from './autodiff/api.js';
+export {
+  treeAdd,
+  treeDefEqual,
+  treeFlatten,
+  treeLeaves,
+  treeMap,
+  treeNorm,
+  treeScale,
+  treeSub,
+  treeUnflatten,
+  treeVdot,
+  treeZerosLike,
+  type Tree,
+  type TreeDef,
+} from './tree.js';
+export { bernoulli, foldIn, key, normal, permutation, PRNGKey, randint, randomBits, split, uniform } from './random.js';
+export { primitives } from './prims/index.js';
+export type { PrimitiveDef, PrimName, PrimParams } from './prims/types.js';

@@ -1,0 +1,135 @@
+/** Creating tensors from host values. All take `{ dtype }` (default float32) and use the current backend. */
+import { getBackend, type Backend } from '../backend.js';
+import { allocArray, checkDType, DEFAULT_DTYPE, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { checkShape, fmt, sizeOf, type Shape } from '../shape.js';
+import { Tensor, type NestedArray } from '../tensor.js';
+
+/** Options shared by the creation functions. */
+export interface CreationOptions {
+  /** Element type; default `float32`. */
+  dtype?: DType;
+  /** Backend to create on; default the current one (`getBackend()`). */
+  backend?: Backend;
+}
+
+/** @internal Wraps a freshly allocated host array (ownership passes to the backend). */
+export function fromHost(values: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+  if (!backend.dtypes.includes(dtype)) {
+    throw new TypeError(`backend ${backend.name} does not support dtype ${dtype} (it has ${backend.dtypes.join(', ')})`);
+  }
+  return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
+}
+
+function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backend: Backend } {
+  return {
+    dtype: o?.dtype === undefined ? DEFAULT_DTYPE : checkDType(o.dtype, op),
+    backend: o?.backend ?? getBackend(),
+  };
+}
+
+/**
+ * A tensor from nested arrays, a flat array or typed array plus `shape`, or a number.
+ * @example tensor([[1, 2], [3, 4]], { dtype: 'float64' })
+ */
+export function tensor(
+  data: NestedArray | ArrayLike<number> | TypedArray,
+  options?: CreationOptions & { shape?: readonly number[] },
+): Tensor {
+  const { dtype, backend } = opts('tensor', options);
+  let flat: ArrayLike<number | boolean>;
+  let shape: number[];
+  if (typeof data === 'number' || typeof data === 'boolean') {
+    flat = [data];
+    shape = [];
+  } else if (ArrayBuffer.isView(data) || !Array.isArray(data) || !data.some(Array.isArray)) {
+    flat = data as ArrayLike<number>;
+    shape = [flat.length];
+  } else {
+    shape = inferShape(data);
+    flat = (data as unknown[]).flat(Infinity) as number[];
+    if (flat.length !== sizeOf(shape)) throw new Error(`tensor: ragged nested array, expected shape ${fmt(shape)}`);
+  }
+  if (options?.shape !== undefined) {
+    const s = checkShape('tensor', options.shape);
+    if (sizeOf(s) !== flat.length) {
+      throw new Error(`tensor: ${flat.length} values do not fill shape ${fmt(s)}`);
+    }
+    shape = s;
+  }
+  return fromHost(toTypedArray(flat, dtype), shape, dtype, backend);
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0]!;
+  }
+  return shape;
+}
+
+/** A 0-d tensor holding `value`. */
+export function scalar(value: number, options?: CreationOptions): Tensor {
+  const { dtype, backend } = opts('scalar', options);
+  const a = allocArray(dtype, 1);
+  a[0] = value;
+  return fromHost(a, [], dtype, backend);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number, options?: CreationOptions): Tensor {
+  const { dtype, backend } = opts('full', options);
+  const s = checkShape('full', shape);
+  return fromHost(allocArray(dtype, sizeOf(s)).fill(value), s, dtype, backend);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[], options?: CreationOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: readonly number[], options?: CreationOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Zeros with the shape, dtype and backend of `x` (a concrete tensor, even when `x` is a tracer). */
+export function zerosLike(x: Tensor, options?: CreationOptions): Tensor {
+  return full(x.shape, 0, { dtype: x.dtype, backend: x.backend, ...options });
+}
+
+/** Ones with the shape, dtype and backend of `x`. */
+export function onesLike(x: Tensor, options?: CreationOptions): Tensor {
+  return full(x.shape, 1, { dtype: x.dtype, backend: x.backend, ...options });
+}
+
+/** `[start, start + step, ...)` up to `stop` (exclusive); `arange(n)` is `0..n-1`. */
+export function arange(start: number, stop?: number, step = 1, options?: CreationOptions): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const { dtype, backend } = opts('arange', options);
+  const a = allocArray(dtype, n);
+  for (let i = 0; i < n; i++) a[i] = start + i * step;
+  return fromHost(a, [n], dtype, backend);
+}
+
+/** `num` evenly spaced values from `start` to `stop`, both included. */
+export function linspace(start: number, stop: number, num: number, options?: CreationOptions): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  const { dtype, backend } = opts('linspace', options);
+  const a = allocArray(dtype, num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) a[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  return fromHost(a, [num], dtype, backend);
+}
+
+/** The `n x m` identity (ones on the diagonal). */
+export function eye(n: number, m = n, options?: CreationOptions): Tensor {
+  const s = checkShape('eye', [n, m]);
+  const { dtype, backend } = opts('eye', options);
+  const a = allocArray(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
+  return fromHost(a, s, dtype, backend);
+}

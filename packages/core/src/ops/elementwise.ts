@@ -1,0 +1,117 @@
+/** Elementwise ops: arithmetic (NumPy broadcasting), unary math, comparisons, `where`, `cast`. */
+import type { CompareOp } from '../backend.js';
+import { bind } from '../bind.js';
+import { checkDType, type DType } from '../dtype.js';
+import type { PrimName } from '../prims/types.js';
+import { Tensor } from '../tensor.js';
+import { checkOperand, checkTensor, coercePair, scalarLike, type TensorLike } from './coerce.js';
+import { fromHost } from './creation.js';
+
+const NONE = {} as Record<string, never>;
+
+function binary(name: PrimName & ('add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum')) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const [x, y] = coercePair(name, a, b);
+    return bind(name, [x, y], NONE);
+  };
+}
+
+function unary(name: PrimName & ('neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign')) {
+  return (x: Tensor): Tensor => {
+    checkTensor(name, x);
+    return bind(name, [x], NONE);
+  };
+}
+
+/** `a + b` elementwise, with broadcasting. */
+export const add = binary('add');
+/** `a - b` elementwise, with broadcasting. */
+export const sub = binary('sub');
+/** `a * b` elementwise, with broadcasting. */
+export const mul = binary('mul');
+/** `a / b` elementwise, with broadcasting (float dtypes). */
+export const div = binary('div');
+/** `a ** b` elementwise, with broadcasting (float dtypes). */
+export const pow = binary('pow');
+/** Elementwise maximum; at ties the gradient is split evenly. */
+export const maximum = binary('maximum');
+/** Elementwise minimum; at ties the gradient is split evenly. */
+export const minimum = binary('minimum');
+
+/** `-x`. */
+export const neg = unary('neg');
+/** `e^x`. */
+export const exp = unary('exp');
+/** Natural logarithm. */
+export const log = unary('log');
+/** Sine. */
+export const sin = unary('sin');
+/** Cosine. */
+export const cos = unary('cos');
+/** Hyperbolic tangent. */
+export const tanh = unary('tanh');
+/** Square root. */
+export const sqrt = unary('sqrt');
+/** Absolute value (gradient `sign(x)`, 0 at 0). */
+export const abs = unary('abs');
+/** -1, 0 or 1 (gradient 0). */
+export const sign = unary('sign');
+
+function compare(op: CompareOp, name: string) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const [x, y] = coercePair(name, a, b);
+    return bind('compare', [x, y], { op });
+  };
+}
+
+/** `a < b` elementwise, as `bool`. */
+export const less = compare('lt', 'less');
+/** `a <= b` elementwise, as `bool`. */
+export const lessEqual = compare('le', 'lessEqual');
+/** `a > b` elementwise, as `bool`. */
+export const greater = compare('gt', 'greater');
+/** `a >= b` elementwise, as `bool`. */
+export const greaterEqual = compare('ge', 'greaterEqual');
+/** `a == b` elementwise, as `bool`. */
+export const equal = compare('eq', 'equal');
+/** `a != b` elementwise, as `bool`. */
+export const notEqual = compare('ne', 'notEqual');
+
+/** `cond ? a : b` elementwise, with broadcasting; `cond` must be `bool`. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor('where', cond, 'cond');
+  let x: Tensor;
+  let y: Tensor;
+  if (a instanceof Tensor || b instanceof Tensor) [x, y] = coercePair('where', a, b);
+  else {
+    checkOperand('where', a, 'second');
+    checkOperand('where', b, 'third');
+    x = fromHost(Float32Array.of(a), [], 'float32', cond.backend);
+    y = scalarLike(b, x);
+  }
+  return bind('where', [cond, x, y], NONE);
+}
+
+/** Converts to another dtype (float to int truncates toward zero; to bool tests `!= 0`). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  checkTensor('cast', x);
+  checkDType(dtype, 'cast');
+  if (x.dtype === dtype) return x;
+  return bind('cast', [x], { dtype });
+}
+
+/** The identity, with zero derivative in every mode (as `jax.lax.stop_gradient`). */
+export function stopGradient(x: Tensor): Tensor {
+  checkTensor('stopGradient', x);
+  return bind('stopGradient', [x], NONE);
+}
+
+/** `x * x`. */
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+
+/** `1 / x`. */
+export function reciprocal(x: Tensor): Tensor {
+  return div(1, x);
+}
