@@ -43,7 +43,9 @@ export function bind<P extends PrimName>(name: P, inputs: readonly Tensor[], par
   if (level === 0) return evaluate(name, inputs, params);
   const trace = stack[level - 1];
   if (trace === undefined) {
-    throw new Error(`${name}: a tracer escaped the transform that created it (its level ${level} is no longer active)`);
+    throw new Error(
+      `${name}: a tracer escaped the transform that created it (its level ${level} is no longer active)`,
+    );
   }
   return trace.process(name, inputs, params);
 }
@@ -53,7 +55,9 @@ function evaluate<P extends PrimName>(name: P, inputs: readonly Tensor[], params
   const backend: Backend = inputs[0]!.backend;
   for (let i = 1; i < inputs.length; i++) {
     if (inputs[i]!.backend !== backend) {
-      throw new Error(`${name}: inputs live on different backends (${backend.name} and ${inputs[i]!.backend.name})`);
+      throw new Error(
+        `${name}: inputs live on different backends (${backend.name} and ${inputs[i]!.backend.name})`,
+      );
     }
   }
   const out = def.abstract(inputs, params);

@@ -104,6 +104,17 @@ export {
   type Tree,
   type TreeDef,
 } from './tree.js';
-export { bernoulli, foldIn, key, normal, permutation, PRNGKey, randint, randomBits, split, uniform } from './random.js';
+export {
+  bernoulli,
+  foldIn,
+  key,
+  normal,
+  permutation,
+  PRNGKey,
+  randint,
+  randomBits,
+  split,
+  uniform,
+} from './random.js';
 export { primitives } from './prims/index.js';
 export type { PrimitiveDef, PrimName, PrimParams } from './prims/types.js';

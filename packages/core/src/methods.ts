@@ -50,38 +50,50 @@ declare module './tensor.js' {
   }
 }
 
-const P = Tensor.prototype;
-P.add = function (y) { return el.add(this, y); };
-P.sub = function (y) { return el.sub(this, y); };
-P.mul = function (y) { return el.mul(this, y); };
-P.div = function (y) { return el.div(this, y); };
-P.pow = function (y) { return el.pow(this, y); };
-P.maximum = function (y) { return el.maximum(this, y); };
-P.minimum = function (y) { return el.minimum(this, y); };
-P.neg = function () { return el.neg(this); };
-P.exp = function () { return el.exp(this); };
-P.log = function () { return el.log(this); };
-P.sin = function () { return el.sin(this); };
-P.cos = function () { return el.cos(this); };
-P.tanh = function () { return el.tanh(this); };
-P.sqrt = function () { return el.sqrt(this); };
-P.abs = function () { return el.abs(this); };
-P.sign = function () { return el.sign(this); };
-P.square = function () { return el.square(this); };
-P.sigmoid = function () { return nn.sigmoid(this); };
-P.relu = function () { return nn.relu(this); };
-P.less = function (y) { return el.less(this, y); };
-P.greater = function (y) { return el.greater(this, y); };
-P.equal = function (y) { return el.equal(this, y); };
-P.sum = function (axis, keepDims) { return red.sum(this, axis, keepDims); };
-P.mean = function (axis, keepDims) { return red.mean(this, axis, keepDims); };
-P.max = function (axis, keepDims) { return red.max(this, axis, keepDims); };
-P.min = function (axis, keepDims) { return red.min(this, axis, keepDims); };
-P.argmax = function (axis) { return red.argmax(this, axis); };
-P.matmul = function (y) { return lin.matmul(this, y); };
-P.reshape = function (shape) { return mv.reshape(this, shape); };
-P.transpose = function (perm) { return mv.transpose(this, perm); };
-P.expandDims = function (axis) { return mv.expandDims(this, axis); };
-P.squeeze = function (axis) { return mv.squeeze(this, axis); };
-P.broadcastTo = function (shape) { return mv.broadcastTo(this, shape); };
-P.cast = function (dtype) { return el.cast(this, dtype); };
+/** Each method forwards `this` as the first argument of the function of the same name. */
+const methods: Record<string, (x: Tensor, ...rest: any[]) => Tensor> = {
+  add: el.add,
+  sub: el.sub,
+  mul: el.mul,
+  div: el.div,
+  pow: el.pow,
+  maximum: el.maximum,
+  minimum: el.minimum,
+  neg: el.neg,
+  exp: el.exp,
+  log: el.log,
+  sin: el.sin,
+  cos: el.cos,
+  tanh: el.tanh,
+  sqrt: el.sqrt,
+  abs: el.abs,
+  sign: el.sign,
+  square: el.square,
+  sigmoid: nn.sigmoid,
+  relu: nn.relu,
+  less: el.less,
+  greater: el.greater,
+  equal: el.equal,
+  sum: red.sum,
+  mean: red.mean,
+  max: red.max,
+  min: red.min,
+  argmax: red.argmax,
+  matmul: lin.matmul,
+  reshape: mv.reshape,
+  transpose: mv.transpose,
+  expandDims: mv.expandDims,
+  squeeze: mv.squeeze,
+  broadcastTo: mv.broadcastTo,
+  cast: el.cast,
+};
+
+for (const [name, f] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...rest: unknown[]) {
+      return f(this, ...rest);
+    },
+    writable: true,
+    configurable: true,
+  });
+}

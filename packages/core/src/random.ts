@@ -47,7 +47,8 @@ function threefry(k: PRNGKey, c0: number, c1: number, out: Uint32Array, at: numb
 }
 
 function checkKey(op: string, k: unknown): asserts k is PRNGKey {
-  if (!(k instanceof PRNGKey)) throw new TypeError(`${op}: expected a PRNGKey from key(seed), got ${typeof k}`);
+  if (!(k instanceof PRNGKey))
+    throw new TypeError(`${op}: expected a PRNGKey from key(seed), got ${typeof k}`);
 }
 
 /** A key from an integer seed (up to 2^53). */
@@ -89,13 +90,18 @@ export function randomBits(k: PRNGKey, n: number): Uint32Array {
 function uniform01(k: PRNGKey, n: number): Float64Array {
   const bits = randomBits(k, 2 * n);
   const u = new Float64Array(n);
-  for (let i = 0; i < n; i++) u[i] = ((bits[2 * i]! >>> 5) * 67108864 + (bits[2 * i + 1]! >>> 6)) / 9007199254740992;
+  for (let i = 0; i < n; i++)
+    u[i] = ((bits[2 * i]! >>> 5) * 67108864 + (bits[2 * i + 1]! >>> 6)) / 9007199254740992;
   return u;
 }
 
-function floatOpts(op: string, options: CreationOptions | undefined): { dtype: DType; backend: ReturnType<typeof getBackend> } {
+function floatOpts(
+  op: string,
+  options: CreationOptions | undefined,
+): { dtype: DType; backend: ReturnType<typeof getBackend> } {
   const dtype = options?.dtype === undefined ? DEFAULT_DTYPE : checkDType(options.dtype, op);
-  if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new TypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
   return { dtype, backend: options?.backend ?? getBackend() };
 }
 
@@ -143,7 +149,12 @@ export function normal(
 }
 
 /** `bool` samples that are true with probability `p`. */
-export function bernoulli(k: PRNGKey, p: number, shape: readonly number[], options?: Pick<CreationOptions, 'backend'>): Tensor {
+export function bernoulli(
+  k: PRNGKey,
+  p: number,
+  shape: readonly number[],
+  options?: Pick<CreationOptions, 'backend'>,
+): Tensor {
   checkKey('bernoulli', k);
   if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
   const s = checkShape('bernoulli', shape);
@@ -175,7 +186,8 @@ export function randint(
 /** A random permutation of `0..n-1` as `int32` (Fisher-Yates). */
 export function permutation(k: PRNGKey, n: number, options?: Pick<CreationOptions, 'backend'>): Tensor {
   checkKey('permutation', k);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`permutation: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`permutation: n must be a non-negative integer, got ${n}`);
   const u = uniform01(k, n);
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;

@@ -78,7 +78,8 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normAxis(op, a, rank)).sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {
-    if (out[i] === out[i - 1]) throw new RangeError(`${op}: axis ${out[i]} is repeated in [${list.join(',')}]`);
+    if (out[i] === out[i - 1])
+      throw new RangeError(`${op}: axis ${out[i]} is repeated in [${list.join(',')}]`);
   }
   return out;
 }
@@ -86,7 +87,9 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
 /** Validates a shape given by a user. */
 export function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TypeError(`${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new TypeError(
+      `${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
   return shape.slice();
 }

@@ -118,7 +118,8 @@ export class Tensor implements TensorInfo {
 }
 
 function itemOf(t: Tensor, values: TypedArray): number {
-  if (values.length !== 1) throw new Error(`item: tensor of shape ${fmt(t.shape)} has ${values.length} elements, not 1`);
+  if (values.length !== 1)
+    throw new Error(`item: tensor of shape ${fmt(t.shape)} has ${values.length} elements, not 1`);
   return values[0]!;
 }
 

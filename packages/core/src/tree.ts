@@ -9,7 +9,8 @@ import { sum } from './ops/reduce.js';
 import { Tensor } from './tensor.js';
 
 /** A nested structure of arrays and plain objects with tensors at the leaves. */
-export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree } | number | string | boolean | null | undefined;
+export type Tree =
+  Tensor | readonly Tree[] | { readonly [key: string]: Tree } | number | string | boolean | null | undefined;
 
 /** The structure of a pytree without its leaves; rebuild one with `treeUnflatten`. */
 export type TreeDef =
@@ -40,7 +41,9 @@ export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
       return { kind: 'object', keys, children: keys.map((k) => walk(t[k])) };
     }
     if (t !== null && typeof t === 'object') {
-      throw new TypeError(`treeFlatten: cannot flatten a ${t.constructor?.name ?? 'object'}; use arrays, plain objects and tensors`);
+      throw new TypeError(
+        `treeFlatten: cannot flatten a ${t.constructor?.name ?? 'object'}; use arrays, plain objects and tensors`,
+      );
     }
     return { kind: 'static', value: t };
   };
@@ -98,7 +101,10 @@ export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
       return a.value === (b as typeof a).value;
     case 'array': {
       const bb = b as typeof a;
-      return a.children.length === bb.children.length && a.children.every((c, i) => treeDefEqual(c, bb.children[i]!));
+      return (
+        a.children.length === bb.children.length &&
+        a.children.every((c, i) => treeDefEqual(c, bb.children[i]!))
+      );
     }
     case 'object': {
       const bb = b as typeof a;
@@ -129,12 +135,18 @@ export function treeDefString(def: TreeDef): string {
  * Applies `f` to corresponding leaves of `tree` and `rest` (which must share its structure),
  * returning a pytree of the results.
  */
-export function treeMap<T = Tree>(f: (x: Tensor, ...rest: Tensor[]) => Tensor, tree: unknown, ...rest: unknown[]): T {
+export function treeMap<T = Tree>(
+  f: (x: Tensor, ...rest: Tensor[]) => Tensor,
+  tree: unknown,
+  ...rest: unknown[]
+): T {
   const [leaves, def] = treeFlatten(tree);
   const others = rest.map((r, j) => {
     const [l, d] = treeFlatten(r);
     if (!treeDefEqual(def, d)) {
-      throw new Error(`treeMap: tree ${j + 1} has structure ${treeDefString(d)}, expected ${treeDefString(def)}`);
+      throw new Error(
+        `treeMap: tree ${j + 1} has structure ${treeDefString(d)}, expected ${treeDefString(def)}`,
+      );
     }
     return l;
   });
@@ -168,7 +180,8 @@ export function treeZerosLike<T>(a: T): T {
 export function treeVdot(a: unknown, b: unknown): Tensor {
   const [la, da] = treeFlatten(a);
   const [lb, db] = treeFlatten(b);
-  if (!treeDefEqual(da, db)) throw new Error(`treeVdot: structures differ: ${treeDefString(da)} vs ${treeDefString(db)}`);
+  if (!treeDefEqual(da, db))
+    throw new Error(`treeVdot: structures differ: ${treeDefString(da)} vs ${treeDefString(db)}`);
   if (la.length === 0) throw new Error('treeVdot: the trees have no leaves');
   let acc = sum(mul(la[0]!, lb[0]!));
   for (let i = 1; i < la.length; i++) acc = add(acc, sum(mul(la[i]!, lb[i]!)));

@@ -37,7 +37,10 @@ function checkArgnums(op: string, argnums: number | readonly number[], nargs: nu
  * Returns a function computing `[value, gradient]` of a scalar-valued `f` (with `hasAux`,
  * `[[value, aux], gradient]`). The gradient has the structure of the differentiated argument(s).
  */
-export function valueAndGrad(f: (...args: any[]) => any, options: GradOptions = {}): (...args: any[]) => [any, any] {
+export function valueAndGrad(
+  f: (...args: any[]) => any,
+  options: GradOptions = {},
+): (...args: any[]) => [any, any] {
   if (typeof f !== 'function') throw new TypeError('valueAndGrad: f must be a function');
   const { argnums = 0, hasAux = false } = options;
   return (...args: any[]) => {
@@ -56,12 +59,15 @@ export function valueAndGrad(f: (...args: any[]) => any, options: GradOptions = 
       const r = f(...full);
       let y: unknown = r;
       if (hasAux) {
-        if (!Array.isArray(r) || r.length !== 2) throw new Error('grad: with hasAux, f must return [value, aux]');
+        if (!Array.isArray(r) || r.length !== 2)
+          throw new Error('grad: with hasAux, f must return [value, aux]');
         [y, aux] = r;
       }
       if (!(y instanceof Tensor) || y.rank !== 0 || !isFloat(y.dtype)) {
         const got = y instanceof Tensor ? `${y.dtype}${fmt(y.shape)}` : typeof y;
-        throw new TypeError(`grad: f must return a float scalar (shape []), got ${got}; use vjp for other outputs`);
+        throw new TypeError(
+          `grad: f must return a float scalar (shape []), got ${got}; use vjp for other outputs`,
+        );
       }
       return y;
     };

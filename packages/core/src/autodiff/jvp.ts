@@ -56,7 +56,9 @@ export class JvpTrace implements Trace {
 
 /** @internal */
 export function escaped(op: string): Error {
-  return new Error(`${op}: a tracer escaped the transform that created it (it was used after that transform returned)`);
+  return new Error(
+    `${op}: a tracer escaped the transform that created it (it was used after that transform returned)`,
+  );
 }
 
 /**
@@ -81,7 +83,9 @@ export function jvp<Out extends Tree>(
   px.forEach((p, i) => {
     const t = tx[i]!;
     if (!shapesEqual(p.shape, t.shape) || (isFloat(p.dtype) && p.dtype !== t.dtype)) {
-      throw new Error(`jvp: tangent ${t.dtype}${fmt(t.shape)} does not match primal ${p.dtype}${fmt(p.shape)}`);
+      throw new Error(
+        `jvp: tangent ${t.dtype}${fmt(t.shape)} does not match primal ${p.dtype}${fmt(p.shape)}`,
+      );
     }
   });
   const trace = new JvpTrace(nextLevel());
@@ -94,6 +98,8 @@ export function jvp<Out extends Tree>(
   });
   const [ox, odef] = treeFlatten(outs);
   const primalsOut = ox.map((o) => (o instanceof JvpTracer && o.trace === trace ? o.primal : o));
-  const tangentsOut = ox.map((o) => (o instanceof JvpTracer && o.trace === trace ? (o.tangent ?? zerosLike(o)) : zerosLike(o)));
+  const tangentsOut = ox.map((o) =>
+    o instanceof JvpTracer && o.trace === trace ? (o.tangent ?? zerosLike(o)) : zerosLike(o),
+  );
   return [treeUnflatten<Out>(odef, primalsOut), treeUnflatten<Out>(odef, tangentsOut)];
 }

@@ -93,7 +93,13 @@ export class VjpTrace implements Trace {
   }
 }
 
-type VjpRule = (ct: Tensor, primals: readonly Tensor[], out: Tensor, params: unknown, needs: readonly boolean[]) => (Tensor | null)[];
+type VjpRule = (
+  ct: Tensor,
+  primals: readonly Tensor[],
+  out: Tensor,
+  params: unknown,
+  needs: readonly boolean[],
+) => (Tensor | null)[];
 
 /** The pullback returned by `vjp`: maps an output cotangent to one cotangent per primal argument. */
 export type VjpFn = (cotangent: unknown) => any[];
@@ -124,12 +130,16 @@ export function vjp<Out extends Tree>(f: (...args: any[]) => Out, ...primals: un
     ox.forEach((o, i) => {
       const c = cx[i]!;
       if (!shapesEqual(o.shape, c.shape) || o.dtype !== c.dtype) {
-        throw new Error(`vjp: cotangent ${c.dtype}${fmt(c.shape)} does not match output ${o.dtype}${fmt(o.shape)}`);
+        throw new Error(
+          `vjp: cotangent ${c.dtype}${fmt(c.shape)} does not match output ${o.dtype}${fmt(o.shape)}`,
+        );
       }
       if (own(o)) seeds.push([o.node, c]);
     });
     const cts = trace.backward(seeds);
-    const grads = inputs.map((x, i) => (x instanceof VjpTracer ? (cts[x.node] ?? zerosLike(px[i]!)) : zerosLike(px[i]!)));
+    const grads = inputs.map((x, i) =>
+      x instanceof VjpTracer ? (cts[x.node] ?? zerosLike(px[i]!)) : zerosLike(px[i]!),
+    );
     return treeUnflatten<any[]>(pdef, grads);
   };
   return [primalOut, pullback];

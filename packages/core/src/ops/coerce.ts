@@ -9,7 +9,9 @@ export type TensorLike = Tensor | number;
 /** @internal A 0-d tensor of `v` with `like`'s dtype and backend. */
 export function scalarLike(v: number, like: Tensor): Tensor {
   if (like.dtype === 'int32' && !Number.isInteger(v)) {
-    throw new TypeError(`cannot combine the non-integer number ${v} with an int32 tensor; cast the tensor first`);
+    throw new TypeError(
+      `cannot combine the non-integer number ${v} with an int32 tensor; cast the tensor first`,
+    );
   }
   const a = allocArray(like.dtype, 1);
   a[0] = v;

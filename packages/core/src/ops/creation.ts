@@ -1,6 +1,13 @@
 /** Creating tensors from host values. All take `{ dtype }` (default float32) and use the current backend. */
 import { getBackend, type Backend } from '../backend.js';
-import { allocArray, checkDType, DEFAULT_DTYPE, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import {
+  allocArray,
+  checkDType,
+  DEFAULT_DTYPE,
+  toTypedArray,
+  type DType,
+  type TypedArray,
+} from '../dtype.js';
 import { checkShape, fmt, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 
@@ -13,9 +20,16 @@ export interface CreationOptions {
 }
 
 /** @internal Wraps a freshly allocated host array (ownership passes to the backend). */
-export function fromHost(values: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+export function fromHost(
+  values: TypedArray,
+  shape: Shape,
+  dtype: DType,
+  backend: Backend = getBackend(),
+): Tensor {
   if (!backend.dtypes.includes(dtype)) {
-    throw new TypeError(`backend ${backend.name} does not support dtype ${dtype} (it has ${backend.dtypes.join(', ')})`);
+    throw new TypeError(
+      `backend ${backend.name} does not support dtype ${dtype} (it has ${backend.dtypes.join(', ')})`,
+    );
   }
   return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
 }
@@ -47,7 +61,8 @@ export function tensor(
   } else {
     shape = inferShape(data);
     flat = (data as unknown[]).flat(Infinity) as number[];
-    if (flat.length !== sizeOf(shape)) throw new Error(`tensor: ragged nested array, expected shape ${fmt(shape)}`);
+    if (flat.length !== sizeOf(shape))
+      throw new Error(`tensor: ragged nested array, expected shape ${fmt(shape)}`);
   }
   if (options?.shape !== undefined) {
     const s = checkShape('tensor', options.shape);
@@ -107,7 +122,8 @@ export function onesLike(x: Tensor, options?: CreationOptions): Tensor {
 /** `[start, start + step, ...)` up to `stop` (exclusive); `arange(n)` is `0..n-1`. */
 export function arange(start: number, stop?: number, step = 1, options?: CreationOptions): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const { dtype, backend } = opts('arange', options);
   const a = allocArray(dtype, n);
@@ -117,7 +133,8 @@ export function arange(start: number, stop?: number, step = 1, options?: Creatio
 
 /** `num` evenly spaced values from `start` to `stop`, both included. */
 export function linspace(start: number, stop: number, num: number, options?: CreationOptions): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
   const { dtype, backend } = opts('linspace', options);
   const a = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;

@@ -16,7 +16,8 @@ const NONE = {} as Record<string, never>;
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
-  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: operands must be at least 1-d, got ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  if (a.rank === 0 || b.rank === 0)
+    throw new Error(`matmul: operands must be at least 1-d, got ${fmt(a.shape)} @ ${fmt(b.shape)}`);
   const va = a.rank === 1;
   const vb = b.rank === 1;
   let y = bind('matmul', [va ? expandDims(a, 0) : a, vb ? expandDims(b, 1) : b], NONE);

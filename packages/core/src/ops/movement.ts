@@ -18,7 +18,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (infer !== s.lastIndexOf(-1)) throw new Error(`reshape: only one -1 allowed in ${fmt(shape)}`);
   if (infer >= 0) {
     const rest = sizeOf(s.filter((d) => d !== -1));
-    if (rest === 0 || x.size % rest !== 0) throw new Error(`reshape: cannot reshape ${fmt(x.shape)} to ${fmt(shape)}`);
+    if (rest === 0 || x.size % rest !== 0)
+      throw new Error(`reshape: cannot reshape ${fmt(x.shape)} to ${fmt(shape)}`);
     s[infer] = x.size / rest;
   }
   if (shapesEqual(s, x.shape)) return x;
@@ -54,9 +55,11 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 /** Removes axes of size 1 (the given ones, or all). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   checkTensor('squeeze', x);
-  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.rank);
+  const axes =
+    axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.rank);
   for (const a of axes) {
-    if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
+    if (x.shape[a] !== 1)
+      throw new Error(`squeeze: axis ${a} of shape ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
   }
   return reshape(
     x,
@@ -89,8 +92,16 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     return v === -1 ? d - b[i]! : v;
   });
   for (let i = 0; i < x.rank; i++) {
-    if (!Number.isInteger(b[i]) || !Number.isInteger(s[i]) || b[i]! < 0 || s[i]! < 0 || b[i]! + s[i]! > x.shape[i]!) {
-      throw new RangeError(`slice: begin ${fmt(b)} size ${fmt(s)} is out of bounds for shape ${fmt(x.shape)}`);
+    if (
+      !Number.isInteger(b[i]) ||
+      !Number.isInteger(s[i]) ||
+      b[i]! < 0 ||
+      s[i]! < 0 ||
+      b[i]! + s[i]! > x.shape[i]!
+    ) {
+      throw new RangeError(
+        `slice: begin ${fmt(b)} size ${fmt(s)} is out of bounds for shape ${fmt(x.shape)}`,
+      );
     }
   }
   if (shapesEqual(s, x.shape)) return x;
@@ -125,11 +136,15 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
   checkTensor('pad', x);
   if (!Array.isArray(widths) || widths.length !== x.rank) {
-    throw new Error(`pad: widths must give [before, after] for each of the ${x.rank} axes of ${fmt(x.shape)}`);
+    throw new Error(
+      `pad: widths must give [before, after] for each of the ${x.rank} axes of ${fmt(x.shape)}`,
+    );
   }
   for (const w of widths) {
     if (!Array.isArray(w) || w.length !== 2 || !w.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new RangeError(`pad: each width must be [before, after] of non-negative integers, got ${JSON.stringify(w)}`);
+      throw new RangeError(
+        `pad: each width must be [before, after] of non-negative integers, got ${JSON.stringify(w)}`,
+      );
     }
   }
   if (widths.every((w) => w[0] === 0 && w[1] === 0)) return x;
@@ -158,7 +173,8 @@ export function scatterAdd(indices: Tensor, updates: Tensor, shape: readonly num
 export function oneHot(labels: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
   checkTensor('oneHot', labels, 'labels');
   if (labels.dtype !== 'int32') throw new TypeError(`oneHot: labels must be int32, got ${labels.dtype}`);
-  if (!Number.isInteger(depth) || depth <= 0) throw new RangeError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new RangeError(`oneHot: depth must be a positive integer, got ${depth}`);
   checkDType(dtype, 'oneHot');
   const classes = arange(depth, undefined, 1, { dtype: 'int32', backend: labels.backend });
   return cast(equal(expandDims(labels, -1), classes), dtype);

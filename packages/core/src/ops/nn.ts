@@ -1,6 +1,19 @@
 /** Activations and normalisers composed from primitives (no rules of their own). */
 import type { Tensor } from '../tensor.js';
-import { abs, add, div, exp, log, maximum, minimum, mul, neg, stopGradient, sub, tanh } from './elementwise.js';
+import {
+  abs,
+  add,
+  div,
+  exp,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  stopGradient,
+  sub,
+  tanh,
+} from './elementwise.js';
 import { max, sum, type Axis } from './reduce.js';
 
 /** `1 / (1 + e^-x)`, written as `(1 + tanh(x/2)) / 2` so it never overflows. */

@@ -34,7 +34,9 @@ export function sameDType(op: string, xs: readonly Tensor[]): DType {
   const d = xs[0]!.dtype;
   for (const x of xs) {
     if (x.dtype !== d) {
-      throw new TypeError(`${op}: dtypes differ: ${xs.map((y) => `${y.dtype}${fmt(y.shape)}`).join(' and ')}; cast one first`);
+      throw new TypeError(
+        `${op}: dtypes differ: ${xs.map((y) => `${y.dtype}${fmt(y.shape)}`).join(' and ')}; cast one first`,
+      );
     }
   }
   return d;

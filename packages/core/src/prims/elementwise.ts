@@ -28,14 +28,54 @@ type Unary = 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | '
 type Binary = BinaryOp;
 
 export const unaryPrims: { [P in Unary]: PrimitiveDef<P> } = {
-  neg: defUnary('neg', false, (b, x) => b.unary('neg', x), (t) => neg(t)), // d(-x) = -dx
-  exp: defUnary('exp', true, (b, x) => b.unary('exp', x), (t, _x, y) => mul(t, y)), // d e^x = e^x dx
-  log: defUnary('log', true, (b, x) => b.unary('log', x), (t, x) => div(t, x)), // d log x = dx / x
-  sin: defUnary('sin', true, (b, x) => b.unary('sin', x), (t, x) => mul(t, cos(x))), // d sin x = cos x dx
-  cos: defUnary('cos', true, (b, x) => b.unary('cos', x), (t, x) => neg(mul(t, sin(x)))), // d cos x = -sin x dx
-  tanh: defUnary('tanh', true, (b, x) => b.unary('tanh', x), (t, _x, y) => mul(t, sub(1, mul(y, y)))), // 1 - tanh^2
-  sqrt: defUnary('sqrt', true, (b, x) => b.unary('sqrt', x), (t, _x, y) => div(t, mul(y, 2))), // dx / (2 sqrt x)
-  abs: defUnary('abs', false, (b, x) => b.unary('abs', x), (t, x) => mul(t, sign(x))), // sign(x) dx
+  neg: defUnary(
+    'neg',
+    false,
+    (b, x) => b.unary('neg', x),
+    (t) => neg(t),
+  ), // d(-x) = -dx
+  exp: defUnary(
+    'exp',
+    true,
+    (b, x) => b.unary('exp', x),
+    (t, _x, y) => mul(t, y),
+  ), // d e^x = e^x dx
+  log: defUnary(
+    'log',
+    true,
+    (b, x) => b.unary('log', x),
+    (t, x) => div(t, x),
+  ), // d log x = dx / x
+  sin: defUnary(
+    'sin',
+    true,
+    (b, x) => b.unary('sin', x),
+    (t, x) => mul(t, cos(x)),
+  ), // d sin x = cos x dx
+  cos: defUnary(
+    'cos',
+    true,
+    (b, x) => b.unary('cos', x),
+    (t, x) => neg(mul(t, sin(x))),
+  ), // d cos x = -sin x dx
+  tanh: defUnary(
+    'tanh',
+    true,
+    (b, x) => b.unary('tanh', x),
+    (t, _x, y) => mul(t, sub(1, mul(y, y))),
+  ), // 1 - tanh^2
+  sqrt: defUnary(
+    'sqrt',
+    true,
+    (b, x) => b.unary('sqrt', x),
+    (t, _x, y) => div(t, mul(y, 2)),
+  ), // dx / (2 sqrt x)
+  abs: defUnary(
+    'abs',
+    false,
+    (b, x) => b.unary('abs', x),
+    (t, x) => mul(t, sign(x)),
+  ), // sign(x) dx
   sign: defUnary('sign', false, (b, x) => b.unary('sign', x), null), // piecewise constant
 };
 
@@ -77,10 +117,30 @@ function winWeight(wins: Tensor, a: Tensor, b: Tensor): Tensor {
 }
 
 export const binaryPrims: { [P in Binary]: PrimitiveDef<P> } = {
-  add: defBinary('add', false, (t) => t, (t) => t),
-  sub: defBinary('sub', false, (t) => t, (t) => neg(t)),
-  mul: defBinary('mul', false, (t, _a, b) => mul(t, b), (t, a) => mul(a, t)), // d(ab) = b da + a db
-  div: defBinary('div', true, (t, _a, b) => div(t, b), (t, _a, b, y) => neg(div(mul(t, y), b))), // d(a/b) = da/b - (a/b) db/b
+  add: defBinary(
+    'add',
+    false,
+    (t) => t,
+    (t) => t,
+  ),
+  sub: defBinary(
+    'sub',
+    false,
+    (t) => t,
+    (t) => neg(t),
+  ),
+  mul: defBinary(
+    'mul',
+    false,
+    (t, _a, b) => mul(t, b),
+    (t, a) => mul(a, t),
+  ), // d(ab) = b da + a db
+  div: defBinary(
+    'div',
+    true,
+    (t, _a, b) => div(t, b),
+    (t, _a, b, y) => neg(div(mul(t, y), b)),
+  ), // d(a/b) = da/b - (a/b) db/b
   pow: defBinary(
     'pow',
     true,
@@ -141,4 +201,3 @@ export const stopGradientDef: PrimitiveDef<'stopGradient'> = {
   jvp: () => null,
   vjp: () => [null],
 };
-

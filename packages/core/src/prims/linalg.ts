@@ -1,5 +1,5 @@
 /** The matrix product: batched, batch dims broadcast. Bilinear, so its rules are two products. */
-import { add, } from '../ops/elementwise.js';
+import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { mT } from '../ops/movement.js';
 import { broadcastShapes, fmt } from '../shape.js';

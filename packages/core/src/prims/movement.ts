@@ -8,7 +8,8 @@ import type { PrimitiveDef } from './types.js';
 
 export const reshapeDef = defLinear<'reshape'>(
   ([x], { shape }) => {
-    if (sizeOf(shape) !== x!.size) throw new Error(`reshape: cannot reshape ${fmt(x!.shape)} to ${fmt(shape)}`);
+    if (sizeOf(shape) !== x!.size)
+      throw new Error(`reshape: cannot reshape ${fmt(x!.shape)} to ${fmt(shape)}`);
     return { shape: shape.slice(), dtype: x!.dtype };
   },
   (be, [x], { shape }) => be.reshape(x!, shape),
@@ -18,13 +19,22 @@ export const reshapeDef = defLinear<'reshape'>(
 
 export const transposeDef = defLinear<'transpose'>(
   ([x], { perm }) => {
-    const ok = perm.length === x!.rank && perm.every((p, i) => Number.isInteger(p) && p >= 0 && p < x!.rank && perm.indexOf(p) === i);
-    if (!ok) throw new Error(`transpose: perm [${perm.join(',')}] is not a permutation of the axes of ${fmt(x!.shape)}`);
+    const ok =
+      perm.length === x!.rank &&
+      perm.every((p, i) => Number.isInteger(p) && p >= 0 && p < x!.rank && perm.indexOf(p) === i);
+    if (!ok)
+      throw new Error(
+        `transpose: perm [${perm.join(',')}] is not a permutation of the axes of ${fmt(x!.shape)}`,
+      );
     return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
   },
   (be, [x], { perm }) => be.transpose(x!, perm),
   (t, { perm }) => transpose(t, perm),
-  (ct, _x, { perm }) => transpose(ct, perm.map((_, i) => perm.indexOf(i))), // the inverse permutation
+  (ct, _x, { perm }) =>
+    transpose(
+      ct,
+      perm.map((_, i) => perm.indexOf(i)),
+    ), // the inverse permutation
 );
 
 export const broadcastToDef = defLinear<'broadcastTo'>(
@@ -39,11 +49,18 @@ export const sliceDef = defLinear<'slice'>(
   (be, [x], { begin, size }) => be.slice(x!, begin, size),
   (t, { begin, size }) => slice(t, begin, size),
   // the transpose of taking a block is padding it back with zeros
-  (ct, x, { begin, size }) => pad(ct, begin.map((b, i) => [b, x.shape[i]! - b - size[i]!] as [number, number])),
+  (ct, x, { begin, size }) =>
+    pad(
+      ct,
+      begin.map((b, i) => [b, x.shape[i]! - b - size[i]!] as [number, number]),
+    ),
 );
 
 export const padDef = defLinear<'pad'>(
-  ([x], { widths }) => ({ shape: x!.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]), dtype: x!.dtype }),
+  ([x], { widths }) => ({
+    shape: x!.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]),
+    dtype: x!.dtype,
+  }),
   (be, [x], { widths, value }) => be.pad(x!, widths, value),
   (t, { widths }) => pad(t, widths, 0), // the fill value is a constant: its tangent is 0
   (ct, x, { widths }) =>
@@ -84,7 +101,8 @@ export const concatDef: PrimitiveDef<'concat'> = {
 };
 
 function checkIndexDType(op: string, idx: Tensor): void {
-  if (idx.dtype !== 'int32') throw new TypeError(`${op}: indices must be int32, got ${idx.dtype}${fmt(idx.shape)}`);
+  if (idx.dtype !== 'int32')
+    throw new TypeError(`${op}: indices must be int32, got ${idx.dtype}${fmt(idx.shape)}`);
 }
 
 export const gatherDef: PrimitiveDef<'gather'> = {
@@ -103,7 +121,9 @@ export const scatterAddDef: PrimitiveDef<'scatterAdd'> = {
     checkIndexDType('scatterAdd', idx!);
     const want = [...shape.slice(0, axis), ...idx!.shape, ...shape.slice(axis + 1)];
     if (want.length !== upd!.rank || want.some((d, i) => d !== upd!.shape[i])) {
-      throw new Error(`scatterAdd: updates ${fmt(upd!.shape)} should have shape ${fmt(want)} for indices ${fmt(idx!.shape)} into ${fmt(shape)}`);
+      throw new Error(
+        `scatterAdd: updates ${fmt(upd!.shape)} should have shape ${fmt(want)} for indices ${fmt(idx!.shape)} into ${fmt(shape)}`,
+      );
     }
     return { shape: shape.slice(), dtype: upd!.dtype };
   },

@@ -53,7 +53,13 @@ function prodOthers(x: Tensor, axes: readonly number[]): Tensor {
   const flat = reshape(transpose(x, perm), [...keep.map((i) => x.shape[i]!), n]);
   const diag = cast(eye(n, n, { dtype: 'int32', backend: x.backend }), 'bool');
   const others = prod(where(diag, 1, expandDims(flat, -2)), -1); // [..., n]: row i skips element i
-  return transpose(reshape(others, perm.map((p) => x.shape[p]!)), inv);
+  return transpose(
+    reshape(
+      others,
+      perm.map((p) => x.shape[p]!),
+    ),
+    inv,
+  );
 }
 
 export const prodDef: PrimitiveDef<'prod'> = {
@@ -72,4 +78,3 @@ export const argmaxDef: PrimitiveDef<'argmax'> = {
   jvp: () => null,
   vjp: () => [null],
 };
-

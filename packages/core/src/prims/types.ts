@@ -68,7 +68,12 @@ export interface PrimitiveDef<P extends PrimName> {
    * Forward mode: the output tangent, given input tangents (null = zero; at least one is non-null),
    * the primal inputs and the primal output. Null means the output has zero tangent.
    */
-  jvp(tangents: readonly (Tensor | null)[], primals: readonly Tensor[], out: Tensor, params: PrimParams[P]): Tensor | null;
+  jvp(
+    tangents: readonly (Tensor | null)[],
+    primals: readonly Tensor[],
+    out: Tensor,
+    params: PrimParams[P],
+  ): Tensor | null;
   /**
    * Reverse mode: the input cotangents for output cotangent `ct`; entries where `needs[i]` is
    * false may be null.

@@ -1,0 +1,51 @@
+/**
+ * A tiny benchmark harness: warm up, then time rounds of a function and report the median per
+ * call. Competitors run in the same process, interleaved round by round, so drift hits both.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** One contender: a name and a function doing `inner` calls of the measured thing per invocation. */
+export interface Contender {
+  name: string;
+  run: () => void | Promise<void>;
+}
+
+/** Median of a list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Times each contender `rounds` times (interleaved), after `warmup` untimed calls each.
+ * Returns the median milliseconds per invocation, by name.
+ */
+export async function compare(
+  contenders: readonly Contender[],
+  rounds = 15,
+  warmup = 3,
+): Promise<Map<string, number>> {
+  for (const c of contenders) for (let i = 0; i < warmup; i++) await c.run();
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) {
+      const t0 = performance.now();
+      await c.run();
+      times.get(c.name)!.push(performance.now() - t0);
+    }
+  }
+  return new Map([...times].map(([k, v]) => [k, median(v)]));
+}
+
+/** Formats a markdown table row. */
+export function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.map((c) => (typeof c === 'number' ? fmtNum(c) : c)).join(' | ')} |`;
+}
+
+function fmtNum(x: number): string {
+  if (x === 0) return '0';
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
