@@ -40,8 +40,11 @@ export interface Backend {
   /** Releases a buffer early; later use of it is an error. Optional for garbage-collected backends. */
   dispose?(x: TensorInfo): void;
 
+  /** `op(x)` elementwise; same shape and dtype. */
   unary(op: UnaryOp, x: TensorInfo): unknown;
+  /** `op(a, b)` elementwise, both broadcast to `outShape`; `a` and `b` share a dtype. */
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
+  /** `op(a, b)` elementwise as `bool`, both broadcast to `outShape`. */
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
   /** `cond ? a : b` with broadcasting; `cond` is `bool`. */
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
@@ -53,17 +56,21 @@ export interface Backend {
   matmul(a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
   /** Same data, new shape of equal size. A backend may share the buffer. */
   reshape(x: TensorInfo, shape: Shape): unknown;
+  /** Axis `i` of the result is axis `perm[i]` of `x`. */
   transpose(x: TensorInfo, perm: readonly number[]): unknown;
+  /** `x` repeated along broadcast axes to `shape` (NumPy rules; already validated). */
   broadcastTo(x: TensorInfo, shape: Shape): unknown;
   /** The block starting at `begin` of extent `size` on every axis. */
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown;
   /** Pads each axis with `widths[i] = [before, after]` copies of `value`. */
   pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown;
+  /** Joins `xs` (equal shapes off `axis`, one dtype) along `axis`. */
   concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): unknown;
   /** `out[..., j, ...] = x[..., indices[j], ...]` along `axis`; indices may have any shape. */
   gather(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
+  /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
   cast(x: TensorInfo, dtype: DType): unknown;
 }
 

@@ -117,4 +117,4 @@ export {
   uniform,
 } from './random.js';
 export { primitives } from './prims/index.js';
-export type { PrimitiveDef, PrimName, PrimParams } from './prims/types.js';
+export type { Abstract, NoParams, PrimitiveDef, PrimName, PrimParams } from './prims/types.js';

@@ -7,33 +7,34 @@ import type { Backend, CompareOp } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
-type None = Record<string, never>;
+/** Params of a primitive that takes none. */
+export type NoParams = Record<string, never>;
 
 /** Parameters of each primitive. */
 export interface PrimParams {
-  neg: None;
-  exp: None;
-  log: None;
-  sin: None;
-  cos: None;
-  tanh: None;
-  sqrt: None;
-  abs: None;
-  sign: None;
-  add: None;
-  sub: None;
-  mul: None;
-  div: None;
-  pow: None;
-  maximum: None;
-  minimum: None;
+  neg: NoParams;
+  exp: NoParams;
+  log: NoParams;
+  sin: NoParams;
+  cos: NoParams;
+  tanh: NoParams;
+  sqrt: NoParams;
+  abs: NoParams;
+  sign: NoParams;
+  add: NoParams;
+  sub: NoParams;
+  mul: NoParams;
+  div: NoParams;
+  pow: NoParams;
+  maximum: NoParams;
+  minimum: NoParams;
   compare: { op: CompareOp };
-  where: None;
+  where: NoParams;
   sum: { axes: readonly number[] };
   max: { axes: readonly number[] };
   prod: { axes: readonly number[] };
   argmax: { axis: number };
-  matmul: None;
+  matmul: NoParams;
   reshape: { shape: readonly number[] };
   transpose: { perm: readonly number[] };
   broadcastTo: { shape: readonly number[] };
@@ -43,7 +44,7 @@ export interface PrimParams {
   gather: { axis: number };
   scatterAdd: { axis: number; shape: readonly number[] };
   cast: { dtype: DType };
-  stopGradient: None;
+  stopGradient: NoParams;
 }
 
 /** The name of a primitive. */
