@@ -6,67 +6,43 @@ import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
-
-const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps NaN and signed zero
-};
-
-const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: (a, b) => (a >= b || a !== a ? a : b),
-  minimum: (a, b) => (a <= b || a !== a ? a : b),
-};
-
-const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
-  lt: (a, b) => a < b,
-  le: (a, b) => a <= b,
-  gt: (a, b) => a > b,
-  ge: (a, b) => a >= b,
-  eq: (a, b) => a === b,
-  ne: (a, b) => a !== b,
-};
+import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 
 function arr(x: TensorInfo): TypedArray {
   return x.buf as TypedArray;
 }
 
-/** Applies `f` elementwise over `a` and `b` broadcast to `out`, writing into `res`. */
+/** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res`. */
 function zip(
   res: TypedArray,
+  op: BinaryOp | CompareOp,
   a: TensorInfo,
   b: TensorInfo,
   out: Shape,
-  f: (x: number, y: number) => number | boolean,
 ): TypedArray {
   const xa = arr(a);
   const xb = arr(b);
   const n = res.length;
-  if (xa.length === n && xb.length === n) {
-    for (let i = 0; i < n; i++) res[i] = +f(xa[i]!, xb[i]!);
-  } else if (xa.length === n && xb.length === 1) {
-    const v = xb[0]!;
-    for (let i = 0; i < n; i++) res[i] = +f(xa[i]!, v);
-  } else if (xa.length === 1 && xb.length === n) {
-    const v = xa[0]!;
-    for (let i = 0; i < n; i++) res[i] = +f(v, xb[i]!);
-  } else {
-    const ia = broadcastIndex(a.shape, out);
-    const ib = broadcastIndex(b.shape, out);
-    for (let i = 0; i < n; i++) res[i] = +f(xa[ia ? ia[i]! : i]!, xb[ib ? ib[i]! : i]!);
-  }
+  const type = `${xa.constructor.name}>${res.constructor.name}`;
+  const run = (p: BinaryPattern, ia: Int32Array | null = null, ib: Int32Array | null = null, m = 0) =>
+    binaryLoop(op, type, p)(res, xa, xb, ia, ib, n, m);
+  if (xa.length === n && xb.length === n) run('same');
+  else if (xa.length === n && xb.length === 1) run('scalarB');
+  else if (xa.length === 1 && xb.length === n) run('scalarA');
+  else if (xa.length === n && isSuffix(b.shape, out)) run('rowB', null, null, xb.length);
+  else if (xb.length === n && isSuffix(a.shape, out)) run('rowA', null, null, xa.length);
+  else run('index', broadcastIndex(a.shape, out), broadcastIndex(b.shape, out));
   return res;
+}
+
+/** True when `shape`, leading 1s dropped, equals the trailing dims of `out` (it repeats along the rest). */
+function isSuffix(shape: Shape, out: Shape): boolean {
+  let s = 0;
+  while (s < shape.length && shape[s] === 1) s++;
+  const k = shape.length - s;
+  if (k === 0) return false;
+  for (let i = 0; i < k; i++) if (shape[s + i] !== out[out.length - k + i]) return false;
+  return true;
 }
 
 /** Creates the float64/float32 reference backend. */
@@ -91,17 +67,16 @@ class CpuBackend implements Backend {
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
     const res = allocArray(x.dtype, xs.length);
-    const f = UNARY[op];
-    for (let i = 0; i < xs.length; i++) res[i] = f(xs[i]!);
+    unaryLoop(op, xs.constructor.name)(res, xs, xs.length);
     return res;
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray(a.dtype, sizeOf(out)), a, b, out, BINARY[op]);
+    return zip(allocArray(a.dtype, sizeOf(out)), op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray('bool', sizeOf(out)), a, b, out, COMPARE[op]);
+    return zip(allocArray('bool', sizeOf(out)), op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -182,21 +157,18 @@ class CpuBackend implements Backend {
     const ia = broadcastIndex(a.shape.slice(0, -2), batch);
     const ib = broadcastIndex(b.shape.slice(0, -2), batch);
     const res = allocArray(a.dtype, nb * m * n);
-    const row = new Float64Array(n);
+    // Float64 copies of A and of B transposed: every dot product then reads two contiguous rows
+    // of one monomorphic array type, and sums in double precision.
+    const at = new Float64Array(m * k);
+    const bt = new Float64Array(k * n);
+    const c = new Float64Array(m * n);
     for (let t = 0; t < nb; t++) {
       const oa = (ia ? ia[t]! : t) * m * k;
       const ob = (ib ? ib[t]! : t) * k * n;
-      const oo = t * m * n;
-      for (let i = 0; i < m; i++) {
-        row.fill(0);
-        for (let p = 0; p < k; p++) {
-          const av = xa[oa + i * k + p]!;
-          if (av === 0) continue;
-          const bo = ob + p * n;
-          for (let j = 0; j < n; j++) row[j] += av * xb[bo + j]!;
-        }
-        for (let j = 0; j < n; j++) res[oo + i * n + j] = row[j]!;
-      }
+      for (let i = 0; i < m * k; i++) at[i] = xa[oa + i]!;
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt[j * k + p] = xb[ob + p * n + j]!;
+      matmulRows(at, bt, c, m, k, n);
+      res.set(c, t * m * n);
     }
     return res;
   }
@@ -300,6 +272,69 @@ class CpuBackend implements Backend {
     else res.set(xs);
     return res;
   }
+}
+
+/**
+ * `c = a @ b^T` for row-major `a` [m, k] and `bt` [n, k]: blocks of 2 rows x 4 columns keep eight
+ * accumulators in registers, so each loaded element is used 4 or 2 times.
+ */
+function matmulRows(
+  a: Float64Array,
+  bt: Float64Array,
+  c: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = i * k;
+    const a1 = a0 + k;
+    for (let j = 0; j + 3 < n; j += 4) {
+      const b0 = j * k;
+      const b1 = b0 + k;
+      const b2 = b1 + k;
+      const b3 = b2 + k;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
+      for (let p = 0; p < k; p++) {
+        const x0 = a[a0 + p]!;
+        const x1 = a[a1 + p]!;
+        const y0 = bt[b0 + p]!;
+        const y1 = bt[b1 + p]!;
+        const y2 = bt[b2 + p]!;
+        const y3 = bt[b3 + p]!;
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+      }
+      const o0 = i * n + j;
+      const o1 = o0 + n;
+      c[o0] = c00;
+      c[o0 + 1] = c01;
+      c[o0 + 2] = c02;
+      c[o0 + 3] = c03;
+      c[o1] = c10;
+      c[o1 + 1] = c11;
+      c[o1 + 2] = c12;
+      c[o1 + 3] = c13;
+    }
+    for (let j = n - (n % 4); j < n; j++) {
+      c[i * n + j] = dotRows(a, a0, bt, j * k, k);
+      c[(i + 1) * n + j] = dotRows(a, a1, bt, j * k, k);
+    }
+  }
+  for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dotRows(a, i * k, bt, j * k, k);
+}
+
+function dotRows(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
+  let s = 0;
+  for (let p = 0; p < k; p++) s += a[ao + p]! * b[bo + p]!;
+  return s;
 }
 
 /** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */
