@@ -21,8 +21,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const va = a.rank === 1;
   const vb = b.rank === 1;
   let y = bind('matmul', [va ? expandDims(a, 0) : a, vb ? expandDims(b, 1) : b], NONE);
+  if (va) y = squeeze(y, -2); // drop the row axis first: after dropping the column axis it would be -1
   if (vb) y = squeeze(y, -1);
-  if (va) y = squeeze(y, -2);
   return y;
 }
 

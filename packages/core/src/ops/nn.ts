@@ -1,10 +1,10 @@
 /** Activations and normalisers composed from primitives (no rules of their own). */
 import type { Tensor } from '../tensor.js';
 import {
-  abs,
   add,
   div,
   exp,
+  greater,
   log,
   maximum,
   minimum,
@@ -13,6 +13,7 @@ import {
   stopGradient,
   sub,
   tanh,
+  where,
 } from './elementwise.js';
 import { max, sum, type Axis } from './reduce.js';
 
@@ -32,9 +33,17 @@ export function gelu(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(tanh(inner), 1));
 }
 
-/** `log(1 + e^x)`, computed stably as `max(x, 0) + log(1 + e^-|x|)`. */
+/**
+ * `log(1 + e^x)`, computed stably as `log(1 + e^x)` where `x <= 0` and `x + log(1 + e^-x)` where
+ * `x > 0`. Each branch sees a safe input (0) where it is not selected, so neither overflows nor
+ * leaks NaN into the other's derivative, and there is no kink: unlike `max(x, 0) + log(1 + e^-|x|)`,
+ * whose second derivative at exactly 0 came out 0 instead of 1/4.
+ */
 export function softplus(x: Tensor): Tensor {
-  return add(maximum(x, 0), log(add(exp(neg(abs(x))), 1)));
+  const pos = greater(x, 0);
+  const xp = where(pos, x, 0);
+  const xn = where(pos, 0, x);
+  return where(pos, add(xp, log(add(exp(neg(xp)), 1))), log(add(exp(xn), 1)));
 }
 
 /** `log(sum(exp(x)))` over `axis`, shifted by the (gradient-free) max for stability. */

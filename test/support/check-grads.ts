@@ -1,0 +1,371 @@
+/**
+ * Gradient checks in a random direction, in the manner of JAX's `check_grads`, usable on any
+ * backend and dtype:
+ *
+ * - forward mode: `jvp(f)(x; v)` against a central difference of `f` along the same random `v`
+ *   (relative error, plus an absolute allowance for the difference's own rounding noise);
+ * - reverse mode: the inner-product identity `<vjp(ct), v> = <ct, jvp(v)>` for a random `ct`, which
+ *   holds exactly (up to rounding) because the VJP is the transpose of the JVP;
+ * - order k > 1: the same checks applied to the JVP map `(x, v) -> jvp(f)(x; v)` and to the VJP map
+ *   `(x, ct) -> vjp(f)(x)(ct)`, so forward-over-forward, forward-over-reverse, reverse-over-forward
+ *   and reverse-over-reverse derivatives are all exercised.
+ *
+ * All reductions (norms, inner products, finite differences) are done on the host in double
+ * precision, so on a float32 backend the only float32 rounding measured is the library's own.
+ */
+import {
+  isFloat,
+  jvp,
+  key,
+  mul,
+  add,
+  normal,
+  split,
+  treeFlatten,
+  treeUnflatten,
+  vjp,
+  zerosLike,
+  type DType,
+  type PRNGKey,
+  type Tensor,
+  type Tree,
+  type TreeDef,
+} from '@gen-ts/core';
+
+type Fn = (...args: Tensor[]) => Tree;
+
+/** Tolerances and the finite-difference step of a check. */
+export interface GradTolerances {
+  /** Largest relative error allowed between the JVP and the central difference. */
+  fd: number;
+  /** Largest relative error allowed in the inner-product identity `<vjp(ct), v> = <ct, jvp(v)>`. */
+  vjp: number;
+  /** Step `h` of the central difference: arguments move by up to `2 h v`, `v` of RMS 1. */
+  eps: number;
+}
+
+/**
+ * Default tolerances per float dtype. The difference stencil is fourth order, so its relative
+ * truncation error is about h^4 / 30 and its rounding error 1.5 u / h for unit roundoff `u`:
+ * h = 1e-3 keeps both below 1e-12 in float64; in float32, h = 1e-2 gives ~1e-5 rounding. The VJP
+ * identity has no truncation error, so its tolerance is a small multiple of the dtype's rounding
+ * (float64 ~1e-10, float32 ~1e-4).
+ */
+export const DEFAULT_TOLERANCES: { readonly [D in 'float32' | 'float64']: GradTolerances } = {
+  float64: { fd: 1e-6, vjp: 1e-10, eps: 1e-3 },
+  float32: { fd: 1e-3, vjp: 1e-4, eps: 1e-2 },
+};
+
+/** The loosest default tolerances over the float dtypes involved (float32 if any is float32). */
+export function tolerancesFor(dtypes: readonly DType[]): GradTolerances {
+  return dtypes.includes('float32') ? DEFAULT_TOLERANCES.float32 : DEFAULT_TOLERANCES.float64;
+}
+
+/** A function of positional tensor arguments returning a pytree of tensors. */
+export type TensorFn = (...args: Tensor[]) => unknown;
+
+/** Options of `checkGrads`; unset tolerances default from the dtypes of the inputs and outputs. */
+export interface CheckGradsOptions extends Partial<GradTolerances> {
+  /** Derivative order to check (default 1); order k checks the JVP and VJP maps at order k - 1. */
+  order?: number;
+  /** Which modes to check (default both). */
+  modes?: readonly ('fwd' | 'rev')[];
+  /** Seed of the random directions (default 0). */
+  seed?: number;
+  /** Name shown in failure messages. */
+  label?: string;
+}
+
+/** One measured check: which map, which test, at which nesting, the error and its bound. */
+export interface CheckResult {
+  /** The map checked: `f`, `jvp(f)`, `vjp(f)`, `jvp(vjp(f))`, ... */
+  path: string;
+  /** `fd`: JVP vs central difference; `vjp`: the inner-product identity. */
+  test: 'fd' | 'vjp';
+  /** The measured relative error. */
+  error: number;
+  /** The tolerance it was held to. */
+  tol: number;
+}
+
+/**
+ * Checks the derivatives of `f` at `args` in random directions (see the file header) and throws an
+ * error naming the map, the test, the error and the shapes when one exceeds its tolerance.
+ * Non-float arguments (indices, masks) are held fixed; non-float outputs are ignored.
+ * Resolves to every measured error, for reporting.
+ */
+export async function checkGrads(
+  f: TensorFn,
+  args: readonly Tensor[],
+  options: CheckGradsOptions = {},
+): Promise<CheckResult[]> {
+  const order = options.order ?? 1;
+  if (!Number.isInteger(order) || order < 1)
+    throw new RangeError(`checkGrads: order must be a positive integer, got ${order}`);
+  const results: CheckResult[] = [];
+  await checkAt(f, args, order, key(options.seed ?? 0), options, options.label ?? 'f', results);
+  return results;
+}
+
+/** The float arguments' positions; throws if there is nothing to differentiate. */
+function floatPositions(op: string, args: readonly Tensor[]): number[] {
+  const pos = args.flatMap((a, i) => (isFloat(a.dtype) ? [i] : []));
+  if (pos.length === 0)
+    throw new TypeError(
+      `${op}: no float argument to differentiate (dtypes ${args.map((a) => a.dtype).join(', ')})`,
+    );
+  return pos;
+}
+
+function describeArgs(args: readonly Tensor[]): string {
+  return args.map((a) => `${a.dtype}[${a.shape.join(',')}]`).join(', ');
+}
+
+async function checkAt(
+  f: TensorFn,
+  args: readonly Tensor[],
+  order: number,
+  k: PRNGKey,
+  options: CheckGradsOptions,
+  path: string,
+  results: CheckResult[],
+): Promise<void> {
+  const modes = options.modes ?? ['fwd', 'rev'];
+  const fl = floatPositions('checkGrads', args);
+  const [kv, kc, kf, kr] = split(k, 4) as [PRNGKey, PRNGKey, PRNGKey, PRNGKey];
+  const vs = await unitRms(
+    randomLike(
+      kv,
+      fl.map((i) => args[i]!),
+    ),
+  );
+  const tangents = args.map((a, i) => (fl.includes(i) ? vs[fl.indexOf(i)]! : a));
+
+  // JVP (needed by both tests)
+  const [y, ty] = jvp(f as Fn, [...args], tangents);
+  const [yLeaves, ydef] = treeFlatten(y);
+  const outFloat = yLeaves.flatMap((l, j) => (isFloat(l.dtype) ? [j] : []));
+  if (outFloat.length === 0) throw new TypeError(`checkGrads[${path}]: f has no float output to check`);
+  const tol = {
+    ...tolerancesFor([...fl.map((i) => args[i]!.dtype), ...outFloat.map((j) => yLeaves[j]!.dtype)]),
+    ...definedOnly(options),
+  };
+  const tyHost = await readFloat(treeFlatten(ty)[0], outFloat);
+  const fail = (test: string, error: number, bound: number) =>
+    new Error(
+      `checkGrads[${path}]: ${test} relative error ${error.toExponential(3)} exceeds ${bound} ` +
+        `(args ${describeArgs(args)}; outputs ${describeArgs(outFloat.map((j) => yLeaves[j]!))})`,
+    );
+
+  if (modes.includes('fwd')) {
+    const u = unitRoundoff(outFloat.map((j) => yLeaves[j]!.dtype));
+    const { fd, noise } = await centralDifference(f, args, fl, vs, tol.eps, outFloat, u);
+    const error = relErr(tyHost, fd);
+    // pass when ||jvp - fd|| <= tol * max(||jvp||, ||fd||) + the difference's own rounding noise
+    const size = Math.max(norm(tyHost), norm(fd));
+    const bound = size === 0 ? tol.fd : tol.fd + noise / size;
+    results.push({ path, test: 'fd', error, tol: bound });
+    if (!(error <= bound)) throw fail('JVP vs central difference', error, bound);
+  }
+
+  const cts = randomLike(
+    kc,
+    outFloat.map((j) => yLeaves[j]!),
+  );
+  const ctTree = (floatCts: readonly Tensor[]) => ctTreeOf(ydef, yLeaves, outFloat, floatCts);
+  if (modes.includes('rev')) {
+    const [, pullback] = vjp(f as Fn, ...args);
+    const xbar = pullback(ctTree(cts)) as Tensor[];
+    fl.forEach((i) => {
+      const g = xbar[i]!;
+      const a = args[i]!;
+      if (
+        g.dtype !== a.dtype ||
+        g.shape.length !== a.shape.length ||
+        g.shape.some((d, m) => d !== a.shape[m])
+      ) {
+        throw new Error(
+          `checkGrads[${path}]: cotangent of argument ${i} is ${describeArgs([g])}, ` +
+            `the argument is ${describeArgs([a])}`,
+        );
+      }
+    });
+    const xbarHost = await readFloat(xbar, fl);
+    const vHost = await readFloat(vs, null);
+    const ctHost = await readFloat(cts, null);
+    // |<xbar, v> - <ct, ty>| relative to the Cauchy-Schwarz bound of both sides, so a direction in
+    // which the inner products happen to cancel does not inflate the error.
+    const lhs = dot(xbarHost, vHost);
+    const rhs = dot(ctHost, tyHost);
+    const scale = norm(xbarHost) * norm(vHost) + norm(ctHost) * norm(tyHost);
+    const error = scale === 0 ? Math.abs(lhs - rhs) : Math.abs(lhs - rhs) / scale;
+    results.push({ path, test: 'vjp', error, tol: tol.vjp });
+    if (!(error <= tol.vjp)) throw fail('VJP inner-product identity', error, tol.vjp);
+  }
+
+  if (order === 1) return;
+  const n = args.length;
+  if (modes.includes('fwd')) {
+    // (x, v) -> jvp(f)(x; v): its derivative in x is the second derivative of f applied to v.
+    const fwdMap: TensorFn = (...xs) => {
+      const t = xs.slice(0, n).map((a, i) => (fl.includes(i) ? xs[n + fl.indexOf(i)]! : a));
+      return jvp(f as Fn, xs.slice(0, n), t)[1];
+    };
+    await checkAt(fwdMap, [...args, ...vs], order - 1, kf, options, `jvp(${path})`, results);
+  }
+  if (modes.includes('rev')) {
+    // (x, ct) -> vjp(f)(x)(ct): differentiating the backward pass itself.
+    const revMap: TensorFn = (...xs) => {
+      const [, pullback] = vjp(f as Fn, ...xs.slice(0, n));
+      return pullback(ctTree(xs.slice(n)));
+    };
+    await checkAt(revMap, [...args, ...cts], order - 1, kr, options, `vjp(${path})`, results);
+  }
+}
+
+/** A cotangent pytree for outputs `leaves` (structure `def`): `cts` at the float leaves, zeros elsewhere. */
+function ctTreeOf(
+  def: TreeDef,
+  leaves: readonly Tensor[],
+  floatAt: readonly number[],
+  cts: readonly Tensor[],
+): unknown {
+  return treeUnflatten(
+    def,
+    leaves.map((l, j) => (floatAt.includes(j) ? cts[floatAt.indexOf(j)]! : zerosLike(l))),
+  );
+}
+
+function definedOnly(o: CheckGradsOptions): Partial<GradTolerances> {
+  const r: Partial<GradTolerances> = {};
+  if (o.fd !== undefined) r.fd = o.fd;
+  if (o.vjp !== undefined) r.vjp = o.vjp;
+  if (o.eps !== undefined) r.eps = o.eps;
+  return r;
+}
+
+/** Standard normal tensors shaped like `like` (same dtype and backend), one subkey each. */
+function randomLike(k: PRNGKey, like: readonly Tensor[]): Tensor[] {
+  if (like.length === 0) return [];
+  const ks = split(k, like.length);
+  return like.map((x, i) => normal(ks[i]!, x.shape, { dtype: x.dtype, backend: x.backend }));
+}
+
+/**
+ * Scales the directions so that their elements, over all arguments together, have root-mean-square
+ * 1: the step `h v` then has a known size (a 0-d argument alone draws a single normal number, which
+ * may be tiny). Scaling each argument separately would be worse: 0-d arguments would all get +-1,
+ * and `jvp(a - b)` would be exactly 0 half of the time.
+ */
+async function unitRms(vs: readonly Tensor[]): Promise<Tensor[]> {
+  const host = await readFloat(vs, null);
+  const n = host.reduce((acc, x) => acc + x.length, 0);
+  const r = norm(host) / Math.sqrt(n);
+  return r === 0 ? [...vs] : vs.map((v) => mul(v, 1 / r));
+}
+
+/**
+ * The fourth-order central difference `(-f(x+2hv) + 8 f(x+hv) - 8 f(x-hv) + f(x-2hv)) / 12h` of the
+ * float outputs at positions `outFloat`, and its rounding noise: each evaluation is off by about
+ * `u |f|` (`u` the unit roundoff of the outputs), which the stencil's weights (18 / 12) and the
+ * division by `h` amplify to `1.5 u max|f| / h`. This is negligible in float64 (~1e-13 |f|) but in
+ * float32 (~1e-5 |f|) it exceeds the relative tolerance wherever the derivative is small
+ * compared with `f`, so the check allows it as an absolute error.
+ */
+async function centralDifference(
+  f: TensorFn,
+  args: readonly Tensor[],
+  fl: readonly number[],
+  vs: readonly Tensor[],
+  h: number,
+  outFloat: readonly number[],
+  u: number,
+): Promise<{ fd: Float64Array[]; noise: number }> {
+  const at = async (s: number) => {
+    const moved = args.map((a, i) => (fl.includes(i) ? add(a, mul(vs[fl.indexOf(i)]!, s * h)) : a));
+    return readFloat(treeFlatten(f(...moved))[0], outFloat);
+  };
+  const [p2, p1, m1, m2] = [await at(2), await at(1), await at(-1), await at(-2)];
+  const fd = p1.map((a, j) =>
+    a.map((_, i) => (-p2[j]![i]! + 8 * a[i]! - 8 * m1[j]![i]! + m2[j]![i]!) / (12 * h)),
+  );
+  const noise = (1.5 * u * Math.max(norm(p2), norm(p1), norm(m1), norm(m2))) / h;
+  return { fd, noise };
+}
+
+/** Unit roundoff of the least precise of `dtypes`. */
+function unitRoundoff(dtypes: readonly DType[]): number {
+  return dtypes.includes('float32') ? 2 ** -24 : 2 ** -53;
+}
+
+/** The values of `leaves` (only those at `positions`, or all when null) as float64 host arrays. */
+async function readFloat(
+  leaves: readonly Tensor[],
+  positions: readonly number[] | null,
+): Promise<Float64Array[]> {
+  const pick = positions === null ? leaves : positions.map((j) => leaves[j]!);
+  return Promise.all(pick.map(async (t) => Float64Array.from(await t.data())));
+}
+
+function dot(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let s = 0;
+  a.forEach((x, j) => x.forEach((v, i) => (s += v * b[j]![i]!)));
+  return s;
+}
+
+function norm(a: readonly Float64Array[]): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/** `||a - b|| / max(||a||, ||b||)` over all leaves together; 0 when both are zero, NaN-propagating. */
+export function relErr(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let d = 0;
+  a.forEach((x, j) => x.forEach((v, i) => (d += (v - b[j]![i]!) ** 2)));
+  const scale = Math.max(norm(a), norm(b));
+  if (Number.isNaN(d) || Number.isNaN(scale)) return NaN;
+  return d === 0 ? 0 : Math.sqrt(d) / scale;
+}
+
+/** Options of `checkZeroGrads`. */
+export interface CheckZeroOptions {
+  /** Seed of the random directions (default 0). */
+  seed?: number;
+  /** Name shown in failure messages. */
+  label?: string;
+}
+
+/**
+ * Checks that `f` has an exactly zero derivative at `args` in both modes: the JVP along a random
+ * direction and the VJP of a random cotangent are all zeros (for piecewise-constant maps such as
+ * comparisons, `sign`, `argmax`, casts to integers, and `stopGradient`).
+ */
+export async function checkZeroGrads(
+  f: TensorFn,
+  args: readonly Tensor[],
+  options: CheckZeroOptions = {},
+): Promise<void> {
+  const label = options.label ?? 'f';
+  const fl = floatPositions('checkZeroGrads', args);
+  const [kv, kc] = split(key(options.seed ?? 0), 2) as [PRNGKey, PRNGKey];
+  const vs = randomLike(
+    kv,
+    fl.map((i) => args[i]!),
+  );
+  const tangents = args.map((a, i) => (fl.includes(i) ? vs[fl.indexOf(i)]! : a));
+  const [y, ty] = jvp(f as Fn, [...args], tangents);
+  const [yLeaves, ydef] = treeFlatten(y);
+  const outFloat = yLeaves.flatMap((l, j) => (isFloat(l.dtype) ? [j] : []));
+  const nonzero = (xs: Float64Array[]) => xs.some((x) => x.some((v) => v !== 0));
+  if (nonzero(await readFloat(treeFlatten(ty)[0], outFloat))) {
+    throw new Error(`checkZeroGrads[${label}]: JVP is not exactly zero (args ${describeArgs(args)})`);
+  }
+  const cts = randomLike(
+    kc,
+    outFloat.map((j) => yLeaves[j]!),
+  );
+  const [, pullback] = vjp(f as Fn, ...args);
+  const xbar = pullback(ctTreeOf(ydef, yLeaves, outFloat, cts)) as Tensor[];
+  if (nonzero(await readFloat(xbar, fl))) {
+    throw new Error(`checkZeroGrads[${label}]: VJP is not exactly zero (args ${describeArgs(args)})`);
+  }
+}
