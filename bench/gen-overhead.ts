@@ -1,0 +1,131 @@
+/**
+ * GeN's wall-clock overhead over its base optimizer on an MLP-sized problem: a 784-128-10 MLP,
+ * batch 64, float32, cpu backend, built from core ops. Compares steps/s of SGD with GeN-SGD at
+ * phi in {1, 4, 8}, probing either a fresh batch (the default: 3 extra forward passes per probe
+ * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), next to the
+ * paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in rounds
+ * after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`.
+ */
+import { writeFileSync } from 'node:fs';
+import {
+  add,
+  key,
+  logSoftmax,
+  matmul,
+  mean,
+  mul,
+  normal,
+  oneHot,
+  randint,
+  relu,
+  split,
+  sum,
+  type Tensor,
+} from '@gen-ts/core';
+import { genSgd, sgd, trainStep, type GradientTransformation } from '@gen-ts/gen';
+
+type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
+type Batch = { x: Tensor; y: Tensor };
+const F32 = { dtype: 'float32' as const };
+const [IN, HID, OUT, BATCH] = [784, 128, 10, 64];
+
+function init(seed: number): Params {
+  const [k1, k2] = split(key(seed));
+  return {
+    w1: normal(k1!, [IN, HID], { ...F32, stddev: Math.sqrt(2 / IN) }),
+    b1: normal(k1!, [HID], { ...F32, stddev: 0 }),
+    w2: normal(k2!, [HID, OUT], { ...F32, stddev: Math.sqrt(1 / HID) }),
+    b2: normal(k2!, [OUT], { ...F32, stddev: 0 }),
+  };
+}
+
+function batch(seed: number): Batch {
+  const [kx, ky] = split(key(seed));
+  return { x: normal(kx!, [BATCH, IN], F32), y: oneHot(randint(ky!, [BATCH], 0, OUT), OUT, 'float32') };
+}
+
+const loss = (p: Params, b: Batch): Tensor => {
+  const h = relu(add(matmul(b.x, p.w1), p.b1));
+  const logits = add(matmul(h, p.w2), p.b2);
+  return mul(mean(sum(mul(b.y, logSoftmax(logits)), 1)), -1);
+};
+
+interface Config {
+  name: string;
+  opt: GradientTransformation<any, any>;
+  fresh: boolean;
+  k: number;
+  phi: number;
+}
+const configs: Config[] = [{ name: 'SGD', opt: sgd({ lr: 0.01 }), fresh: false, k: 0, phi: 1 }];
+for (const phi of [1, 4, 8]) {
+  configs.push({
+    name: `GeN-SGD phi=${phi} fresh batch`,
+    opt: genSgd({ lr: 0.01, phi }),
+    fresh: true,
+    k: 3,
+    phi,
+  });
+  configs.push({
+    name: `GeN-SGD phi=${phi} own batch`,
+    opt: genSgd({ lr: 0.01, phi }),
+    fresh: false,
+    k: 2,
+    phi,
+  });
+}
+
+const rounds = Number(process.argv[2] ?? 7);
+const stepsPerRound = Number(process.argv[3] ?? 16); // a multiple of 8, so every phi sees whole periods
+const batches = Array.from({ length: 4 }, (_, i) => batch(100 + i));
+const runs = configs.map((c) => {
+  const params = init(1);
+  return { c, step: trainStep(loss, c.opt), params, state: c.opt.init(params), times: [] as number[] };
+});
+
+function block(r: (typeof runs)[number], n: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const b = batches[i % batches.length]!;
+    const probe = r.c.fresh ? batches[(i + 1) % batches.length] : undefined;
+    const out = r.step(r.params, r.state, b, probe);
+    r.state = out.state;
+    out.loss.dataSync(); // one readback per step, as a training loop logging the loss would
+  }
+  return (performance.now() - t0) / n;
+}
+
+const fwdTimes: number[] = [];
+function forwardBlock(n: number): number {
+  const p = runs[0]!.params;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) loss(p, batches[i % batches.length]!).dataSync();
+  return (performance.now() - t0) / n;
+}
+forwardBlock(8);
+for (const r of runs) block(r, 8); // warm-up (JIT, allocator)
+for (let round = 0; round < rounds; round++) {
+  const order = runs.map((_, i) => (i + round) % runs.length); // rotate to spread drift evenly
+  for (const i of order) runs[i]!.times.push(block(runs[i]!, stepsPerRound));
+  fwdTimes.push(forwardBlock(stepsPerRound));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const base = median(runs[0]!.times);
+const fwd = median(fwdTimes);
+// The same model with this library's measured cost: one step = base ms, one forward = fwd ms.
+const measuredModel = (k: number, phi: number) => base / (base + (k * fwd) / phi);
+const lines = [
+  `forward pass ${fwd.toFixed(2)} ms, SGD step (forward + backward + update) ${base.toFixed(2)} ms: ` +
+    `step = ${(base / fwd).toFixed(2)} forwards (the paper assumes 3)`,
+  '',
+  '| optimizer | ms/step (median) | speed vs SGD | paper 3/(3+k/phi) | T/(T+kF/phi), measured T, F | k |',
+  '|---|---|---|---|---|---|',
+  ...runs.map((r) => {
+    const m = median(r.times);
+    const formula = r.c.k === 0 ? 1 : 3 / (3 + r.c.k / r.c.phi);
+    const model = r.c.k === 0 ? 1 : measuredModel(r.c.k, r.c.phi);
+    return `| ${r.c.name} | ${m.toFixed(2)} | ${((100 * base) / m).toFixed(1)}% | ${(100 * formula).toFixed(1)}% | ${(100 * model).toFixed(1)}% | ${r.c.k} |`;
+  }),
+];
+console.log(lines.join('\n'));
+if (process.env.GEN_BENCH_OUT) writeFileSync(process.env.GEN_BENCH_OUT, lines.join('\n') + '\n');

@@ -1,0 +1,148 @@
+/**
+ * GeN's options, validated once into a typed, fully defaulted object. A bad option throws here,
+ * at construction, with a message naming it; never mid-training. Defaults follow GEN-SPEC.md.
+ */
+import type { Schedule } from '../types.js';
+import { checkNumber, checkNumberOrSchedule } from '../util.js';
+
+/** How GeN estimates the curvature `a = d^T H d` and slope `b = G^T d` along the direction. */
+export type GeNMode = 'fit' | 'exact';
+
+/** What happens to the learning rate when a fit is rejected. */
+export interface GeNSafeguard {
+  /**
+   * Multiplies the learning rate when any probe loss (or, in exact mode, the loss, slope or
+   * curvature) is not finite: the step was too long. Default 0.5 (the paper's halving); in (0, 1].
+   */
+  nonFiniteFactor?: number;
+  /** Lower bound on the learning rate after every probe (default 0: none). */
+  minLr?: number;
+  /** Upper bound on the learning rate after every probe (default Infinity: none). */
+  maxLr?: number;
+}
+
+/** Options of `scaleByGeN` (every field optional; see `GEN_DEFAULTS`). */
+export interface GeNOptions {
+  /** Initial learning rate `eta_0` (default 1e-3). GeN warms up from it: at most x1.1 per probe with the defaults. */
+  lr?: number;
+  /** Lazy frequency `Phi`: fit every `phi` steps, keep the learning rate in between (default 4, as the authors' code). */
+  phi?: number;
+  /** Smoothing `gamma` in [0, 1): `eta = gamma * eta + (1 - gamma) * s * clip(eta*)` (default 0.9). 0 = no smoothing. */
+  gamma?: number;
+  /** Probe multipliers `r_i` (probes at `w - r_i * eta * d`): at least 3 distinct, exactly one 0 (default [-1, 0, 1]). */
+  factors?: readonly number[];
+  /** With 4 or more factors, reject fits whose R^2 is below this (default 0.99). */
+  r2Min?: number;
+  /** Clip the raw `eta*` into `[eta / clipRatio, eta * clipRatio]` (default 2; >= 1; Infinity: no clip). */
+  clipRatio?: number;
+  /** Horizon scale `s_t` multiplying accepted estimates: a number or a schedule of the step count (default 1). */
+  scale?: number | Schedule;
+  /** `'fit'`: probe losses and fit a parabola (default). `'exact'`: slope and curvature from `jvp` (an oracle; costs a Hessian-vector product). */
+  mode?: GeNMode;
+  /** Response to rejected fits (see `GeNSafeguard`). */
+  safeguard?: GeNSafeguard;
+}
+
+/** Validated GeN options: every field present. */
+export interface GeNConfig {
+  /** Initial learning rate. */
+  readonly lr: number;
+  /** Lazy frequency. */
+  readonly phi: number;
+  /** Smoothing. */
+  readonly gamma: number;
+  /** Probe multipliers, as given. */
+  readonly factors: readonly number[];
+  /** R^2 threshold (applied with 4+ factors). */
+  readonly r2Min: number;
+  /** Per-update clip ratio. */
+  readonly clipRatio: number;
+  /** Horizon scale. */
+  readonly scale: number | Schedule;
+  /** Estimation mode. */
+  readonly mode: GeNMode;
+  /** Safeguard policy. */
+  readonly safeguard: Required<GeNSafeguard>;
+}
+
+/** The defaults of every GeN option. */
+export const GEN_DEFAULTS: GeNConfig = Object.freeze({
+  lr: 1e-3,
+  phi: 4,
+  gamma: 0.9,
+  factors: Object.freeze([-1, 0, 1]),
+  r2Min: 0.99,
+  clipRatio: 2,
+  scale: 1,
+  mode: 'fit',
+  safeguard: Object.freeze({ nonFiniteFactor: 0.5, minLr: 0, maxLr: Infinity }),
+});
+
+const KEYS = ['lr', 'phi', 'gamma', 'factors', 'r2Min', 'clipRatio', 'scale', 'mode', 'safeguard'];
+const SAFEGUARD_KEYS = ['nonFiniteFactor', 'minLr', 'maxLr'];
+
+/** Validates GeN options and fills in the defaults; throws a `RangeError`/`TypeError` naming the bad option. */
+export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfig {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${op}: options must be an object`);
+  for (const k of Object.keys(options)) {
+    if (!KEYS.includes(k)) throw new TypeError(`${op}: unknown option ${k} (known: ${KEYS.join(', ')})`);
+  }
+  const d = GEN_DEFAULTS;
+  const lr = checkNumber(op, 'lr', options.lr ?? d.lr, { min: 0, minExclusive: true });
+  const phi = checkNumber(op, 'phi', options.phi ?? d.phi, { min: 1, integer: true });
+  const gamma = checkNumber(op, 'gamma', options.gamma ?? d.gamma, { min: 0, max: 1, maxExclusive: true });
+  const factors = checkFactors(op, options.factors ?? d.factors);
+  const r2Min = checkNumber(op, 'r2Min', options.r2Min ?? d.r2Min, { min: 0, max: 1 });
+  const clipRatio = checkNumber(op, 'clipRatio', options.clipRatio ?? d.clipRatio, { min: 1, finite: false });
+  const scale = checkNumberOrSchedule(op, 'scale', options.scale ?? d.scale, { min: 0, minExclusive: true });
+  const mode = options.mode ?? d.mode;
+  if (mode !== 'fit' && mode !== 'exact')
+    throw new TypeError(`${op}: option mode must be 'fit' or 'exact', got ${String(mode)}`);
+  const sg = options.safeguard ?? {};
+  if (sg === null || typeof sg !== 'object') throw new TypeError(`${op}: option safeguard must be an object`);
+  for (const k of Object.keys(sg)) {
+    if (!SAFEGUARD_KEYS.includes(k))
+      throw new TypeError(`${op}: unknown option safeguard.${k} (known: ${SAFEGUARD_KEYS.join(', ')})`);
+  }
+  const nonFiniteFactor = checkNumber(op, 'safeguard.nonFiniteFactor', sg.nonFiniteFactor ?? 0.5, {
+    min: 0,
+    minExclusive: true,
+    max: 1,
+  });
+  const minLr = checkNumber(op, 'safeguard.minLr', sg.minLr ?? 0, { min: 0 });
+  const maxLr = checkNumber(op, 'safeguard.maxLr', sg.maxLr ?? Infinity, {
+    min: minLr,
+    minExclusive: true,
+    finite: false,
+  });
+  return Object.freeze({
+    lr,
+    phi,
+    gamma,
+    factors,
+    r2Min,
+    clipRatio,
+    scale,
+    mode,
+    safeguard: Object.freeze({ nonFiniteFactor, minLr, maxLr }),
+  });
+}
+
+function checkFactors(op: string, factors: unknown): readonly number[] {
+  if (!Array.isArray(factors)) throw new TypeError(`${op}: option factors must be an array of numbers`);
+  const f = factors as unknown[];
+  if (f.length < 3)
+    throw new RangeError(
+      `${op}: option factors needs at least 3 entries (one of them 0), got [${f.join(', ')}]`,
+    );
+  f.forEach((x, i) => checkNumber(op, `factors[${i}]`, x));
+  const zeros = f.filter((x) => x === 0).length;
+  if (zeros !== 1)
+    throw new RangeError(
+      `${op}: option factors must contain exactly one 0 (the current point), got [${f.join(', ')}]`,
+    );
+  if (new Set(f).size !== f.length)
+    throw new RangeError(`${op}: option factors must be distinct, got [${f.join(', ')}]`);
+  return Object.freeze((f as number[]).slice());
+}

@@ -1,0 +1,223 @@
+/**
+ * `scaleByGeN`: the generalized-Newton learning rate as a transformation in the learning-rate slot
+ * (GEN-SPEC.md, Algorithm 1). It receives a direction `d` (gradient-like, pointing uphill), and
+ * every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
+ * `d`, either from probe losses at `w - r_i * eta * d` (`'fit'`) or from `jvp` (`'exact'`). The
+ * optimal step `eta* = b / a` updates the learning rate, which lives in the state as a 0-d tensor:
+ * accept/reject is a `where`, so a step never reads a value back to the host.
+ */
+import {
+  add,
+  equal,
+  greater,
+  greaterEqual,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  scalar,
+  sub,
+  Tensor,
+  treeMap,
+  valueAndGrad,
+  jvp,
+  where,
+  div,
+} from '@gen-ts/core';
+import type { GradientTransformation, LossExtras } from '../types.js';
+import { castTo, firstFloatLeaf, valueAt } from '../util.js';
+import { fitParabola, fitWeights, type ParabolaFit } from './fit.js';
+import { genConfig, type GeNOptions } from './options.js';
+
+/** The last fit of `scaleByGeN` (0-d tensors on the params' backend, in the params' float dtype). */
+export interface GeNFit {
+  /** Curvature `d^T H d` along the direction (NaN before the first probe). */
+  readonly a: Tensor;
+  /** Slope `G^T d` along the direction. */
+  readonly b: Tensor;
+  /** The raw optimal step `b / a`, before clipping and smoothing. */
+  readonly etaStar: Tensor;
+  /** R^2 of the parabola (1 in exact mode). */
+  readonly r2: Tensor;
+  /** Whether the estimate was accepted (bool): `a > 0`, `b > 0`, all finite, R^2 gate passed. */
+  readonly accepted: Tensor;
+  /** Loss evaluations the fit cost (forward passes; in exact mode 1 forward-over-reverse pass). */
+  readonly evals: number;
+  /** The step count at which it was made (-1 before the first probe). */
+  readonly step: number;
+}
+
+/** The state of `scaleByGeN`. */
+export interface ScaleByGeNState {
+  /** Steps taken so far; steps with `count % phi == 0` probe. */
+  readonly count: number;
+  /** The current learning rate `eta` (0-d tensor). Write a new one here to override it. */
+  readonly lr: Tensor;
+  /** The last fit. */
+  readonly fit: GeNFit;
+}
+
+/** The extras `scaleByGeN` reads: `valueFn` (required on probe steps) and optionally `value`. */
+export type GeNExtra<P = any> = LossExtras<P>;
+
+const isFinite0d = (x: Tensor): Tensor => equal(sub(x, x), 0); // NaN and +-Inf give NaN
+const and = (x: Tensor, y: Tensor): Tensor => where(x, y, x);
+
+/**
+ * The GeN learning rate: takes a direction `d` and returns `-eta * d`.
+ *
+ * On probe steps (`count % phi == 0`) it needs `extra.valueFn(params)`, the loss as a function of
+ * the params (and `params`). In `'fit'` mode it evaluates `valueFn` at `w - r_i * eta_prev * d`
+ * (forward passes only; `extra.value`, the loss at `w` on the same data, saves the evaluation at
+ * factor 0), fits the parabola by least squares and takes `eta* = b / a`. Then:
+ *
+ *     if a > 0, b > 0, all finite and (fewer than 4 factors or R^2 >= r2Min):
+ *         eta = gamma * eta + (1 - gamma) * s_t * clip(eta*, eta / clipRatio, eta * clipRatio)
+ *     else if a probe loss is not finite:   eta = eta * safeguard.nonFiniteFactor   (halved)
+ *     else:                                 eta unchanged
+ *
+ * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
+ * exact line-search step along `d` (on a quadratic).
+ *
+ * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
+ * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
+ * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
+ *
+ * @example const opt = chain(scaleByAdam(), scaleByGeN({ lr: 1e-3, phi: 4 }));
+ */
+export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
+  const cfg = genConfig(options);
+  const weights = fitWeights(cfg.factors);
+  const gateR2 = cfg.factors.length >= 4;
+  return {
+    init: (params) => {
+      const leaf = firstFloatLeaf('scaleByGeN', params);
+      const s = (v: number) => scalar(v, { dtype: leaf.dtype, backend: leaf.backend });
+      const nan = s(NaN);
+      const fit: GeNFit = {
+        a: nan,
+        b: nan,
+        etaStar: nan,
+        r2: nan,
+        accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
+        evals: 0,
+        step: -1,
+      };
+      return { count: 0, lr: s(cfg.lr), fit };
+    },
+    update: (d, state, params, extra) => {
+      const t = state.count;
+      let lr = state.lr;
+      let fit = state.fit;
+      if (t % cfg.phi === 0) {
+        const valueFn = extra?.valueFn;
+        if (typeof valueFn !== 'function') {
+          throw new Error(
+            `scaleByGeN: step ${t} is a probe step (every phi = ${cfg.phi} steps) and needs extra.valueFn, ` +
+              'the loss as a function of the params: update(updates, state, params, { valueFn }) (trainStep passes it)',
+          );
+        }
+        if (params === undefined) throw new Error(`scaleByGeN: step ${t} is a probe step and needs params`);
+        const est =
+          cfg.mode === 'fit'
+            ? probeFit(weights, d, params, lr, valueFn, extra?.value)
+            : exactFit(d, params, lr, valueFn);
+        const ok0 = and(and(greater(est.a, 0), greater(est.b, 0)), and(isFinite0d(est.a), isFinite0d(est.b)));
+        let ok = and(ok0, est.allFinite);
+        if (gateR2) ok = and(ok, greaterEqual(est.r2, cfg.r2Min));
+        const s = valueAt(cfg.scale, t);
+        const raw = minimum(maximum(est.etaStar, div(lr, cfg.clipRatio)), mul(lr, cfg.clipRatio));
+        const accepted = add(mul(lr, cfg.gamma), mul(raw, (1 - cfg.gamma) * s));
+        const rejected = where(est.allFinite, lr, mul(lr, cfg.safeguard.nonFiniteFactor));
+        lr = where(ok, accepted, rejected);
+        const { minLr, maxLr } = cfg.safeguard;
+        if (minLr > 0) lr = maximum(lr, minLr);
+        if (maxLr < Infinity) lr = minimum(lr, maxLr);
+        fit = {
+          a: est.a,
+          b: est.b,
+          etaStar: est.etaStar,
+          r2: est.r2,
+          accepted: ok,
+          evals: est.evals,
+          step: t,
+        };
+      }
+      const step = neg(lr);
+      const updates = treeMap<typeof d>((u) => mul(u, castTo(step, u)), d);
+      return [updates, { count: t + 1, lr, fit }];
+    },
+  };
+}
+
+interface Estimate extends ParabolaFit {
+  readonly allFinite: Tensor;
+  readonly evals: number;
+}
+
+function lossAt(valueFn: (p: any) => Tensor, p: unknown, lr: Tensor): Tensor {
+  const y = valueFn(p);
+  if (!(y instanceof Tensor) || y.rank !== 0) {
+    const got = y instanceof Tensor ? `a tensor of shape [${y.shape.join(', ')}]` : typeof y;
+    throw new TypeError(`scaleByGeN: extra.valueFn must return a 0-d (scalar) loss tensor, got ${got}`);
+  }
+  return castTo(y, lr);
+}
+
+/** Probe losses along `-d` and the least-squares parabola through them. */
+function probeFit(
+  weights: ReturnType<typeof fitWeights>,
+  d: unknown,
+  params: unknown,
+  lr: Tensor,
+  valueFn: (p: any) => Tensor,
+  value: Tensor | undefined,
+): Estimate {
+  const L0 = value === undefined ? lossAt(valueFn, params, lr) : castTo(value, lr);
+  let allFinite = isFinite0d(L0);
+  const ys = weights.r.map((r) => {
+    const x = mul(lr, r);
+    const probe = treeMap((w, u) => sub(w, mul(u!, castTo(x, w))), params, d);
+    const y = sub(lossAt(valueFn, probe, lr), L0);
+    allFinite = and(allFinite, isFinite0d(y));
+    return y;
+  });
+  const fit = fitParabola(weights, ys, lr);
+  return { ...fit, allFinite, evals: weights.r.length + (value === undefined ? 1 : 0) };
+}
+
+/** Slope and curvature from forward-over-reverse: `jvp(valueAndGrad L)(w; d)` gives `[L, G]`, `[G^T d, H d]`. */
+function exactFit(d: unknown, params: unknown, lr: Tensor, valueFn: (p: any) => Tensor): Estimate {
+  const dir = treeMap((u, w) => castTo(u, w!), d, params);
+  const vg = valueAndGrad((p: unknown) => lossAt(valueFn, p, lr));
+  const [[L0], [slope, hd]] = jvp((p: unknown) => vg(p) as any, [params], [dir]) as unknown as [
+    [Tensor, unknown],
+    [Tensor, unknown],
+  ];
+  const b = castTo(slope, lr);
+  const a = castTo(treeVdotMixed(hd, dir), lr);
+  const allFinite = and(isFinite0d(L0), and(isFinite0d(a), isFinite0d(b)));
+  return {
+    a,
+    b,
+    etaStar: div(b, a),
+    r2: scalar(1, { dtype: lr.dtype, backend: lr.backend }),
+    allFinite,
+    evals: 1,
+  };
+}
+
+/** `sum_i <x_i, y_i>` over leaves that may differ in dtype (accumulated in the first leaf's). */
+function treeVdotMixed(x: unknown, y: unknown): Tensor {
+  let acc: Tensor | undefined;
+  treeMap(
+    (u, v) => {
+      const s = mul(u, v!).sum();
+      acc = acc === undefined ? s : add(acc, castTo(s, acc));
+      return u;
+    },
+    x,
+    y,
+  );
+  return acc!;
+}

@@ -1,0 +1,63 @@
+/** trainStep: one loss+gradient, probes on the probe batch, optimizer state advanced once. */
+import { describe, expect, it } from 'vitest';
+import { matmul, mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
+import { findGeNState, genAdam, trainStep } from './index.js';
+
+const f64 = { dtype: 'float64' as const };
+type Batch = { x: Tensor; y: Tensor };
+const lossFn = (w: Tensor, b: Batch) => mul(sum(square(sub(matmul(b.x, w), b.y))), 0.5);
+const batchA: Batch = {
+  x: tensor(
+    [
+      [1, 0],
+      [0, 2],
+      [1, 1],
+    ],
+    f64,
+  ),
+  y: tensor([1, 2, 0], f64),
+};
+const batchB: Batch = {
+  x: tensor(
+    [
+      [2, 1],
+      [0, 1],
+    ],
+    f64,
+  ),
+  y: tensor([0, 1], f64),
+};
+
+describe('trainStep', () => {
+  it('probes the probe batch when given (no value), else the gradient batch (value reused)', () => {
+    const seen: Batch[] = [];
+    const probeLossFn = (w: Tensor, b: Batch) => (seen.push(b), lossFn(w, b));
+    const opt = genAdam({ phi: 1 });
+    const step = trainStep(lossFn, opt, { probeLossFn });
+    const w = tensor([0.3, -0.2], f64);
+    const r1 = step(w, opt.init(w), batchA, batchB);
+    expect(seen.length).toBe(3); // factors -1, 0, 1 on the fresh batch
+    expect(seen.every((b) => b === batchB)).toBe(true);
+    expect(r1.loss.itemSync()).toBeCloseTo(lossFn(w, batchA).itemSync(), 14);
+    expect(r1.state[0].count).toBe(1); // Adam's moments advanced once
+    expect(findGeNState(r1.state)!.count).toBe(1);
+    let calls = 0;
+    const step2 = trainStep(lossFn, opt, { probeLossFn: (q, b) => (calls++, lossFn(q, b)) });
+    step2(w, opt.init(w), batchA);
+    expect(calls).toBe(3); // probeLossFn differs from lossFn: its own value at factor 0
+    let calls3 = 0;
+    const counted = (q: Tensor, b: Batch) => (calls3++, lossFn(q, b));
+    trainStep(counted, opt)(w, opt.init(w), batchA);
+    expect(calls3).toBe(1 + 2); // loss+gradient once, then two probes (value reused at factor 0)
+  });
+
+  it('trains: GeN-Adam lowers the loss', () => {
+    const opt = genAdam({ lr: 0.01, phi: 2 });
+    const step = trainStep(lossFn, opt);
+    let w = tensor([3, -3], f64);
+    let state = opt.init(w);
+    const first = lossFn(w, batchA).itemSync();
+    for (let i = 0; i < 200; i++) ({ params: w, state } = step(w, state, batchA, batchA));
+    expect(lossFn(w, batchA).itemSync()).toBeLessThan(first * 0.1);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * `trainStep`: one line per training step. It computes the loss and gradient once
+ * (`valueAndGrad`), builds the loss-dependent extras (`valueFn` for the probe data, and `value` when
+ * that is the gradient's own batch), applies the transformation once (its state advances once)
+ * and applies the updates.
+ */
+import { valueAndGrad, type Tensor } from '@gen-ts/core';
+import { applyUpdates } from './base.js';
+import type { GradientTransformation, LossExtras } from './types.js';
+
+/** Options of `trainStep`. */
+export interface TrainStepOptions<P, B> {
+  /**
+   * The loss used for probes and other loss-dependent extras (default: `lossFn`). Pass a
+   * deterministic version when `lossFn` is stochastic (dropout), so every probe sees the same model.
+   */
+  probeLossFn?: (params: P, batch: B) => Tensor;
+}
+
+/** What a training step returns. */
+export interface TrainStepResult<P, S> {
+  /** The updated params. */
+  readonly params: P;
+  /** The new optimizer state. */
+  readonly state: S;
+  /** The loss on `batch` at the params before the step. */
+  readonly loss: Tensor;
+}
+
+/**
+ * Returns `step(params, state, batch, probeBatch?)`. The gradient is taken on `batch`; loss-dependent
+ * transforms (GeN, Newton) evaluate the loss on `probeBatch` when given, else on `batch`.
+ *
+ * Pass a fresh `probeBatch` (e.g. the next batch of the loader) with GeN: probing the gradient's
+ * own minibatch can run away, each step lowering that batch's loss while the training loss rises,
+ * without any probe loss becoming non-finite (GEN-SPEC.md). With the gradient's batch, the loss
+ * already computed is passed as `value`, saving one forward pass per probe step.
+ *
+ * @example
+ * const step = trainStep((p, b) => mse(p, b), genAdam({ lr: 1e-3 }));
+ * let state = opt.init(params);
+ * ({ params, state } = step(params, state, batch, nextBatch));
+ */
+export function trainStep<P, B, S>(
+  lossFn: (params: P, batch: B) => Tensor,
+  transform: GradientTransformation<S, any>,
+  options: TrainStepOptions<P, B> = {},
+): (params: P, state: S, batch: B, probeBatch?: B) => TrainStepResult<P, S> {
+  if (typeof lossFn !== 'function')
+    throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
+  const probeLoss = options.probeLossFn ?? lossFn;
+  const vg = valueAndGrad(lossFn);
+  return (params, state, batch, probeBatch) => {
+    const [loss, grads] = vg(params, batch) as [Tensor, P];
+    const data = probeBatch ?? batch;
+    const extra: LossExtras<P> = { valueFn: (p: P) => probeLoss(p, data) };
+    if (probeBatch === undefined && probeLoss === lossFn) extra.value = loss;
+    const [updates, next] = transform.update(grads, state, params, extra);
+    return { params: applyUpdates(params, updates), state: next, loss };
+  };
+}
