@@ -6,6 +6,7 @@
  */
 import type { Backend } from './backend.js';
 import { primitives } from './prims/index.js';
+import { fmt } from './shape.js';
 import type { PrimName, PrimParams } from './prims/types.js';
 import { Tensor } from './tensor.js';
 
@@ -52,6 +53,11 @@ export function bind<P extends PrimName>(name: P, inputs: readonly Tensor[], par
 
 function evaluate<P extends PrimName>(name: P, inputs: readonly Tensor[], params: PrimParams[P]): Tensor {
   const def = primitives[name];
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    if (x.isDisposed)
+      throw new Error(`${name}: input ${i} (${x.dtype}${fmt(x.shape)}) was used after dispose()`);
+  }
   const backend: Backend = inputs[0]!.backend;
   for (let i = 1; i < inputs.length; i++) {
     if (inputs[i]!.backend !== backend) {

@@ -40,9 +40,17 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   }
 }
 
+/**
+ * The number a host array of `dtype` should hold for `v`: for `bool`, 1 where `v != 0` (as `cast`
+ * does; a Uint8Array alone would keep 2 and wrap -1 to 255); other dtypes convert on store.
+ */
+export function hostValue(dtype: DType, v: number): number {
+  return dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
+}
+
 /** Copies `values` into a new host array of `dtype` (booleans become 0/1, ints truncate). */
 export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType): TypedArray {
   const out = allocArray(dtype, values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = hostValue(dtype, Number(values[i]));
   return out;
 }

@@ -41,7 +41,7 @@ export function valueAndGrad(
   f: (...args: any[]) => any,
   options: GradOptions = {},
 ): (...args: any[]) => [any, any] {
-  if (typeof f !== 'function') throw new TypeError('valueAndGrad: f must be a function');
+  if (typeof f !== 'function') throw new TypeError(`valueAndGrad: f must be a function, got ${typeof f}`);
   const { argnums = 0, hasAux = false } = options;
   return (...args: any[]) => {
     const nums = checkArgnums('grad', argnums, args.length);
@@ -80,6 +80,7 @@ export function valueAndGrad(
 
 /** Returns a function computing the gradient of a scalar-valued `f` (with `hasAux`, `[gradient, aux]`). */
 export function grad(f: (...args: any[]) => any, options: GradOptions = {}): (...args: any[]) => any {
+  if (typeof f !== 'function') throw new TypeError(`grad: f must be a function, got ${typeof f}`);
   const vg = valueAndGrad(f, options);
   return (...args: any[]) => {
     const [v, g] = vg(...args);

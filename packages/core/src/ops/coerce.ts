@@ -1,20 +1,20 @@
 /** Turning numbers into tensors next to a tensor operand (numbers take the tensor's dtype and backend). */
 import { Tensor } from '../tensor.js';
-import { allocArray, DEFAULT_DTYPE } from '../dtype.js';
+import { allocArray, DEFAULT_DTYPE, hostValue } from '../dtype.js';
 import { fromHost } from './creation.js';
 
 /** A tensor, or a number that takes the dtype of the tensor it is combined with. */
 export type TensorLike = Tensor | number;
 
 /** @internal A 0-d tensor of `v` with `like`'s dtype and backend. */
-export function scalarLike(v: number, like: Tensor): Tensor {
+export function scalarLike(v: number, like: Tensor, op = 'scalarLike'): Tensor {
   if (like.dtype === 'int32' && !Number.isInteger(v)) {
     throw new TypeError(
-      `cannot combine the non-integer number ${v} with an int32 tensor; cast the tensor first`,
+      `${op}: cannot combine the non-integer number ${v} with an int32 tensor; cast the tensor first`,
     );
   }
   const a = allocArray(like.dtype, 1);
-  a[0] = v;
+  a[0] = hostValue(like.dtype, v);
   return fromHost(a, [], like.dtype, like.backend);
 }
 
@@ -36,13 +36,13 @@ export function coercePair(op: string, a: TensorLike, b: TensorLike): [Tensor, T
   if (a instanceof Tensor) {
     if (b instanceof Tensor) return [a, b];
     checkOperand(op, b, 'second');
-    return [a, scalarLike(b, a)];
+    return [a, scalarLike(b, a, op)];
   }
   checkOperand(op, a, 'first');
-  if (b instanceof Tensor) return [scalarLike(a, b), b];
+  if (b instanceof Tensor) return [scalarLike(a, b, op), b];
   checkOperand(op, b, 'second');
   const x = fromHost(Float32Array.of(a), [], DEFAULT_DTYPE);
-  return [x, scalarLike(b, x)];
+  return [x, scalarLike(b, x, op)];
 }
 
 /** @internal Throws unless `x` is a Tensor. */

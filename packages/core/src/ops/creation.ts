@@ -7,6 +7,7 @@ import {
   toTypedArray,
   type DType,
   type TypedArray,
+  hostValue,
 } from '../dtype.js';
 import { checkShape, fmt, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
@@ -55,14 +56,19 @@ export function tensor(
   if (typeof data === 'number' || typeof data === 'boolean') {
     flat = [data];
     shape = [];
-  } else if (ArrayBuffer.isView(data) || !Array.isArray(data) || !data.some(Array.isArray)) {
-    flat = data as ArrayLike<number>;
+  } else if (ArrayBuffer.isView(data)) {
+    flat = data as TypedArray;
     shape = [flat.length];
+  } else if (
+    data !== null &&
+    typeof data === 'object' &&
+    typeof (data as ArrayLike<number>).length === 'number'
+  ) {
+    [flat, shape] = flattenNested(Array.isArray(data) ? data : Array.from(data as ArrayLike<number>));
   } else {
-    shape = inferShape(data);
-    flat = (data as unknown[]).flat(Infinity) as number[];
-    if (flat.length !== sizeOf(shape))
-      throw new Error(`tensor: ragged nested array, expected shape ${fmt(shape)}`);
+    throw new TypeError(
+      `tensor: data must be a number, a (nested) array or a typed array, got ${typeof data}`,
+    );
   }
   if (options?.shape !== undefined) {
     const s = checkShape('tensor', options.shape);
@@ -74,39 +80,70 @@ export function tensor(
   return fromHost(toTypedArray(flat, dtype), shape, dtype, backend);
 }
 
-function inferShape(data: NestedArray): number[] {
+/**
+ * Flattens nested arrays row-major. The shape comes from the first entry at each depth; every
+ * other entry must match it (a ragged array throws, even when its total size happens to fit), and
+ * the leaves must be numbers or booleans.
+ */
+function flattenNested(data: readonly unknown[]): [(number | boolean)[], number[]] {
   const shape: number[] = [];
-  let cur: NestedArray = data;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    cur = cur[0]!;
-  }
-  return shape;
+  for (let cur: unknown = data; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+  const flat: (number | boolean)[] = [];
+  const path: number[] = [];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof x !== 'number' && typeof x !== 'boolean') {
+        const what = Array.isArray(x) ? 'an array' : typeof x;
+        throw new TypeError(
+          `tensor: entry [${path.join(',')}] is ${what}; expected a number or boolean (shape ${fmt(shape)})`,
+        );
+      }
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) {
+      const got = Array.isArray(x) ? `length ${x.length}` : typeof x;
+      throw new Error(
+        `tensor: ragged nested array: entry [${path.join(',')}] should be an array of length ${shape[depth]} (shape ${fmt(shape)}), got ${got}`,
+      );
+    }
+    for (let i = 0; i < x.length; i++) {
+      path.push(i);
+      walk(x[i], depth + 1);
+      path.pop();
+    }
+  };
+  walk(data, 0);
+  return [flat, shape];
 }
 
 /** A 0-d tensor holding `value`. */
 export function scalar(value: number, options?: CreationOptions): Tensor {
   const { dtype, backend } = opts('scalar', options);
   const a = allocArray(dtype, 1);
-  a[0] = value;
+  a[0] = hostValue(dtype, value);
   return fromHost(a, [], dtype, backend);
+}
+
+function filled(op: string, shape: readonly number[], value: number, options?: CreationOptions): Tensor {
+  const { dtype, backend } = opts(op, options);
+  const s = checkShape(op, shape);
+  return fromHost(allocArray(dtype, sizeOf(s)).fill(hostValue(dtype, value)), s, dtype, backend);
 }
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options?: CreationOptions): Tensor {
-  const { dtype, backend } = opts('full', options);
-  const s = checkShape('full', shape);
-  return fromHost(allocArray(dtype, sizeOf(s)).fill(value), s, dtype, backend);
+  return filled('full', shape, value, options);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], options?: CreationOptions): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], options?: CreationOptions): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** Zeros with the shape, dtype and backend of `x` (a concrete tensor, even when `x` is a tracer). */
@@ -127,7 +164,7 @@ export function arange(start: number, stop?: number, step = 1, options?: Creatio
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const { dtype, backend } = opts('arange', options);
   const a = allocArray(dtype, n);
-  for (let i = 0; i < n; i++) a[i] = start + i * step;
+  for (let i = 0; i < n; i++) a[i] = hostValue(dtype, start + i * step);
   return fromHost(a, [n], dtype, backend);
 }
 
@@ -138,7 +175,7 @@ export function linspace(start: number, stop: number, num: number, options?: Cre
   const { dtype, backend } = opts('linspace', options);
   const a = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) a[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  for (let i = 0; i < num; i++) a[i] = hostValue(dtype, i === num - 1 && num > 1 ? stop : start + i * step);
   return fromHost(a, [num], dtype, backend);
 }
 

@@ -87,7 +87,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     checkOperand('where', a, 'second');
     checkOperand('where', b, 'third');
     x = fromHost(Float32Array.of(a), [], 'float32', cond.backend);
-    y = scalarLike(b, x);
+    y = scalarLike(b, x, 'where');
   }
   return bind('where', [cond, x, y], NONE);
 }

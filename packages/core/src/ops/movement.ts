@@ -112,8 +112,9 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error('concat: needs a non-empty array of tensors');
   xs.forEach((x, i) => checkTensor('concat', x, `xs[${i}]`));
+  const a = normAxis('concat', axis, xs[0]!.rank); // validated even when there is nothing to join
   if (xs.length === 1) return xs[0]!;
-  return bind('concat', xs, { axis: normAxis('concat', axis, xs[0]!.rank) });
+  return bind('concat', xs, { axis: a });
 }
 
 /** Joins tensors of equal shape along a new axis. */

@@ -12,6 +12,8 @@ export type Axis = number | readonly number[] | undefined;
 function reducer(name: 'sum' | 'max' | 'prod') {
   return (x: Tensor, axis?: Axis, keepDims = false): Tensor => {
     checkTensor(name, x);
+    // checked here too: with no axes to reduce the primitive (and its check) is skipped
+    if (x.dtype === 'bool') throw new TypeError(`${name}: not defined for bool tensors ${fmt(x.shape)}`);
     const axes = normAxes(name, axis, x.rank);
     if (name === 'max' && axes.some((a) => x.shape[a] === 0)) {
       throw new Error(`max: cannot reduce an empty axis of shape ${fmt(x.shape)}`);

@@ -119,6 +119,8 @@ export const gatherDef: PrimitiveDef<'gather'> = {
 export const scatterAddDef: PrimitiveDef<'scatterAdd'> = {
   abstract([idx, upd], { axis, shape }) {
     checkIndexDType('scatterAdd', idx!);
+    if (upd!.dtype === 'bool')
+      throw new TypeError(`scatterAdd: not defined for bool updates ${fmt(upd!.shape)}`);
     const want = [...shape.slice(0, axis), ...idx!.shape, ...shape.slice(axis + 1)];
     if (want.length !== upd!.rank || want.some((d, i) => d !== upd!.shape[i])) {
       throw new Error(

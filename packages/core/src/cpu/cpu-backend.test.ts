@@ -1,0 +1,599 @@
+/**
+ * The cpu kernels against straightforward reference loops written here with explicit
+ * multi-indices, on small random inputs (fast-check). The kernels are called through the Backend
+ * interface only. float64 results must match the loops to rounding order (1e-12 relative to the
+ * terms); float32 results must be the float64 result rounded once (within half an ulp).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { cpu } from './cpu-backend.js';
+
+const be = cpu();
+
+/** A kernel input: uploads `values` as `dtype`. */
+function info(values: ArrayLike<number>, shape: number[], dtype: DType = 'float64'): TensorInfo {
+  const arr =
+    dtype === 'float64'
+      ? Float64Array.from(values)
+      : dtype === 'float32'
+        ? Float32Array.from(values)
+        : dtype === 'int32'
+          ? Int32Array.from(values)
+          : Uint8Array.from(values);
+  return { shape, dtype, buf: be.upload(arr, shape, dtype) };
+}
+
+function read(buf: unknown, shape: number[], dtype: DType): TypedArray {
+  return be.readSync!({ shape, dtype, buf });
+}
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Row-major multi-index of flat position `i`. */
+function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return idx;
+}
+
+function ravel(idx: readonly number[], shape: readonly number[]): number {
+  let f = 0;
+  for (let d = 0; d < shape.length; d++) f = f * shape[d]! + idx[d]!;
+  return f;
+}
+
+/** The flat position in `shape` read for output multi-index `idx` under broadcasting. */
+function bcastRead(idx: readonly number[], shape: readonly number[]): number {
+  const off = idx.length - shape.length;
+  return ravel(
+    shape.map((d, k) => (d === 1 ? 0 : idx[k + off]!)),
+    shape,
+  );
+}
+
+function bcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const x = a[i - n + a.length] ?? 1;
+    const y = b[i - n + b.length] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
+function randValues(n: number, seed: number, lo = -2, hi = 2): number[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return lo + ((hi - lo) * s) / 2 ** 32;
+  });
+}
+
+/** Two shapes that broadcast: `b` is `a` with some axes set to 1 and some leading axes dropped. */
+const bcastPair = fc
+  .array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 })
+  .chain((a) =>
+    fc.tuple(
+      fc.constant(a),
+      fc.array(fc.boolean(), { minLength: a.length, maxLength: a.length }),
+      fc.nat(a.length),
+      fc.boolean(),
+    ),
+  )
+  .map(([a, ones, drop, swap]) => {
+    const b = a.map((d, i) => (ones[i] ? 1 : d)).slice(drop);
+    return swap ? [b, a] : [a, b];
+  });
+
+const shapeArb = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 4 });
+
+function close64(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number> = want): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (Number.isNaN(w)) expect(g).toBeNaN();
+    else if (!Number.isFinite(w)) expect(g).toBe(w);
+    else
+      expect(Math.abs(g - w), `[${i}] ${g} vs ${w}`).toBeLessThanOrEqual(
+        1e-12 * (Math.abs(scale[i]!) + 1e-300),
+      );
+  }
+}
+
+/** float32 = the exact (float64) result rounded once: within half an ulp of float32. */
+function roundedOnce(got: ArrayLike<number>, exact: ArrayLike<number>): void {
+  for (let i = 0; i < exact.length; i++) {
+    const e = exact[i]!;
+    if (!Number.isFinite(e)) continue;
+    expect(Math.abs(got[i]! - e), `[${i}] ${got[i]} vs ${e}`).toBeLessThanOrEqual(
+      2 ** -24 * Math.abs(e) * (1 + 1e-9),
+    );
+  }
+}
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => Math.pow(Math.abs(a), b),
+  maximum: Math.max,
+  minimum: Math.min,
+};
+
+describe('elementwise kernels', () => {
+  it('binary ops broadcast like the index loops (float64 exact, float32 rounded once)', () => {
+    fc.assert(
+      fc.property(
+        bcastPair,
+        fc.constantFrom(...(Object.keys(BINARY) as BinaryOp[])),
+        fc.nat(),
+        ([sa, sb], op, seed) => {
+          const out = bcastShape(sa!, sb!);
+          let va = randValues(size(sa!), seed);
+          const vb = randValues(size(sb!), seed + 1);
+          if (op === 'pow') va = va.map(Math.abs); // keep pow real
+          const want = Array.from({ length: size(out) }, (_, i) => {
+            const idx = unravel(i, out);
+            return BINARY[op](va[bcastRead(idx, sa!)]!, vb[bcastRead(idx, sb!)]!);
+          });
+          const got = read(be.binary(op, info(va, sa!), info(vb, sb!), out), out, 'float64');
+          expect(got).toBeInstanceOf(Float64Array);
+          expect(Array.from(got)).toEqual(want);
+          // float32: inputs rounded, math in double, one rounding on store
+          const [fa, fb] = [va.map(Math.fround), vb.map(Math.fround)];
+          const exact = Array.from({ length: size(out) }, (_, i) => {
+            const idx = unravel(i, out);
+            return BINARY[op](fa[bcastRead(idx, sa!)]!, fb[bcastRead(idx, sb!)]!);
+          });
+          const g32 = read(
+            be.binary(op, info(fa, sa!, 'float32'), info(fb, sb!, 'float32'), out),
+            out,
+            'float32',
+          );
+          expect(g32).toBeInstanceOf(Float32Array);
+          expect(Array.from(g32)).toEqual(exact.map(Math.fround));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('int32 binary ops stay integer', () => {
+    const a = info([7, -7, 3], [3], 'int32');
+    const b = info([2], [1], 'int32');
+    expect(Array.from(read(be.binary('mul', a, b, [3]), [3], 'int32'))).toEqual([14, -14, 6]);
+    expect(Array.from(read(be.binary('maximum', a, b, [3]), [3], 'int32'))).toEqual([7, 2, 3]);
+  });
+
+  it('comparisons give bool 0/1 under broadcasting', () => {
+    const ops: Record<CompareOp, (a: number, b: number) => boolean> = {
+      lt: (a, b) => a < b,
+      le: (a, b) => a <= b,
+      gt: (a, b) => a > b,
+      ge: (a, b) => a >= b,
+      eq: (a, b) => a === b,
+      ne: (a, b) => a !== b,
+    };
+    fc.assert(
+      fc.property(
+        bcastPair,
+        fc.constantFrom(...(Object.keys(ops) as CompareOp[])),
+        fc.nat(),
+        ([sa, sb], op, seed) => {
+          const out = bcastShape(sa!, sb!);
+          // small integers so that ties happen
+          const va = randValues(size(sa!), seed).map(Math.round);
+          const vb = randValues(size(sb!), seed + 7).map(Math.round);
+          const want = Array.from({ length: size(out) }, (_, i) => {
+            const idx = unravel(i, out);
+            return +ops[op](va[bcastRead(idx, sa!)]!, vb[bcastRead(idx, sb!)]!);
+          });
+          const got = read(be.compare(op, info(va, sa!), info(vb, sb!), out), out, 'bool');
+          expect(got).toBeInstanceOf(Uint8Array);
+          expect(Array.from(got)).toEqual(want);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('where picks from a or b under three-way broadcasting', () => {
+    fc.assert(
+      fc.property(bcastPair, fc.nat(4), fc.nat(), ([sa, sb], drop, seed) => {
+        const out = bcastShape(sa!, sb!);
+        const sc = out.map((d, i) => (i % 2 ? 1 : d)).slice(Math.min(drop, out.length));
+        const c = randValues(size(sc), seed).map((v) => +(v > 0));
+        const va = randValues(size(sa!), seed + 1);
+        const vb = randValues(size(sb!), seed + 2);
+        const want = Array.from({ length: size(out) }, (_, i) => {
+          const idx = unravel(i, out);
+          return c[bcastRead(idx, sc)] ? va[bcastRead(idx, sa!)]! : vb[bcastRead(idx, sb!)]!;
+        });
+        const got = read(be.where(info(c, sc, 'bool'), info(va, sa!), info(vb, sb!), out), out, 'float64');
+        expect(Array.from(got)).toEqual(want);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('unary ops match Math, sign keeps NaN and signed zero', () => {
+    const f: Record<UnaryOp, (x: number) => number> = {
+      neg: (x) => -x,
+      exp: Math.exp,
+      log: Math.log,
+      sin: Math.sin,
+      cos: Math.cos,
+      tanh: Math.tanh,
+      sqrt: Math.sqrt,
+      abs: Math.abs,
+      sign: Math.sign,
+    };
+    const xs = [-2.5, -1, -0, 0, 0.3, 1, 4, NaN, Infinity];
+    for (const op of Object.keys(f) as UnaryOp[]) {
+      const got = read(be.unary(op, info(xs, [xs.length])), [xs.length], 'float64');
+      xs.forEach((x, i) =>
+        expect(Object.is(got[i], f[op](x)) || got[i] === f[op](x), `${op}(${x})`).toBe(true),
+      );
+    }
+    const s = read(be.unary('sign', info([-0, NaN], [2])), [2], 'float64');
+    expect(Object.is(s[0], -0)).toBe(true);
+    expect(s[1]).toBeNaN();
+  });
+
+  it('cast truncates toward zero to int32, tests != 0 to bool, widens bool', () => {
+    const x = info([1.7, -1.7, 0, -0.2, 3], [5]);
+    expect(Array.from(read(be.cast(x, 'int32'), [5], 'int32'))).toEqual([1, -1, 0, 0, 3]);
+    expect(Array.from(read(be.cast(x, 'bool'), [5], 'bool'))).toEqual([1, 1, 0, 1, 1]);
+    expect(Array.from(read(be.cast(info([1, 0], [2], 'bool'), 'float32'), [2], 'float32'))).toEqual([1, 0]);
+    expect(Array.from(read(be.cast(info([0.1], [1]), 'float32'), [1], 'float32'))).toEqual([
+      Math.fround(0.1),
+    ]);
+  });
+});
+
+describe('reductions', () => {
+  const axesArb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.subarray(s.map((_, i) => i))));
+
+  it('sum, max and prod over any subset of axes match loops over the output', () => {
+    fc.assert(
+      fc.property(
+        axesArb,
+        fc.constantFrom<ReduceOp>('sum', 'max', 'prod'),
+        fc.nat(),
+        ([shape, axes], op, seed) => {
+          const v = randValues(size(shape), seed, -1.5, 1.5);
+          const outShape = shape.filter((_, i) => !axes.includes(i));
+          const want = new Array<number>(size(outShape)).fill(
+            op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity,
+          );
+          const terms = new Array<number>(size(outShape)).fill(0);
+          for (let i = 0; i < v.length; i++) {
+            const idx = unravel(i, shape);
+            const o = ravel(
+              idx.filter((_, d) => !axes.includes(d)),
+              outShape,
+            );
+            want[o] =
+              op === 'sum' ? want[o]! + v[i]! : op === 'prod' ? want[o]! * v[i]! : Math.max(want[o]!, v[i]!);
+            terms[o] = op === 'sum' ? terms[o]! + Math.abs(v[i]!) : 1;
+          }
+          const scale = op === 'prod' ? want : terms;
+          close64(read(be.reduce(op, info(v, shape), axes), outShape, 'float64'), want, scale);
+          // float32 accumulates in double and rounds once
+          const f = v.map(Math.fround);
+          const exact = new Array<number>(want.length).fill(op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity);
+          for (let i = 0; i < f.length; i++) {
+            const o = ravel(
+              unravel(i, shape).filter((_, d) => !axes.includes(d)),
+              outShape,
+            );
+            exact[o] =
+              op === 'sum'
+                ? exact[o]! + f[i]!
+                : op === 'prod'
+                  ? exact[o]! * f[i]!
+                  : Math.max(exact[o]!, f[i]!);
+          }
+          roundedOnce(read(be.reduce(op, info(f, shape, 'float32'), axes), outShape, 'float32'), exact);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reducing over an empty axis gives the identity (sum 0, prod 1)', () => {
+    expect(Array.from(read(be.reduce('sum', info([], [2, 0]), [1]), [2], 'float64'))).toEqual([0, 0]);
+    expect(Array.from(read(be.reduce('prod', info([], [0, 3]), [0]), [3], 'float64'))).toEqual([1, 1, 1]);
+    expect(read(be.reduce('sum', info([], [0, 3]), [1]), [0], 'float64').length).toBe(0);
+  });
+
+  it('argmax picks the first maximum along the axis (ties included)', () => {
+    fc.assert(
+      fc.property(
+        shapeArb.filter((s) => s.length > 0),
+        fc.nat(),
+        fc.nat(),
+        (shape, a, seed) => {
+          const axis = a % shape.length;
+          // values from {-1, 0, 1}: ties are common
+          const v = randValues(size(shape), seed).map((x) => Math.round(x / 2));
+          const outShape = shape.filter((_, i) => i !== axis);
+          const want = Array.from({ length: size(outShape) }, (_, o) => {
+            const oi = unravel(o, outShape);
+            let best = 0;
+            for (let j = 1; j < shape[axis]!; j++) {
+              const at = (k: number) => v[ravel([...oi.slice(0, axis), k, ...oi.slice(axis)], shape)]!;
+              if (at(j) > at(best)) best = j;
+            }
+            return best;
+          });
+          const got = read(be.argmax(info(v, shape), axis), outShape, 'int32');
+          expect(got).toBeInstanceOf(Int32Array);
+          expect(Array.from(got)).toEqual(want);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // a NaN counts as the maximum (the first one), as in NumPy
+    expect(Array.from(read(be.argmax(info([1, NaN, 3, NaN], [4]), 0), [], 'int32'))).toEqual([1]);
+  });
+});
+
+describe('matmul', () => {
+  it('batched with broadcast batch dims matches the triple loop', () => {
+    fc.assert(
+      fc.property(
+        bcastPair.filter(([a, b]) => a!.length <= 2 && b!.length <= 2),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(),
+        ([ba, bb], m, k, n, seed) => {
+          const sa = [...ba!, m, k];
+          const sb = [...bb!, k, n];
+          const batch = bcastShape(ba!, bb!);
+          const out = [...batch, m, n];
+          const va = randValues(size(sa), seed);
+          const vb = randValues(size(sb), seed + 3);
+          const want = new Array<number>(size(out)).fill(0);
+          const terms = new Array<number>(size(out)).fill(0);
+          for (let o = 0; o < want.length; o++) {
+            const idx = unravel(o, out);
+            const bi = idx.slice(0, -2);
+            const [i, j] = idx.slice(-2) as [number, number];
+            for (let p = 0; p < k; p++) {
+              const x = va[bcastRead([...bi, i, p], sa)]! * vb[bcastRead([...bi, p, j], sb)]!;
+              want[o] += x;
+              terms[o] += Math.abs(x);
+            }
+          }
+          close64(read(be.matmul(info(va, sa), info(vb, sb), out), out, 'float64'), want, terms);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('int32 matmul is exact', () => {
+    const a = info([1, 2, 3, 4], [2, 2], 'int32');
+    const b = info([5, 6, 7, 8], [2, 2], 'int32');
+    expect(Array.from(read(be.matmul(a, b, [2, 2]), [2, 2], 'int32'))).toEqual([19, 22, 43, 50]);
+  });
+});
+
+describe('movement kernels', () => {
+  it('transpose moves every element to the permuted index', () => {
+    fc.assert(
+      fc.property(
+        shapeArb.chain((s) =>
+          fc.tuple(
+            fc.constant(s),
+            fc.shuffledSubarray(
+              s.map((_, i) => i),
+              { minLength: s.length },
+            ),
+          ),
+        ),
+        fc.nat(),
+        ([shape, perm], seed) => {
+          const v = randValues(size(shape), seed);
+          const out = perm.map((p) => shape[p]!);
+          const got = read(be.transpose(info(v, shape), perm), out, 'float64');
+          for (let i = 0; i < got.length; i++) {
+            const oi = unravel(i, out);
+            const src = new Array<number>(shape.length);
+            perm.forEach((p, d) => (src[p] = oi[d]!));
+            expect(got[i]).toBe(v[ravel(src, shape)]);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('broadcastTo repeats along size-1 and new leading axes', () => {
+    fc.assert(
+      fc.property(bcastPair, fc.nat(), ([sa, sb], seed) => {
+        const out = bcastShape(sa!, sb!);
+        const v = randValues(size(sb!), seed);
+        const got = read(be.broadcastTo(info(v, sb!), out), out, 'float64');
+        expect(Array.from(got)).toEqual(
+          Array.from({ length: size(out) }, (_, i) => v[bcastRead(unravel(i, out), sb!)]!),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('slice copies the block at begin of the given size', () => {
+    const block = shapeArb.chain((s) =>
+      fc.tuple(
+        fc.constant(s),
+        fc.tuple(
+          ...s.map((d) =>
+            fc
+              .integer({ min: 0, max: d })
+              .chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: d - b }))),
+          ),
+        ),
+      ),
+    );
+    fc.assert(
+      fc.property(block, fc.nat(), ([shape, bs], seed) => {
+        const begin = bs.map(([b]) => b);
+        const sz = bs.map(([, z]) => z);
+        const v = randValues(size(shape), seed);
+        const got = read(be.slice(info(v, shape), begin, sz), sz, 'float64');
+        expect(got.length).toBe(size(sz));
+        for (let i = 0; i < got.length; i++) {
+          const idx = unravel(i, sz).map((x, d) => x + begin[d]!);
+          expect(got[i]).toBe(v[ravel(idx, shape)]);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('pad surrounds with the fill value', () => {
+    fc.assert(
+      fc.property(
+        shapeArb.chain((s) =>
+          fc.tuple(fc.constant(s), fc.tuple(...s.map(() => fc.tuple(fc.nat(2), fc.nat(2))))),
+        ),
+        fc.double({ min: -5, max: 5, noNaN: true }),
+        fc.nat(),
+        ([shape, widths], value, seed) => {
+          const v = randValues(size(shape), seed);
+          const out = shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
+          const got = read(be.pad(info(v, shape), widths, value), out, 'float64');
+          for (let i = 0; i < got.length; i++) {
+            const idx = unravel(i, out).map((x, d) => x - widths[d]![0]);
+            const inside = idx.every((x, d) => x >= 0 && x < shape[d]!);
+            expect(got[i]).toBe(inside ? v[ravel(idx, shape)] : value);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('concat joins along the axis', () => {
+    fc.assert(
+      fc.property(
+        shapeArb.filter((s) => s.length > 0),
+        fc.nat(),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        (base, a, extents, seed) => {
+          const axis = a % base.length;
+          const shapes = extents.map((e) => base.map((d, i) => (i === axis ? e : d)));
+          const vals = shapes.map((s, j) => randValues(size(s), seed + j));
+          const out = base.map((d, i) => (i === axis ? extents.reduce((x, y) => x + y, 0) : d));
+          const got = read(
+            be.concat(
+              shapes.map((s, j) => info(vals[j]!, s)),
+              axis,
+              out,
+            ),
+            out,
+            'float64',
+          );
+          for (let i = 0; i < got.length; i++) {
+            const idx = unravel(i, out);
+            let j = 0;
+            let at = idx[axis]!;
+            while (at >= extents[j]!) at -= extents[j++]!;
+            const src = idx.slice();
+            src[axis] = at;
+            expect(got[i]).toBe(vals[j]![ravel(src, shapes[j]!)]);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  const gatherCase = fc
+    .tuple(
+      shapeArb.filter((s) => s.length > 0),
+      fc.nat(),
+      fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+      fc.nat(),
+    )
+    .map(([shape, a, idxShape, seed]) => {
+      const axis = a % shape.length;
+      const n = shape[axis]!;
+      const idx = randValues(size(idxShape), seed + 5, 0, n).map(Math.floor);
+      return { shape, axis, idxShape, idx, seed };
+    });
+
+  it('gather takes slices at the indices (any index shape, repeats allowed)', () => {
+    fc.assert(
+      fc.property(gatherCase, ({ shape, axis, idxShape, idx, seed }) => {
+        const v = randValues(size(shape), seed);
+        const out = [...shape.slice(0, axis), ...idxShape, ...shape.slice(axis + 1)];
+        const got = read(be.gather(info(v, shape), info(idx, idxShape, 'int32'), axis, out), out, 'float64');
+        for (let i = 0; i < got.length; i++) {
+          const oi = unravel(i, out);
+          const j = idx[ravel(oi.slice(axis, axis + idxShape.length), idxShape)]!;
+          const src = [...oi.slice(0, axis), j, ...oi.slice(axis + idxShape.length)];
+          expect(got[i]).toBe(v[ravel(src, shape)]);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('scatterAdd accumulates updates at the indices (repeats add up)', () => {
+    fc.assert(
+      fc.property(gatherCase, ({ shape, axis, idxShape, idx, seed }) => {
+        const updShape = [...shape.slice(0, axis), ...idxShape, ...shape.slice(axis + 1)];
+        const u = randValues(size(updShape), seed);
+        const want = new Array<number>(size(shape)).fill(0);
+        for (let i = 0; i < u.length; i++) {
+          const ui = unravel(i, updShape);
+          const j = idx[ravel(ui.slice(axis, axis + idxShape.length), idxShape)]!;
+          want[ravel([...ui.slice(0, axis), j, ...ui.slice(axis + idxShape.length)], shape)]! += u[i]!;
+        }
+        const got = read(
+          be.scatterAdd(info(idx, idxShape, 'int32'), info(u, updShape), axis, shape),
+          shape,
+          'float64',
+        );
+        close64(
+          got,
+          want,
+          want.map((w) => Math.abs(w) + 10),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('gather and scatterAdd refuse out-of-range indices', () => {
+    expect(() => be.gather(info([1, 2], [2]), info([2], [1], 'int32'), 0, [1])).toThrow(
+      /take: index 2 .*size 2/,
+    );
+    expect(() => be.scatterAdd(info([-1], [1], 'int32'), info([1], [1]), 0, [2])).toThrow(
+      /scatterAdd: index -1/,
+    );
+  });
+
+  it('reshape keeps the data; readSync returns a copy', () => {
+    const x = info([1, 2, 3, 4], [2, 2]);
+    const y = { shape: [4], dtype: 'float64' as const, buf: be.reshape(x, [4]) };
+    const r = be.readSync!(y);
+    r[0] = 100;
+    expect(Array.from(be.readSync!(x))).toEqual([1, 2, 3, 4]);
+  });
+});
