@@ -1,0 +1,59 @@
+/** Options of `gpujs()`, validated once into a typed object with documented defaults. */
+import { availableParallelism } from 'node:os';
+import type { GpujsMode } from './engine.js';
+
+/** What `gpujs()` accepts. */
+export interface GpujsOptions {
+  /**
+   * The gpu.js backend: `webasm` (WebAssembly + SIMD; the default without a GPU), `webgpu` (Dawn
+   * through the npm `webgpu` package), `headlessgl` (needs the optional `gl` package built), or
+   * `cpu` (gpu.js's JavaScript fallback, explicit only).
+   */
+  mode?: GpujsMode;
+  /**
+   * webasm only: worker threads. Above 0, kernels run under gpu.js's async contract, split across
+   * that many threads when they have at least 4096 outputs, and reads are async only. 0 runs every
+   * kernel synchronously on the calling thread (then `dataSync()` works). Default: the number of
+   * CPUs, at most 4.
+   */
+  threads?: number;
+  /**
+   * Release the buffers of tensors that are garbage-collected without `dispose()` (a
+   * `FinalizationRegistry`). Default true; with false, only `dispose()` releases.
+   */
+  finalize?: boolean;
+}
+
+/** Options after validation. */
+export interface ResolvedOptions {
+  readonly mode: GpujsMode;
+  readonly threads: number;
+  readonly finalize: boolean;
+}
+
+const MODES: readonly GpujsMode[] = ['webasm', 'webgpu', 'headlessgl', 'cpu'];
+
+/** Validates `gpujs()` options; a bad option throws naming it. */
+export function resolveOptions(o: GpujsOptions = {}): ResolvedOptions {
+  if (typeof o !== 'object' || o === null) throw new TypeError('gpujs: options must be an object');
+  for (const k of Object.keys(o)) {
+    if (!['mode', 'threads', 'finalize'].includes(k)) throw new TypeError(`gpujs: unknown option '${k}'`);
+  }
+  const mode = o.mode ?? 'webasm';
+  if (!MODES.includes(mode))
+    throw new TypeError(
+      `gpujs: option 'mode' must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`,
+    );
+  let threads = 0;
+  if (mode === 'webasm') {
+    threads = o.threads ?? Math.min(4, availableParallelism());
+    if (!Number.isInteger(threads) || threads < 0) {
+      throw new TypeError(`gpujs: option 'threads' must be a non-negative integer, got ${o.threads}`);
+    }
+  } else if (o.threads !== undefined && o.threads !== 0) {
+    throw new TypeError(`gpujs: option 'threads' applies to mode 'webasm' only (mode is '${mode}')`);
+  }
+  const finalize = o.finalize ?? true;
+  if (typeof finalize !== 'boolean') throw new TypeError(`gpujs: option 'finalize' must be a boolean`);
+  return { mode, threads, finalize };
+}

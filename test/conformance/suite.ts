@@ -1,0 +1,593 @@
+/**
+ * The backend conformance suite, written once as a function of a backend factory and run by
+ * `describe.each` over every backend (the cpu float64 reference first, in `cpu.test.ts`; the gpu.js
+ * modes in `gpujs.test.ts`). Forward values of every primitive (broadcasting and edge shapes
+ * included) are compared with a plain-JavaScript float64 oracle; gradients, JVPs and HVPs of small
+ * functions are compared with central differences on the reference and with the cpu float64
+ * results on float32 backends. Inputs are float32-representable, so every backend sees the same
+ * numbers, and after each test the backend must show that it ran the kernels it claims.
+ */
+import {
+  abs,
+  add,
+  argmax,
+  broadcastTo,
+  cast,
+  concat,
+  cos,
+  cpu,
+  div,
+  equal,
+  exp,
+  greater,
+  greaterEqual,
+  grad,
+  hvp,
+  jvp,
+  less,
+  lessEqual,
+  log,
+  logSoftmax,
+  matmul,
+  max,
+  maximum,
+  minimum,
+  mT,
+  mul,
+  neg,
+  notEqual,
+  oneHot,
+  pad,
+  pow,
+  prod,
+  reshape,
+  scatterAdd,
+  sign,
+  sin,
+  slice,
+  sqrt,
+  square,
+  sub,
+  sum,
+  take,
+  tanh,
+  tensor,
+  transpose,
+  useBackend,
+  where,
+  withBackend,
+  type Backend,
+  type Tensor,
+} from '@gen-ts/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as O from './oracle.js';
+
+/** One backend under test. */
+export interface ConformanceBackend {
+  /** Shown in the test names. */
+  readonly name: string;
+  /** Creates the backend (called once, before the tests). */
+  create(): Backend | Promise<Backend>;
+  /** The float dtype the tests compute in. */
+  readonly dtype: 'float64' | 'float32';
+  /** Relative and absolute tolerance against float64 values. */
+  readonly rtol: number;
+  readonly atol: number;
+  /** Asserts, after each test, that the backend ran what it claims (e.g. the gpu.js kernel class). */
+  assertRan(b: Backend): void;
+  /** Frees the backend after the tests. */
+  destroy?(b: Backend): void;
+}
+
+/** Deterministic float32-representable values in `[lo, hi)`. */
+function nd(shape: number[], seed: number, lo = -2, hi = 2): O.Nd {
+  let s = seed * 7919 + 17;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return Math.fround(lo + ((hi - lo) * s) / 2147483648);
+  });
+  return { shape, data };
+}
+
+function ints(shape: number[], values: number[]): O.Nd {
+  return { shape, data: values };
+}
+
+/** Registers the suite for one backend. */
+export function conformance(c: ConformanceBackend): void {
+  let backend: Backend;
+  let prev: Backend;
+  const dtype = c.dtype;
+  const put = (x: O.Nd): Tensor => tensor(x.data, { shape: x.shape, dtype });
+  const putInt = (x: O.Nd): Tensor => tensor(x.data, { shape: x.shape, dtype: 'int32' });
+
+  /** Reads `t` and compares it with `ref` within the backend's tolerance. */
+  async function close(t: Tensor, ref: O.Nd, scale = 1): Promise<void> {
+    expect(t.shape).toEqual(ref.shape);
+    const got = await t.data();
+    expect(got.length).toBe(ref.data.length);
+    for (let i = 0; i < got.length; i++) {
+      const want = ref.data[i]!;
+      const g = got[i]!;
+      if (Number.isNaN(want)) {
+        expect(g, `element ${i}`).toBeNaN();
+        continue;
+      }
+      if (!Number.isFinite(want)) {
+        expect(g, `element ${i}`).toBe(want);
+        continue;
+      }
+      const tol = scale * (c.atol + c.rtol * Math.abs(want));
+      if (!(Math.abs(g - want) <= tol)) {
+        expect.fail(
+          `element ${i} of ${JSON.stringify(ref.shape)}: got ${g}, want ${want} (tolerance ${tol})`,
+        );
+      }
+    }
+  }
+
+  async function same(t: Tensor, want: number[], shape: number[]): Promise<void> {
+    expect(t.shape).toEqual(shape);
+    expect(Array.from(await t.data())).toEqual(want);
+  }
+
+  beforeAll(async () => {
+    backend = await c.create();
+    prev = useBackend(backend);
+  });
+  afterAll(() => {
+    useBackend(prev);
+    c.destroy?.(backend);
+  });
+  const test = (name: string, fn: () => Promise<void>): void => {
+    it(name, async () => {
+      await fn();
+      c.assertRan(backend);
+    });
+  };
+
+  describe('elementwise', () => {
+    const unary: [string, (x: Tensor) => Tensor, (v: number) => number, number, number][] = [
+      ['neg', neg, (v) => -v, -2, 2],
+      ['exp', exp, Math.exp, -3, 3],
+      ['log', log, Math.log, 0.1, 5],
+      ['sin', sin, Math.sin, -3, 3],
+      ['cos', cos, Math.cos, -3, 3],
+      ['tanh', tanh, Math.tanh, -4, 4],
+      ['sqrt', sqrt, Math.sqrt, 0, 4],
+      ['abs', abs, Math.abs, -2, 2],
+      ['sign', sign, Math.sign, -2, 2],
+    ];
+    for (const [name, f, ref, lo, hi] of unary) {
+      test(`${name} on [], [7] and [2,3,4]`, async () => {
+        for (const [k, shape] of [[], [7], [2, 3, 4]].entries()) {
+          const x = nd(shape, k + 1, lo, hi);
+          await close(f(put(x)), O.map(ref, x));
+        }
+      });
+    }
+    test('tanh saturates without NaN at |x| = 50', async () => {
+      await close(tanh(put({ shape: [2], data: [-50, 50] })), { shape: [2], data: [-1, 1] });
+    });
+    test('sign keeps zero', async () => {
+      await close(sign(put({ shape: [3], data: [-3, 0, 2] })), { shape: [3], data: [-1, 0, 1] });
+    });
+
+    const shapes: [number[], number[]][] = [
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [[2, 3], [3]],
+      [
+        [4, 1, 3],
+        [2, 1],
+      ],
+      [[], [3, 2]],
+      [[1], [5]],
+      [
+        [3, 1],
+        [1, 4],
+      ],
+    ];
+    const binary: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number][] = [
+      ['add', add, (a, b) => a + b],
+      ['sub', sub, (a, b) => a - b],
+      ['mul', mul, (a, b) => a * b],
+      ['div', div, (a, b) => a / b],
+      ['maximum', maximum, Math.max],
+      ['minimum', minimum, Math.min],
+    ];
+    for (const [name, f, ref] of binary) {
+      test(`${name} with broadcasting`, async () => {
+        for (const [k, [sa, sb]] of shapes.entries()) {
+          const a = nd(sa, 2 * k + 1);
+          const b = name === 'div' ? nd(sb, 2 * k + 2, 0.5, 2) : nd(sb, 2 * k + 2);
+          await close(f(put(a), put(b)), O.map(ref, a, b));
+        }
+      });
+    }
+    test('pow: positive bases, negative bases with integer exponents, 0^0', async () => {
+      const a = nd([2, 3], 5, 0.1, 3);
+      const b = nd([3], 6, -2, 2);
+      await close(pow(put(a), put(b)), O.map(Math.pow, a, b));
+      const neg = { shape: [4], data: [-2, -3, -1.5, 0] };
+      const ex = { shape: [4], data: [3, 2, 2, 0] };
+      await close(pow(put(neg), put(ex)), O.map(Math.pow, neg, ex));
+    });
+    const compares: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => boolean][] = [
+      ['less', less, (a, b) => a < b],
+      ['lessEqual', lessEqual, (a, b) => a <= b],
+      ['greater', greater, (a, b) => a > b],
+      ['greaterEqual', greaterEqual, (a, b) => a >= b],
+      ['equal', equal, (a, b) => a === b],
+      ['notEqual', notEqual, (a, b) => a !== b],
+    ];
+    for (const [name, f, ref] of compares) {
+      test(`${name} gives bool, with ties and broadcasting`, async () => {
+        const a = { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] };
+        const b = { shape: [3], data: [2, 2, 7] };
+        const t = f(put(a), put(b));
+        expect(t.dtype).toBe('bool');
+        await close(
+          t,
+          O.map((x, y) => +ref(x, y), a, b),
+        );
+      });
+    }
+    test('where broadcasts condition and both branches', async () => {
+      const a = nd([2, 3], 9);
+      const b = nd([3], 10);
+      const cond = less(put(a), put(b));
+      await close(
+        where(cond, put(a), put(b)),
+        O.map((x, y) => (x < y ? x : y), a, b),
+      );
+      await close(
+        where(greater(put(a), 0), put(a), 0),
+        O.map((x) => (x > 0 ? x : 0), a),
+      );
+    });
+    test('casts between float, int32 and bool', async () => {
+      const x = put({ shape: [5], data: [1.75, -2.25, 0, 3, -0.5] });
+      await same(cast(x, 'int32'), [1, -2, 0, 3, 0], [5]);
+      await same(cast(x, 'bool'), [1, 1, 0, 1, 1], [5]);
+      await same(cast(cast(x, 'int32'), dtype), [1, -2, 0, 3, 0], [5]);
+      await same(cast(cast(x, 'bool'), 'int32'), [1, 1, 0, 1, 1], [5]);
+    });
+    test('int32 arithmetic stays integral', async () => {
+      const a = putInt(ints([4], [7, -7, 9, 2]));
+      const b = putInt(ints([4], [2, 2, 3, 5]));
+      await same(add(a, b), [9, -5, 12, 7], [4]);
+      await same(mul(a, b), [14, -14, 27, 10], [4]);
+    });
+    test('empty tensors and scalars', async () => {
+      const e = put({ shape: [0, 3], data: [] });
+      await close(add(e, put({ shape: [3], data: [1, 2, 3] })), { shape: [0, 3], data: [] });
+      await close(exp(e), { shape: [0, 3], data: [] });
+      await close(sum(e, 0), { shape: [3], data: [0, 0, 0] });
+      const s = put({ shape: [], data: [2.5] });
+      await close(mul(s, s), { shape: [], data: [6.25] });
+    });
+  });
+
+  describe('reductions', () => {
+    const x = nd([3, 4, 5], 11, 0.5, 1.5);
+    const cases: number[][] = [[], [0], [1], [2], [0, 2], [0, 1, 2], [1, 2]];
+    for (const op of ['sum', 'max', 'prod'] as const) {
+      const f = op === 'sum' ? sum : op === 'max' ? max : prod;
+      test(`${op} over every axis set of [3,4,5]`, async () => {
+        for (const axes of cases) {
+          if (axes.length === 0) continue;
+          await close(f(put(x), axes), O.reduce(op, x, axes));
+        }
+        await close(f(put(x), [1], true), { ...O.reduce(op, x, [1]), shape: [3, 1, 5] });
+      });
+    }
+    test('sum and max of a long vector (two-pass path) and of long rows', async () => {
+      const v = nd([5000], 12);
+      await close(sum(put(v)), O.reduce('sum', v, [0]), 4);
+      await close(max(put(v)), O.reduce('max', v, [0]));
+      const rows = nd([3, 4500], 13);
+      await close(sum(put(rows), 1), O.reduce('sum', rows, [1]), 4);
+    });
+    test('reductions over size-1 axes and of scalars', async () => {
+      const y = nd([3, 1], 14);
+      await close(sum(put(y), 1), O.reduce('sum', y, [1]));
+      await close(sum(put({ shape: [], data: [3] })), { shape: [], data: [3] });
+      await close(sum(put(y)), O.reduce('sum', y, [0, 1]));
+    });
+    test('argmax along each axis, first of ties', async () => {
+      await close(argmax(put(x), 1), O.argmax(x, 1));
+      await close(argmax(put(x), 0), O.argmax(x, 0));
+      const t = argmax(put({ shape: [2, 3], data: [1, 3, 3, 2, 2, 0] }), 1);
+      expect(t.dtype).toBe('int32');
+      await same(t, [1, 0], [2]);
+    });
+  });
+
+  describe('matmul', () => {
+    const pairs: [number[], number[]][] = [
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      [
+        [6, 5],
+        [5, 7],
+      ],
+      [
+        [1, 7],
+        [7, 1],
+      ],
+      [
+        [2, 3, 4],
+        [4, 5],
+      ],
+      [
+        [2, 1, 3, 4],
+        [3, 4, 2],
+      ],
+      [
+        [9, 13],
+        [13, 6],
+      ],
+    ];
+    test('shapes, batches and broadcast batch dims', async () => {
+      for (const [k, [sa, sb]] of pairs.entries()) {
+        const a = nd(sa, 20 + k);
+        const b = nd(sb, 40 + k);
+        await close(matmul(put(a), put(b)), O.matmul(a, b));
+      }
+    });
+    test('transposed operands (the backward-pass shapes)', async () => {
+      const a = nd([5, 6], 60);
+      const b = nd([5, 7], 61);
+      const c = nd([7, 6], 62);
+      const at = O.transpose(a, [1, 0]);
+      await close(matmul(mT(put(a)), put(b)), O.matmul(at, b));
+      await close(matmul(put(b), mT(put(b))), O.matmul(b, O.transpose(b, [1, 0])));
+      await close(matmul(mT(put(c)), mT(put(b))), O.matmul(O.transpose(c, [1, 0]), O.transpose(b, [1, 0])));
+      const bt = nd([2, 4, 3], 63);
+      await close(matmul(mT(put(bt)), put(bt)), O.matmul(O.transpose(bt, [0, 2, 1]), bt));
+      // a transposed view read by something other than matmul, and transposed back
+      await close(
+        add(mT(put(a)), 1),
+        O.map((v) => v + 1, at),
+      );
+      await close(mT(mT(put(a))), a);
+    });
+    test('an empty inner dimension gives zeros', async () => {
+      await close(matmul(put({ shape: [2, 0], data: [] }), put({ shape: [0, 3], data: [] })), {
+        shape: [2, 3],
+        data: [0, 0, 0, 0, 0, 0],
+      });
+      await close(matmul(put({ shape: [1, 1], data: [3] }), put({ shape: [1, 1], data: [-2] })), {
+        shape: [1, 1],
+        data: [-6],
+      });
+    });
+  });
+
+  describe('movement', () => {
+    const x = nd([2, 3, 4], 70);
+    test('reshape and transpose', async () => {
+      await close(reshape(put(x), [4, 6]), { shape: [4, 6], data: x.data });
+      for (const perm of [
+        [2, 0, 1],
+        [1, 0, 2],
+        [0, 2, 1],
+        [2, 1, 0],
+      ]) {
+        await close(transpose(put(x), perm), O.transpose(x, perm));
+      }
+    });
+    test('broadcastTo', async () => {
+      const y = nd([3, 1], 71);
+      await close(
+        broadcastTo(put(y), [2, 3, 4]),
+        O.map((v) => v, y, { shape: [2, 3, 4], data: new Array(24).fill(0) }),
+      );
+    });
+    test('slice and pad', async () => {
+      await close(slice(put(x), [1, 0, 1], [1, 2, 3]), O.slice(x, [1, 0, 1], [1, 2, 3]));
+      await close(
+        pad(
+          put(x),
+          [
+            [0, 1],
+            [2, 0],
+            [1, 1],
+          ],
+          0,
+        ),
+        O.pad(
+          x,
+          [
+            [0, 1],
+            [2, 0],
+            [1, 1],
+          ],
+          0,
+        ),
+      );
+      await close(
+        pad(
+          put(x),
+          [
+            [1, 1],
+            [0, 0],
+            [0, 0],
+          ],
+          -1.5,
+        ),
+        O.pad(
+          x,
+          [
+            [1, 1],
+            [0, 0],
+            [0, 0],
+          ],
+          -1.5,
+        ),
+      );
+    });
+    test('concat of 2 and of 6 operands', async () => {
+      const y = nd([2, 1, 4], 72);
+      await close(concat([put(x), put(y)], 1), O.concat([x, y], 1));
+      const parts = [0, 1, 2, 3, 4, 5].map((k) => nd([2, k + 1], 80 + k));
+      await close(concat(parts.map(put), 1), O.concat(parts, 1));
+      await close(concat([put(x), put(x)], 0), O.concat([x, x], 0));
+    });
+    test('take along each axis, with repeats and 2-d indices', async () => {
+      const idx = ints([4], [2, 0, 2, 1]);
+      await close(take(put(x), putInt(idx), 1), O.take(x, idx, 1));
+      const idx2 = ints([2, 2], [1, 0, 1, 1]);
+      await close(take(put(x), putInt(idx2), 0), O.take(x, idx2, 0));
+      expect(() => take(put(x), putInt(ints([1], [5])), 1)).toThrow(/out of range/);
+    });
+    test('scatterAdd adds duplicates', async () => {
+      const idx = ints([4], [2, 0, 2, 1]);
+      const upd = nd([2, 4, 4], 73);
+      await close(scatterAdd(putInt(idx), put(upd), [2, 3, 4], 1), O.scatterAdd(idx, upd, [2, 3, 4], 1));
+    });
+  });
+
+  describe('autodiff on this backend', () => {
+    type F = (...xs: Tensor[]) => Tensor;
+    const fns: [string, F, O.Nd[]][] = [
+      [
+        'a tanh layer',
+        (x, w, b) => sum(mul(tanh(add(matmul(x!, w!), b!)), 0.5)),
+        [nd([4, 5], 90, -1, 1), nd([5, 3], 91, -1, 1), nd([3], 92, -1, 1)],
+      ],
+      [
+        'softmax cross-entropy',
+        (z) =>
+          neg(sum(mul(logSoftmax(z!, -1), oneHot(tensor([1, 0, 5, 2], { dtype: 'int32' }), 6, z!.dtype)))),
+        [nd([4, 6], 93)],
+      ],
+      [
+        'an elementwise mix',
+        (a, b) =>
+          add(
+            sum(div(exp(sin(a!)), add(square(b!), 1))),
+            sum(mul(sqrt(add(abs(a!), 1)), pow(add(abs(b!), 1), 1.5))),
+          ),
+        [nd([3, 4], 94), nd([4], 95, 0.2, 2)],
+      ],
+      [
+        'max, prod and maximum',
+        (a) => add(add(sum(prod(a!, 1)), sum(max(a!, 0))), sum(maximum(a!, 0.3))),
+        [nd([3, 4], 96, 0.5, 1.5)],
+      ],
+      [
+        'movement: slice, pad, transpose, take, concat',
+        (x) => {
+          const t = transpose(x!, [2, 0, 1]);
+          const s = slice(x!, [0, 1, 1], [2, 2, 3]);
+          const s4 = slice(x!, [0, 1, 0], [2, 2, 4]);
+          const p = pad(
+            s,
+            [
+              [1, 0],
+              [0, 1],
+              [0, 0],
+            ],
+            0,
+          );
+          const g = take(x!, tensor([2, 0, 2], { dtype: 'int32' }), 1);
+          return add(add(sum(square(t)), sum(mul(p, p))), sum(mul(concat([g, s4], 1), 0.5)));
+        },
+        [nd([2, 3, 4], 97)],
+      ],
+      [
+        'batched matmul with a broadcast batch',
+        (a, b) => sum(square(matmul(a!, b!))),
+        [nd([2, 3, 4], 98, -1, 1), nd([4, 5], 99, -1, 1)],
+      ],
+    ];
+
+    /** f on the cpu backend in float64 (the reference for float32 backends). */
+    const onRef = <T>(f: () => T): T => withBackend(cpu(), f);
+    const put64 = (x: O.Nd): Tensor => tensor(x.data, { shape: x.shape, dtype: 'float64' });
+    const asNd = async (t: Tensor): Promise<O.Nd> => ({
+      shape: t.shape.slice(),
+      data: Array.from(await t.data()),
+    });
+
+    for (const [name, f, inputs] of fns) {
+      test(`grad of ${name}`, async () => {
+        const argnums = inputs.map((_, i) => i);
+        const gs = grad(f, { argnums })(...inputs.map(put)) as Tensor[];
+        if (c.dtype === 'float64') {
+          // the reference: central differences of f itself
+          for (const [i, x] of inputs.entries()) {
+            const want = x.data.map((_, j) => {
+              const eval1 = (h: number): number => {
+                const xs = inputs.map((y, k) =>
+                  k === i ? { ...y, data: y.data.map((v, l) => (l === j ? v + h : v)) } : y,
+                );
+                return f(...xs.map(put64)).itemSync();
+              };
+              const h = 1e-6;
+              return (eval1(h) - eval1(-h)) / (2 * h);
+            });
+            await close(gs[i]!, { shape: x.shape, data: want }, 1e4);
+          }
+        } else {
+          const want = onRef(() => grad(f, { argnums })(...inputs.map(put64)) as Tensor[]);
+          for (let i = 0; i < inputs.length; i++) await close(gs[i]!, await asNd(want[i]!));
+        }
+      });
+    }
+
+    test('jvp and hvp of the tanh layer', async () => {
+      const [, f, inputs] = fns[0]!;
+      const v = inputs.map((x, k) => nd(x.shape, 200 + k, -1, 1));
+      const fx = (x: Tensor): Tensor => f(x, put(inputs[1]!), put(inputs[2]!));
+      const [out, tan] = jvp(f, inputs.map(put), v.map(put)) as [Tensor, Tensor];
+      const hv = hvp(fx, put(inputs[0]!), put(v[0]!));
+      if (c.dtype === 'float64') {
+        const h = 1e-6;
+        const shifted = (s: number): number =>
+          f(
+            ...inputs.map((x, k) =>
+              put({ shape: x.shape, data: x.data.map((y, l) => y + s * v[k]!.data[l]!) }),
+            ),
+          ).itemSync();
+        await close(tan, { shape: [], data: [(shifted(h) - shifted(-h)) / (2 * h)] }, 1e4);
+        const g = (s: number): O.Nd => {
+          const x = put({
+            shape: inputs[0]!.shape,
+            data: inputs[0]!.data.map((y, l) => y + s * v[0]!.data[l]!),
+          });
+          const t = grad(fx)(x) as Tensor;
+          return { shape: t.shape.slice(), data: Array.from(t.dataSync()) };
+        };
+        const [gp, gm] = [g(h), g(-h)];
+        await close(hv, { shape: gp.shape, data: gp.data.map((p, i) => (p - gm.data[i]!) / (2 * h)) }, 1e4);
+        await close(out, { shape: [], data: [f(...inputs.map(put64)).itemSync()] });
+      } else {
+        const [wantOut, wantTan] = onRef(() => jvp(f, inputs.map(put64), v.map(put64)) as [Tensor, Tensor]);
+        const fx64 = (x: Tensor): Tensor => f(x, put64(inputs[1]!), put64(inputs[2]!));
+        const wantHv = onRef(() => hvp(fx64, put64(inputs[0]!), put64(v[0]!)));
+        await close(out, await asNd(wantOut));
+        await close(tan, await asNd(wantTan));
+        await close(hv, await asNd(wantHv));
+      }
+    });
+  });
+
+  test('float64 requests either work (reference) or throw naming the dtype', async () => {
+    if (c.dtype === 'float64') {
+      expect(tensor([1, 2], { dtype: 'float64' }).dtype).toBe('float64');
+      await close(tensor([1, 2], { dtype: 'float64' }), { shape: [2], data: [1, 2] });
+    } else {
+      expect(() => tensor([1, 2], { dtype: 'float64' })).toThrow(/float64/);
+      expect(() => cast(tensor([1, 2]), 'float64')).toThrow(/float64/);
+      await close(add(tensor([1, 2]), 1), { shape: [2], data: [2, 3] });
+    }
+  });
+}
