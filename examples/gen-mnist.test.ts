@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from './data/mnist.js';
+import { report, run, sparkline, type DemoResult } from './gen-mnist.js';
+
+describe('examples/data/mnist', () => {
+  it('loads a seeded split of real digits: shapes, dtypes, pixel range, every class', () => {
+    const a = loadMnist(300, 100, 3);
+    expect(a.train.x.shape).toEqual([300, 784]);
+    expect(a.train.x.dtype).toBe('float32');
+    expect(a.test.y.shape).toEqual([100]);
+    expect(a.test.y.dtype).toBe('int32');
+    const px = a.train.x.dataSync();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of px) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    expect(lo).toBe(0);
+    expect(hi).toBeLessThanOrEqual(1);
+    expect(hi).toBeGreaterThan(0.9);
+    expect(new Set(a.train.labels)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(Array.from(a.train.y.dataSync())).toEqual(Array.from(a.train.labels));
+    // the seed fixes the split; another seed gives another one
+    expect(Array.from(loadMnist(300, 100, 3).train.labels)).toEqual(Array.from(a.train.labels));
+    expect(Array.from(loadMnist(300, 100, 4).train.labels)).not.toEqual(Array.from(a.train.labels));
+  });
+
+  it('refuses more digits than the package holds, naming the sizes', () => {
+    expect(() => loadMnist(9000, 2000)).toThrow(/train \+ test = 11000 exceeds the 10000 digits/);
+    expect(() => loadMnist(0, 10)).toThrow(/loadMnist: train must be a positive integer/);
+  });
+});
+
+describe('examples/gen-mnist (smoke, tiny size)', () => {
+  let r: DemoResult;
+  beforeAll(() => {
+    r = run({
+      train: 500,
+      test: 200,
+      epochs: 2,
+      batch: 50,
+      sgdLrs: [0.1, 0.3],
+      adamLrs: [1e-3, 3e-3],
+      cosine: true,
+      speedSteps: 8,
+    });
+  });
+
+  it('runs GeN and every baseline on the same steps', () => {
+    expect(r.methods.map((m) => m.name)).toEqual([
+      'GeN-SGD',
+      'SGD lr=0.1',
+      'SGD lr=0.3',
+      `SGD cosine lr=${r.best.SGD}`,
+      'GeN-Adam',
+      'Adam lr=0.001',
+      'Adam lr=0.003',
+      `Adam cosine lr=${r.best.Adam}`,
+    ]);
+    for (const m of r.methods) expect(m.steps).toBe(20);
+  });
+
+  it('every method has finite training losses that fall, epoch by epoch and overall', () => {
+    for (const m of r.methods) {
+      const all = [...m.trainLoss, ...m.epochLoss];
+      expect(all.every(Number.isFinite), m.name).toBe(true);
+      expect(m.epochLoss, m.name).toHaveLength(2);
+      expect(m.epochLoss[1]!, m.name).toBeLessThan(m.epochLoss[0]!);
+      expect(m.trainLoss[1], m.name).toBeLessThan(m.trainLoss[0]);
+    }
+  });
+
+  it('GeN probed, and its learning rate moved away from eta_0 and stayed positive', () => {
+    for (const m of r.methods.filter((x) => x.kind === 'GeN')) {
+      expect(m.fitStep!, m.name).toBeGreaterThanOrEqual(0);
+      expect(m.probes!.total, m.name).toBe(5); // steps 0, 4, 8, 12, 16 at phi = 4
+      expect(m.probes!.accepted, m.name).toBeGreaterThan(0);
+      expect(m.lrTrace, m.name).toHaveLength(20);
+      expect(
+        m.lrTrace!.every((v) => v > 0 && Number.isFinite(v)),
+        m.name,
+      ).toBe(true);
+      expect(m.lrTrace!.at(-1), m.name).not.toBe(m.lr);
+    }
+  });
+
+  it('the best method beats chance (10%) on the test digits by far', () => {
+    const best = Math.max(...r.methods.map((m) => m.testAcc.at(-1)!));
+    expect(best).toBeGreaterThan(0.5);
+  });
+
+  it('measured the speed of each GeN against its base, probing with 3 forward passes', () => {
+    expect(r.speed.map((s) => `${s.family}/${s.phi}`)).toEqual(['SGD/4', 'Adam/4']);
+    for (const s of r.speed) {
+      expect(s.evals).toBe(3);
+      expect(s.baseMs).toBeGreaterThan(0);
+      expect(s.genMs).toBeGreaterThan(0);
+    }
+    expect(report(r)).toContain('GeN-Adam learning rate');
+  });
+
+  it('sparkline spans the lowest to the highest bar on a log scale', () => {
+    expect(sparkline([1e-3, 1e-2, 1e-1], 3)).toBe('▁▅█');
+    expect(sparkline([1, 1], 2)).toBe('▁▁');
+  });
+});
