@@ -3,8 +3,12 @@
  * with the loss read back), side by side in one process and measured round-robin: gen-ts on gpu.js
  * (webasm with 2 worker threads, webasm synchronous, webgpu via Dawn when an adapter answers) and
  * on core's cpu backend, against TensorFlow.js wasm and cpu.
- * Run: npx tsx bench/gpu-mlp.ts   (ROUNDS=n to change the number of rounds, default 15)
+ * Run: npx tsx bench/gpu-mlp.ts   (ROUNDS=n to change the number of rounds, default 15; WEBGPU=0 leaves
+ * out the webgpu contender, whose software rasteriser's threads also load the other contenders;
+ * TFJS_CPU=0 leaves out the tfjs-cpu pass). The load average is printed before and after: the
+ * machine is shared, and a figure means little without it.
  */
+import { loadavg } from 'node:os';
 import { cpu, useBackend, type Backend } from '@gen-ts/core';
 import { gpujs, webgpuStatus, type GpujsBackend } from '@gen-ts/gpu';
 // tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
@@ -67,17 +71,25 @@ const gens: Contender[] = [
   genTs('gen-ts gpujs webasm (2 threads)', threaded),
   genTs('gen-ts gpujs webasm (sync)', sync),
 ];
-const webgpu = (await webgpuStatus()).available ? gpujs({ mode: 'webgpu' }) : null;
+const webgpu =
+  process.env['WEBGPU'] !== '0' && (await webgpuStatus()).available ? gpujs({ mode: 'webgpu' }) : null;
 if (webgpu) gens.push(genTs('gen-ts gpujs webgpu (Dawn, llvmpipe)', webgpu));
 gens.push(genTs('gen-ts core cpu (float32)', cpu()));
 
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+const loadBefore = load();
 const results = new Map<string, number>();
-for (const be of ['wasm', 'cpu'] as const) {
+const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
+for (const be of passes) {
   const t = await interleave([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3));
   for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
 }
 const ref = results.get('tfjs-wasm')!;
-console.log(`MLP ${I}-${H}-${O}, batch ${B}, SGD step; median of round-robin runs\n`);
+console.log(`MLP ${I}-${H}-${O}, batch ${B}, SGD step; median of ${rounds} round-robin runs`);
+console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
 console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
 for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
 for (const b of [threaded, sync, webgpu] as (GpujsBackend | null)[]) {

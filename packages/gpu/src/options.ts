@@ -11,8 +11,10 @@ export interface GpujsOptions {
    */
   mode?: GpujsMode;
   /**
-   * webasm only: worker threads. Above 0, kernels run under gpu.js's async contract, split across
-   * that many threads when they have at least 4096 outputs, and reads are async only. 0 runs every
+   * webasm only: worker threads. Above 0, the backend runs under gpu.js's async contract: matrix
+   * products of at least 2^21 multiply-adds are split across that many threads (smaller kernels
+   * run on the calling thread, where a thread round trip would cost more than it saves), and reads
+   * are async only. 0 runs every
    * kernel synchronously on the calling thread (then `dataSync()` works). Default: the number of
    * CPUs, at most 4.
    */

@@ -101,20 +101,38 @@ export function matmulBlockedSpec(g: MatmulGeometry, unroll = 4): KernelSpec {
   src += 'return [s0, s1, s2, s3];\n}';
   const { m, n } = g;
   const size = nb * m * n;
-  // blocked order: ((batch * mb + rowBlock) * n + col) * 4 + r  ->  row-major batch * m * n + row * n + col
-  const post = (flat: Float32Array): Float32Array => {
-    const out = new Float32Array(size);
-    for (let t = 0; t < nb; t++) {
-      for (let y = 0; y < mb; y++) {
-        const rows = Math.min(4, m - 4 * y);
-        const src0 = (t * mb + y) * n * 4;
+  const post = (flat: Float32Array): Float32Array => unblock(flat, nb, mb, m, n);
+  return { source: src, output: [n, mb, nb], returnType: 'Array(4)', size, post, work: 4 * g.k };
+}
+
+/**
+ * The blocked result in row-major order: cell `((batch * mb + rowBlock) * n + col) * 4 + r` goes to
+ * `batch * m * n + (4 * rowBlock + r) * n + col`. Full row blocks write their four rows in one pass
+ * over the block (each group of four values is read once, in order); rows past `m` are dropped.
+ * One module-level function, so the engine optimises a single copy of the loop for every product.
+ */
+function unblock(flat: Float32Array, nb: number, mb: number, m: number, n: number): Float32Array {
+  const out = new Float32Array(nb * m * n);
+  for (let t = 0; t < nb; t++) {
+    for (let y = 0; y < mb; y++) {
+      const rows = Math.min(4, m - 4 * y);
+      const src = (t * mb + y) * n * 4;
+      const d0 = t * m * n + 4 * y * n;
+      if (rows === 4) {
+        const [d1, d2, d3] = [d0 + n, d0 + 2 * n, d0 + 3 * n];
+        for (let c = 0, s = src; c < n; c++, s += 4) {
+          out[d0 + c] = flat[s]!;
+          out[d1 + c] = flat[s + 1]!;
+          out[d2 + c] = flat[s + 2]!;
+          out[d3 + c] = flat[s + 3]!;
+        }
+      } else {
         for (let r = 0; r < rows; r++) {
-          const dst = t * m * n + (4 * y + r) * n;
-          for (let c = 0; c < n; c++) out[dst + c] = flat[src0 + c * 4 + r]!;
+          const d = d0 + r * n;
+          for (let c = 0; c < n; c++) out[d + c] = flat[src + c * 4 + r]!;
         }
       }
     }
-    return out;
-  };
-  return { source: src, output: [n, mb, nb], returnType: 'Array(4)', size, post, work: 4 * g.k };
+  }
+  return out;
 }
