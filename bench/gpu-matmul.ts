@@ -9,7 +9,7 @@ import { gpujs, webgpuStatus } from '@gen-ts/gpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { interleave, type Contender } from './gpu-common.js';
+import { compare, type Contender } from './harness.js';
 
 function genTs(name: string, backend: Backend, n: number): Contender {
   useBackend(backend);
@@ -55,9 +55,10 @@ for (const n of sizes) {
   // tfjs keeps one engine and moves tensors when the backend changes: one pass per tfjs backend
   for (const be of ['wasm', 'cpu']) {
     await tf.setBackend(be);
-    const t = await interleave(
+    const t = await compare(
       [tfjs(be, n), ...(be === 'wasm' ? gens : [])],
       be === 'wasm' ? rounds : Math.min(rounds, 3),
+      1,
     );
     for (const [name, ms] of t)
       table.set(name, [...(table.get(name) ?? []), ((2 * n * n * n) / (ms * 1e6)).toFixed(2)]);

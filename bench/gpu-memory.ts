@@ -6,19 +6,19 @@
  */
 import { useBackend } from '@gen-ts/core';
 import { gpujs } from '@gen-ts/gpu';
-import { initMlp, mlpBatch, mlpStep } from './gpu-common.js';
+import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 
 const steps = Number(process.env['STEPS'] ?? 10_000);
 const backend = gpujs({ mode: 'webasm', threads: 2 });
 useBackend(backend);
-const { x, y } = mlpBatch(32, 64, 10);
-let p = initMlp([64, 64, 10], 0);
+const { x, y } = batch(32, 64, 10);
+let p = initParams([64, 64, 10], 0);
 const mb = (): string => (process.memoryUsage().rss / 2 ** 20).toFixed(1);
 let first = 0;
 let last = 0;
 const t0 = performance.now();
 for (let s = 0; s < steps; s++) {
-  const r = backend.tidy(() => mlpStep(p, x, y, 0.05));
+  const r = backend.tidy(() => sgdStep(p, x, y, 0.05));
   p = r.params;
   const l = await r.loss.item();
   r.loss.dispose();

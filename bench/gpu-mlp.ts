@@ -16,20 +16,21 @@ import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { initMlp, interleave, mlpBatch, mlpStep, type Contender } from './gpu-common.js';
+import { batch, initParams, sgdStep } from '../test/support/mlp.js';
+import { compare, type Contender } from './harness.js';
 
 const [B, I, H, O] = [128, 784, 256, 10];
 const rounds = Number(process.env['ROUNDS'] ?? 15);
 
 function genTs(name: string, backend: Backend): Contender {
   useBackend(backend);
-  const { x, y } = mlpBatch(B, I, O);
-  let p = initMlp([I, H, O], 0);
+  const { x, y } = batch(B, I, O);
+  let p = initParams([I, H, O], 0);
   return {
     name,
     async run() {
       useBackend(backend);
-      const r = mlpStep(p, x, y);
+      const r = sgdStep(p, x, y, 0.05);
       p = r.params;
       await r.loss.data();
       r.loss.dispose();
@@ -40,7 +41,7 @@ function genTs(name: string, backend: Backend): Contender {
 async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
   await tf.setBackend(be);
   await tf.ready();
-  const { xs, ys } = mlpBatch(B, I, O);
+  const { xs, ys } = batch(B, I, O);
   const x = tf.tensor2d(xs, [B, I]);
   const y = tf.oneHot(tf.tensor1d(ys, 'int32'), O);
   const w1 = tf.variable(tf.randomNormal([I, H], 0, Math.sqrt(2 / I)));
@@ -84,7 +85,7 @@ const loadBefore = load();
 const results = new Map<string, number>();
 const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
 for (const be of passes) {
-  const t = await interleave([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3));
+  const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
   for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
 }
 const ref = results.get('tfjs-wasm')!;

@@ -8,7 +8,7 @@ import { gpujs, webgpuStatus } from '@gen-ts/gpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { interleave, type Contender } from './gpu-common.js';
+import { compare, type Contender } from './harness.js';
 
 const OPS = 500;
 
@@ -60,7 +60,7 @@ cs.push(genTs('gen-ts gpu.js cpu', gpujs({ mode: 'cpu' })));
 if ((await webgpuStatus()).available)
   cs.push(genTs('gen-ts webgpu (Dawn, llvmpipe)', gpujs({ mode: 'webgpu' })));
 cs.push(genTs('gen-ts core cpu', cpu()));
-const t = await interleave(cs, 9);
+const t = await compare(cs, 9, 1);
 console.log(
   `per-op overhead: ${OPS} chained add(x, 1) on 16 elements, one read; median of round-robin runs\n`,
 );

@@ -8,7 +8,7 @@
 import { useBackend } from '@gen-ts/core';
 import { gpujs } from '@gen-ts/gpu';
 import { loadavg } from 'node:os';
-import { initMlp, mlpBatch, mlpStep } from './gpu-common.js';
+import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 
 const steps = Number(process.env['STEPS'] ?? 20);
 const threads = Number(process.env['THREADS'] ?? 0);
@@ -44,17 +44,17 @@ engine.call = (e: Entry, key: string, args: unknown[]) => {
   return r;
 };
 
-const { x, y } = mlpBatch(128, 784, 10);
-let p = initMlp([784, 256, 10], 0);
+const { x, y } = batch(128, 784, 10);
+let p = initParams([784, 256, 10], 0);
 for (let i = 0; i < 3; i++) {
-  const r = mlpStep(p, x, y);
+  const r = sgdStep(p, x, y, 0.05);
   p = r.params;
   await r.loss.data();
 }
 on = true;
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) {
-  const r = mlpStep(p, x, y);
+  const r = sgdStep(p, x, y, 0.05);
   p = r.params;
   await r.loss.data();
   r.loss.dispose();

@@ -4,10 +4,10 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** One contender: a name and a function doing `inner` calls of the measured thing per invocation. */
+/** One contender: a name and one run of the measured thing (awaited when it returns a promise). */
 export interface Contender {
-  name: string;
-  run: () => void | Promise<void>;
+  readonly name: string;
+  run(): unknown;
 }
 
 /** Median of a list. */

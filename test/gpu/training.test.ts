@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { cpu, useBackend, withBackend, valueAndGrad, type Backend, type Tensor } from '@gen-ts/core';
 import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batch, initParams, loss, sgdStep, type Params } from './mlp.js';
+import { batch, initParams, loss, sgdStep, type Params } from '../support/mlp.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

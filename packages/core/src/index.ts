@@ -12,7 +12,7 @@ setDefaultBackendFactory(cpu);
 
 export { Tensor, type NestedArray } from './tensor.js';
 export { DEFAULT_DTYPE, DTYPES, isFloat, type DType, type TypedArray } from './dtype.js';
-export { broadcastShapes, sizeOf, type Shape } from './shape.js';
+export { broadcastShapes, broadcastStrides, sizeOf, stridesOf, type Shape } from './shape.js';
 export {
   getBackend,
   useBackend,

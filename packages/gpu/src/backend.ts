@@ -15,9 +15,9 @@ import type {
   TypedArray,
   UnaryOp,
 } from '@gen-ts/core';
+import { broadcastStrides, stridesOf } from '@gen-ts/core';
 import { Engine, KERNEL_CLASS, type GpujsMode } from './engine.js';
 import { mapSpec } from './kernels/elementwise.js';
-import { broadcastStrides, contiguousStrides } from './kernels/index-math.js';
 import { matmulBlockedSpec, matmulScalarSpec, type MatmulGeometry } from './kernels/matmul.js';
 import { concatSpec, gatherSpec, padSpec, scatterAddSpec } from './kernels/movement.js';
 import { BINARY_SRC, COMPARE_SRC, INT_TRUNCATES, UNARY_SRC } from './kernels/ops.js';
@@ -163,7 +163,7 @@ export class GpujsBackend implements Backend {
     if (!h.materialized) {
       const r = x.shape.length;
       const phys = [...x.shape.slice(0, -2), x.shape[r - 1]!, x.shape[r - 2]!];
-      const ps = contiguousStrides(phys);
+      const ps = stridesOf(phys);
       const strides = [...ps.slice(0, -2), 1, x.shape[r - 2]!];
       h.materialized = this.strided(x.shape, strides, 0, h.store);
     }
@@ -366,7 +366,7 @@ export class GpujsBackend implements Backend {
       r >= 2 && perm[r - 1] === r - 2 && perm[r - 2] === r - 1 && perm.slice(0, -2).every((p, i) => p === i);
     // a swap of the last two axes is a view: matmul reads it in place, anything else copies it once
     if (swapsLastTwo) return this.wrap(h.store.ref(), !h.swapped);
-    const s = contiguousStrides(x.shape);
+    const s = stridesOf(x.shape);
     const out = perm.map((p) => x.shape[p]!);
     if (sizeOf(out) === 0) return this.empty();
     return this.wrap(
@@ -388,7 +388,7 @@ export class GpujsBackend implements Backend {
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown {
     if (sizeOf(size) === 0) return this.empty();
     if (size.every((d, i) => d === x.shape[i])) return this.share(x);
-    const s = contiguousStrides(x.shape);
+    const s = stridesOf(x.shape);
     const base = begin.reduce((acc, b, i) => acc + b * s[i]!, 0);
     return this.wrap(this.strided(size, s, base, this.contiguous(x)));
   }

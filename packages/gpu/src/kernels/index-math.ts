@@ -12,24 +12,6 @@ export interface StridedRead {
   readonly base?: number;
 }
 
-/** Row-major strides of a contiguous shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Strides for reading `shape` broadcast to `out` (stride 0 on broadcast axes). */
-export function broadcastStrides(shape: readonly number[], out: readonly number[]): number[] {
-  const s = contiguousStrides(shape);
-  const off = out.length - shape.length;
-  return out.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]!));
-}
-
 /** Drops size-1 axes and merges neighbours that every operand walks contiguously. */
 export function coalesce(
   shape: readonly number[],

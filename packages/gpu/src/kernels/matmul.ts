@@ -10,7 +10,8 @@
  *   loads and only the B read is a 4-lane gather: 8 loads per 16 multiply-adds instead of 2 per 1.
  *   The result comes back blocked and `post` puts it in row-major order.
  */
-import { coalesce, contiguousStrides, offsetExpr, splitIndex } from './index-math.js';
+import { stridesOf } from '@gen-ts/core';
+import { coalesce, offsetExpr, splitIndex } from './index-math.js';
 import { int, type KernelSpec } from './spec.js';
 
 /** The geometry of one product. */
@@ -42,7 +43,7 @@ function strides(g: MatmulGeometry): { ar: number; ap: number; bp: number; bc: n
 function batchOffsets(g: MatmulGeometry, idx: string): string {
   if (g.batch.length === 0) return 'const ao = 0;\nconst bo = 0;\n';
   const bs = (own: readonly number[], mat: number): number[] => {
-    const s = contiguousStrides(own);
+    const s = stridesOf(own);
     const off = g.batch.length - own.length;
     return g.batch.map((_, i) => (i < off || own[i - off] === 1 ? 0 : s[i - off]! * mat));
   };

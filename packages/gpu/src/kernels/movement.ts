@@ -1,5 +1,6 @@
 /** Data movement that is not a strided copy: pad, concat, gather and scatter-add. */
-import { contiguousStrides, offsetExpr, splitIndex } from './index-math.js';
+import { stridesOf } from '@gen-ts/core';
+import { offsetExpr, splitIndex } from './index-math.js';
 import { flt, int, type KernelSpec } from './spec.js';
 
 const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -18,7 +19,7 @@ export function padSpec(
     if (widths[k]![0] > 0) conds.push(`j${k} >= 0`);
     if (widths[k]![1] > 0) conds.push(`j${k} < ${int(d)}`);
   });
-  const read = `x0[${offsetExpr(contiguousStrides(shape), 0, 'j')}]`;
+  const read = `x0[${offsetExpr(stridesOf(shape), 0, 'j')}]`;
   src +=
     conds.length === 0
       ? `return ${read};\n}`

@@ -5,8 +5,8 @@
  * `loopMaxIterations`). A long single reduced run with few outputs is split in two passes, so it
  * runs in parallel and sums in blocks (better float32 rounding than one long serial sum).
  */
-import type { ReduceOp } from '@gen-ts/core';
-import { contiguousStrides, offsetExpr, splitIndex } from './index-math.js';
+import { stridesOf, type ReduceOp } from '@gen-ts/core';
+import { offsetExpr, splitIndex } from './index-math.js';
 import { int, type KernelSpec } from './spec.js';
 
 const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -41,7 +41,7 @@ export function reduceRuns(
 
 /** One pass: every output loops over all reduced runs. */
 export function reduceSpec(op: ReduceOp, runs: readonly { size: number; red: boolean }[]): KernelSpec {
-  const strides = contiguousStrides(runs.map((r) => r.size));
+  const strides = stridesOf(runs.map((r) => r.size));
   const kept = runs.map((r, i) => ({ ...r, stride: strides[i]! })).filter((r) => !r.red);
   const red = runs.map((r, i) => ({ ...r, stride: strides[i]! })).filter((r) => r.red);
   const outSize = sizeOf(kept.map((r) => r.size));

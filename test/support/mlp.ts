@@ -1,4 +1,4 @@
-/** A small MLP and its SGD step, shared by the gpu.js training tests. */
+/** A small MLP and its SGD step, shared by the gpu.js training tests and the gpu benchmarks. */
 import {
   add,
   key,
@@ -64,14 +64,14 @@ export function sgdStep(p: Params, x: Tensor, labels: Tensor, lr: number): { par
   return { params: next, loss: l };
 }
 
-/** A deterministic batch: inputs in [-1, 1) and labels in [0, classes). */
+/** A deterministic batch: inputs in [-1, 1) and labels in [0, classes), with their host arrays. */
 export function batch(
   n: number,
   features: number,
   classes: number,
   dtype: 'float32' | 'float64' = 'float32',
-): { x: Tensor; y: Tensor } {
-  const x = Array.from({ length: n * features }, (_, i) => Math.fround(((i * 37) % 101) / 50.5 - 1));
-  const y = Array.from({ length: n }, (_, i) => (i * 7) % classes);
-  return { x: tensor(x, { shape: [n, features], dtype }), y: tensor(y, { dtype: 'int32' }) };
+): { x: Tensor; y: Tensor; xs: Float32Array; ys: Int32Array } {
+  const xs = Float32Array.from({ length: n * features }, (_, i) => ((i * 37) % 101) / 50.5 - 1);
+  const ys = Int32Array.from({ length: n }, (_, i) => (i * 7) % classes);
+  return { x: tensor(xs, { shape: [n, features], dtype }), y: tensor(ys, { dtype: 'int32' }), xs, ys };
 }
