@@ -12,9 +12,10 @@ function arr(x: TensorInfo): TypedArray {
   return x.buf as TypedArray;
 }
 
-/** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res`. */
+/** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
   res: TypedArray,
+  outDtype: DType,
   op: BinaryOp | CompareOp,
   a: TensorInfo,
   b: TensorInfo,
@@ -23,15 +24,16 @@ function zip(
   const xa = arr(a);
   const xb = arr(b);
   const n = res.length;
-  const type = `${xa.constructor.name}>${res.constructor.name}`;
-  const run = (p: BinaryPattern, ia: Int32Array | null = null, ib: Int32Array | null = null, m = 0) =>
-    binaryLoop(op, type, p)(res, xa, xb, ia, ib, n, m);
-  if (xa.length === n && xb.length === n) run('same');
-  else if (xa.length === n && xb.length === 1) run('scalarB');
-  else if (xa.length === 1 && xb.length === n) run('scalarA');
-  else if (xa.length === n && isSuffix(b.shape, out)) run('rowB', null, null, xb.length);
-  else if (xb.length === n && isSuffix(a.shape, out)) run('rowA', null, null, xa.length);
-  else run('index', broadcastIndex(a.shape, out), broadcastIndex(b.shape, out));
+  let pattern: BinaryPattern = 'index';
+  let m = 0;
+  if (xa.length === n && xb.length === n) pattern = 'same';
+  else if (xa.length === n && xb.length === 1) pattern = 'scalarB';
+  else if (xa.length === 1 && xb.length === n) pattern = 'scalarA';
+  else if (xa.length === n && isSuffix(b.shape, out)) [pattern, m] = ['rowB', xb.length];
+  else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
+  const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
+  const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
+  binaryLoop(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
   return res;
 }
 
@@ -67,16 +69,16 @@ class CpuBackend implements Backend {
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
     const res = allocArray(x.dtype, xs.length);
-    unaryLoop(op, xs.constructor.name)(res, xs, xs.length);
+    unaryLoop(op, x.dtype)(res, xs, xs.length);
     return res;
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray(a.dtype, sizeOf(out)), op, a, b, out);
+    return zip(allocArray(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray('bool', sizeOf(out)), op, a, b, out);
+    return zip(allocArray('bool', sizeOf(out)), 'bool', op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {

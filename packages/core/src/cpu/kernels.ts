@@ -6,7 +6,7 @@
  * from an op table.
  */
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
-import type { TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 
 /** Expression of `x` per unary op. */
 const UNARY: Record<UnaryOp, string> = {
@@ -55,44 +55,70 @@ export type BinaryLoop = (
   m: number,
 ) => void;
 
-const cache = new Map<string, unknown>();
+/** How the two inputs of a binary loop are read. */
+export type BinaryPattern = 'same' | 'scalarA' | 'scalarB' | 'rowA' | 'rowB' | 'index';
 
-function compiled<T>(key: string, make: () => T): T {
-  let f = cache.get(key) as T | undefined;
+// Compiled loops live in flat arrays indexed by small integers: building a string key per call
+// cost more than the whole op on a small tensor.
+const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const UNARY_INDEX = indexOf(Object.keys(UNARY));
+const BINARY_INDEX = indexOf(Object.keys(BINARY));
+const PATTERN_INDEX: Record<BinaryPattern, number> = {
+  same: 0,
+  scalarA: 1,
+  scalarB: 2,
+  rowA: 3,
+  rowB: 4,
+  index: 5,
+};
+const unaryCache: (UnaryLoop | undefined)[] = [];
+const binaryCache: (BinaryLoop | undefined)[] = [];
+
+function indexOf(keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.map((k, i) => [k, i]));
+}
+
+/**
+ * The loop for a unary op on one dtype. Each (op, dtype) gets its own compiled function, so each
+ * loop sees one array type and stays monomorphic.
+ */
+export function unaryLoop(op: UnaryOp, dtype: DType): UnaryLoop {
+  const k = UNARY_INDEX[op]! * 4 + DTYPE_INDEX[dtype];
+  let f = unaryCache[k];
   if (f === undefined) {
-    f = make();
-    cache.set(key, f);
+    const body = `for (let i = 0; i < n; i++) { const x = a[i]; res[i] = ${UNARY[op]}; }`;
+    f = unaryCache[k] = new Function('res', 'a', 'n', body) as UnaryLoop;
   }
   return f;
 }
 
-/** The loop for a unary op on one array type (the type name keeps each compiled loop monomorphic). */
-export function unaryLoop(op: UnaryOp, type: string): UnaryLoop {
-  return compiled(`u:${op}:${type}`, () => {
-    const body = `for (let i = 0; i < n; i++) { const x = a[i]; res[i] = ${UNARY[op]}; }`;
-    return new Function('res', 'a', 'n', body) as UnaryLoop;
-  });
+/** The loop for a binary op or comparison on one (input, output) dtype pair and access pattern. */
+export function binaryLoop(
+  op: BinaryOp | CompareOp,
+  dtype: DType,
+  outDtype: DType,
+  pattern: BinaryPattern,
+): BinaryLoop {
+  const k =
+    ((BINARY_INDEX[op]! * 4 + DTYPE_INDEX[dtype]) * 4 + DTYPE_INDEX[outDtype]) * 6 + PATTERN_INDEX[pattern];
+  let f = binaryCache[k];
+  if (f === undefined) f = binaryCache[k] = compileBinary(op, pattern);
+  return f;
 }
 
-/** The loop for a binary op or comparison, specialised for the access pattern of each input. */
-export function binaryLoop(op: BinaryOp | CompareOp, type: string, pattern: BinaryPattern): BinaryLoop {
-  return compiled(`b:${op}:${type}:${pattern}`, () => {
-    const f = BINARY[op];
-    const flat = (x: string, y: string, pre = '') =>
-      `${pre} for (let i = 0; i < n; i++) { const x = ${x}; const y = ${y}; res[i] = ${f}; }`;
-    const rows = (x: string, y: string) =>
-      `for (let i = 0, o = 0; o < n; o += m) for (let j = 0; j < m; j++, i++) { const x = ${x}; const y = ${y}; res[i] = ${f}; }`;
-    const body = {
-      same: flat('a[i]', 'b[i]'),
-      scalarA: flat('x0', 'b[i]', 'const x0 = a[0];'),
-      scalarB: flat('a[i]', 'y0', 'const y0 = b[0];'),
-      rowA: rows('a[j]', 'b[i]'),
-      rowB: rows('a[i]', 'b[j]'),
-      index: flat('a[ia === null ? i : ia[i]]', 'b[ib === null ? i : ib[i]]'),
-    }[pattern];
-    return new Function('res', 'a', 'b', 'ia', 'ib', 'n', 'm', body) as BinaryLoop;
-  });
+function compileBinary(op: BinaryOp | CompareOp, pattern: BinaryPattern): BinaryLoop {
+  const f = BINARY[op];
+  const flat = (x: string, y: string, pre = '') =>
+    `${pre} for (let i = 0; i < n; i++) { const x = ${x}; const y = ${y}; res[i] = ${f}; }`;
+  const rows = (x: string, y: string) =>
+    `for (let i = 0, o = 0; o < n; o += m) for (let j = 0; j < m; j++, i++) { const x = ${x}; const y = ${y}; res[i] = ${f}; }`;
+  const body = {
+    same: flat('a[i]', 'b[i]'),
+    scalarA: flat('x0', 'b[i]', 'const x0 = a[0];'),
+    scalarB: flat('a[i]', 'y0', 'const y0 = b[0];'),
+    rowA: rows('a[j]', 'b[i]'),
+    rowB: rows('a[i]', 'b[j]'),
+    index: flat('a[ia === null ? i : ia[i]]', 'b[ib === null ? i : ib[i]]'),
+  }[pattern];
+  return new Function('res', 'a', 'b', 'ia', 'ib', 'n', 'm', body) as BinaryLoop;
 }
-
-/** How the two inputs of a binary loop are read. */
-export type BinaryPattern = 'same' | 'scalarA' | 'scalarB' | 'rowA' | 'rowB' | 'index';
