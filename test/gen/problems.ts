@@ -23,7 +23,8 @@ export const beale = (p: XY): Tensor => {
 
 /**
  * Runs `steps` steps of `opt` on `f` from `start` (valueFn and value passed as extras) and returns
- * the final loss (Infinity when it is not finite).
+ * the final loss (Infinity when it is not finite). The loop (not the optimizer) reads the loss every
+ * 100 steps and stops early once it is not finite: a diverged run stays diverged.
  */
 export function minimize(
   f: (p: XY) => Tensor,
@@ -39,6 +40,7 @@ export function minimize(
     const [u, next] = opt.update(g, s, p, { valueFn: f, value });
     p = applyUpdates(p, u);
     s = next;
+    if (i % 100 === 99 && !Number.isFinite(value.itemSync())) return Infinity;
   }
   const v = f(p).itemSync();
   return Number.isFinite(v) ? v : Infinity;

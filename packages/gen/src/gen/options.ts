@@ -3,7 +3,7 @@
  * at construction, with a message naming it; never mid-training. Defaults follow GEN-SPEC.md.
  */
 import type { Schedule } from '../types.js';
-import { checkNumber, checkNumberOrSchedule } from '../util.js';
+import { checkBoolean, checkNumber, checkNumberOrSchedule } from '../util.js';
 
 /** How GeN estimates the curvature `a = d^T H d` and slope `b = G^T d` along the direction. */
 export type GeNMode = 'fit' | 'exact';
@@ -23,7 +23,10 @@ export interface GeNSafeguard {
 
 /** Options of `scaleByGeN` (every field optional; see `GEN_DEFAULTS`). */
 export interface GeNOptions {
-  /** Initial learning rate `eta_0` (default 1e-3). GeN warms up from it: at most x1.1 per probe with the defaults. */
+  /**
+   * Initial learning rate `eta_0` (default 1e-3). GeN warms up from it: at most
+   * `gamma + (1 - gamma) * clipRatio` per probe (x1.1 with the defaults, x4 with `gamma 0, clipRatio 4`).
+   */
   lr?: number;
   /** Lazy frequency `Phi`: fit every `phi` steps, keep the learning rate in between (default 4, as the authors' code). */
   phi?: number;
@@ -39,6 +42,29 @@ export interface GeNOptions {
   scale?: number | Schedule;
   /** `'fit'`: probe losses and fit a parabola (default). `'exact'`: slope and curvature from `jvp` (an oracle; costs a Hessian-vector product). */
   mode?: GeNMode;
+  /**
+   * Fast decrease (default false: the authors' rule). When an accepted estimate is below the
+   * current rate (`eta* < eta`), take `eta = s_t * eta*` at once, with no smoothing and no lower
+   * clip; increases keep the smoothed, clipped rule. In `'fit'` mode a rejected fit whose probes
+   * all raised the loss (both sides: the probe step itself is too long) multiplies the rate by
+   * `safeguard.nonFiniteFactor`, as a non-finite probe does. Costs nothing: the `+1` probe is
+   * `L(w - eta d)`, the loss at the current step.
+   */
+  fastDecrease?: boolean;
+  /**
+   * Verify the step (default false). On probe steps, one more loss evaluation at the new rate:
+   * the step is kept if `L(w - eta d) <= L(w) - armijo * eta * b` (`b` only when the fit was
+   * accepted, else plain decrease). Otherwise, in order: take the descent-side probe step
+   * (`r_i > 0`) with the lowest loss if it lowered the loss; else, if the steps tried were too
+   * long (every probe raised the loss; in exact mode: `b > 0`), skip this step (update 0) and set
+   * the rate to `nonFiniteFactor * min(eta, smallest descent-side probe step)`; else (the
+   * direction goes uphill at this scale) skip this step and keep the rate. On a deterministic
+   * loss with `phi = 1` no step raises the loss (unless `minLr`/`maxLr` move a fallback). Costs
+   * one forward pass per probe step.
+   */
+  verify?: boolean;
+  /** Sufficient-decrease constant `c` of `verify`, in [0, 1) (default 1e-4; 0 = plain decrease). */
+  armijo?: number;
   /** Response to rejected fits (see `GeNSafeguard`). */
   safeguard?: GeNSafeguard;
 }
@@ -61,6 +87,12 @@ export interface GeNConfig {
   readonly scale: number | Schedule;
   /** Estimation mode. */
   readonly mode: GeNMode;
+  /** Fast decrease of the rate. */
+  readonly fastDecrease: boolean;
+  /** Verify the new step with one more evaluation. */
+  readonly verify: boolean;
+  /** Sufficient-decrease constant of `verify`. */
+  readonly armijo: number;
   /** Safeguard policy. */
   readonly safeguard: Required<GeNSafeguard>;
 }
@@ -75,10 +107,26 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   clipRatio: 2,
   scale: 1,
   mode: 'fit',
+  fastDecrease: false,
+  verify: false,
+  armijo: 1e-4,
   safeguard: Object.freeze({ nonFiniteFactor: 0.5, minLr: 0, maxLr: Infinity }),
 });
 
-const KEYS = ['lr', 'phi', 'gamma', 'factors', 'r2Min', 'clipRatio', 'scale', 'mode', 'safeguard'];
+const KEYS = [
+  'lr',
+  'phi',
+  'gamma',
+  'factors',
+  'r2Min',
+  'clipRatio',
+  'scale',
+  'mode',
+  'fastDecrease',
+  'verify',
+  'armijo',
+  'safeguard',
+];
 const SAFEGUARD_KEYS = ['nonFiniteFactor', 'minLr', 'maxLr'];
 
 /** Validates GeN options and fills in the defaults; throws a `RangeError`/`TypeError` naming the bad option. */
@@ -99,6 +147,13 @@ export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfi
   const mode = options.mode ?? d.mode;
   if (mode !== 'fit' && mode !== 'exact')
     throw new TypeError(`${op}: option mode must be 'fit' or 'exact', got ${String(mode)}`);
+  const fastDecrease = checkBoolean(op, 'fastDecrease', options.fastDecrease ?? d.fastDecrease);
+  const verify = checkBoolean(op, 'verify', options.verify ?? d.verify);
+  const armijo = checkNumber(op, 'armijo', options.armijo ?? d.armijo, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
   const sg = options.safeguard ?? {};
   if (sg === null || typeof sg !== 'object') throw new TypeError(`${op}: option safeguard must be an object`);
   for (const k of Object.keys(sg)) {
@@ -125,6 +180,9 @@ export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfi
     clipRatio,
     scale,
     mode,
+    fastDecrease,
+    verify,
+    armijo,
     safeguard: Object.freeze({ nonFiniteFactor, minLr, maxLr }),
   });
 }

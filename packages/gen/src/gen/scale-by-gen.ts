@@ -11,6 +11,8 @@ import {
   equal,
   greater,
   greaterEqual,
+  less,
+  lessEqual,
   maximum,
   minimum,
   mul,
@@ -41,7 +43,9 @@ export interface GeNFit {
   readonly r2: Tensor;
   /** Whether the estimate was accepted (bool): `a > 0`, `b > 0`, all finite, R^2 gate passed. */
   readonly accepted: Tensor;
-  /** Loss evaluations the fit cost (forward passes; in exact mode 1 forward-over-reverse pass). */
+  /** Whether the chosen step passed the `verify` check (bool; true when `verify` is off). */
+  readonly verified: Tensor;
+  /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
   readonly evals: number;
   /** The step count at which it was made (-1 before the first probe). */
   readonly step: number;
@@ -62,6 +66,7 @@ export type GeNExtra<P = any> = LossExtras<P>;
 
 const isFinite0d = (x: Tensor): Tensor => equal(sub(x, x), 0); // NaN and +-Inf give NaN
 const and = (x: Tensor, y: Tensor): Tensor => where(x, y, x);
+const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
 
 /**
  * The GeN learning rate: takes a direction `d` and returns `-eta * d`.
@@ -77,13 +82,22 @@ const and = (x: Tensor, y: Tensor): Tensor => where(x, y, x);
  *     else:                                 eta unchanged
  *
  * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
- * exact line-search step along `d` (on a quadratic).
+ * exact line-search step along `d` (on a quadratic). That is the authors' rule, the default.
+ *
+ * Two options make it safe where the authors' rule is not (GEN-SPEC item 7, measured in
+ * bench/RESULTS-gen.md): `fastDecrease` drops the rate to `eta*` at once when `eta* < eta` (the
+ * smoothed rule lowers it ~5% per probe, slower than GD blows up above its stability limit), and
+ * `verify` spends one forward pass to check the chosen step lowers the loss (a parabola fitted far
+ * from the minimum can accept a step that raises it). Plain GD and Adam from any `eta_0` in
+ * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
+ * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }`.
  *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
  * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
  *
  * @example const opt = chain(scaleByAdam(), scaleByGeN({ lr: 1e-3, phi: 4 }));
+ * @example const safe = chain(scaleByAdam(), scaleByGeN({ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }));
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const cfg = genConfig(options);
@@ -100,6 +114,7 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         etaStar: nan,
         r2: nan,
         accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
+        verified: scalar(1, { dtype: 'bool', backend: leaf.backend }),
         evals: 0,
         step: -1,
       };
@@ -109,6 +124,7 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
       const t = state.count;
       let lr = state.lr;
       let fit = state.fit;
+      let stepLr: Tensor | undefined; // the rate of this step's update when it differs from the state's
       if (t % cfg.phi === 0) {
         const valueFn = extra?.valueFn;
         if (typeof valueFn !== 'function') {
@@ -126,24 +142,66 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         let ok = and(ok0, est.allFinite);
         if (gateR2) ok = and(ok, greaterEqual(est.r2, cfg.r2Min));
         const s = valueAt(cfg.scale, t);
+        const nff = cfg.safeguard.nonFiniteFactor;
         const raw = minimum(maximum(est.etaStar, div(lr, cfg.clipRatio)), mul(lr, cfg.clipRatio));
-        const accepted = add(mul(lr, cfg.gamma), mul(raw, (1 - cfg.gamma) * s));
-        const rejected = where(est.allFinite, lr, mul(lr, cfg.safeguard.nonFiniteFactor));
-        lr = where(ok, accepted, rejected);
+        let accepted = add(mul(lr, cfg.gamma), mul(raw, (1 - cfg.gamma) * s));
+        let rejected = where(est.allFinite, lr, mul(lr, nff));
+        if (cfg.fastDecrease) {
+          // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma)
+          // probes lets plain GD blow up first. Increases stay smoothed and clipped.
+          accepted = where(less(est.etaStar, lr), mul(est.etaStar, s), accepted);
+          // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
+          if (est.overshoot !== undefined) rejected = where(est.overshoot, mul(lr, nff), rejected);
+        }
         const { minLr, maxLr } = cfg.safeguard;
-        if (minLr > 0) lr = maximum(lr, minLr);
-        if (maxLr < Infinity) lr = minimum(lr, maxLr);
+        const clamp = (x: Tensor): Tensor => {
+          let y = x;
+          if (minLr > 0) y = maximum(y, minLr);
+          if (maxLr < Infinity) y = minimum(y, maxLr);
+          return y;
+        };
+        lr = clamp(where(ok, accepted, rejected));
+        let verified = scalar(1, { dtype: 'bool', backend: lr.backend });
+        if (cfg.verify) {
+          // Armijo check at the chosen step: L(w - eta d) <= L(w) - c eta b (b only when the fit is accepted).
+          const Lnew = lossAt(valueFn, moved(params, d, lr), lr);
+          const slope = where(ok, est.b, 0);
+          verified = lessEqual(Lnew, sub(est.L0, mul(mul(lr, slope), cfg.armijo)));
+          // Fall back to the descent-side probe with the lowest loss if it lowered the loss. Else, if
+          // the steps tried were too long (every probe raised the loss; in exact mode: b > 0), skip
+          // this step (update 0) and probe a shrunk rate next; if the direction itself goes uphill
+          // at this scale (a probe on the ascent side lowered the loss), skip it and keep the rate:
+          // shrinking would not help, the base optimizer's next direction may.
+          let best = where(
+            est.overshoot ?? and(greater(est.b, 0), isFinite0d(est.b)),
+            mul(
+              est.descent.reduce((m, p) => minimum(m, p.x), lr),
+              nff,
+            ),
+            lr,
+          );
+          let bestY = mul(est.L0, 0);
+          for (const { x, y } of est.descent) {
+            const better = less(y, bestY);
+            best = where(better, x, best);
+            bestY = where(better, y, bestY);
+          }
+          const moves = or(verified, less(bestY, 0));
+          lr = clamp(where(verified, lr, best));
+          stepLr = where(moves, lr, mul(lr, 0));
+        }
         fit = {
           a: est.a,
           b: est.b,
           etaStar: est.etaStar,
           r2: est.r2,
           accepted: ok,
-          evals: est.evals,
+          verified,
+          evals: est.evals + (cfg.verify ? 1 : 0),
           step: t,
         };
       }
-      const step = neg(lr);
+      const step = neg(stepLr ?? lr);
       const updates = treeMap<typeof d>((u) => mul(u, castTo(step, u)), d);
       return [updates, { count: t + 1, lr, fit }];
     },
@@ -153,6 +211,17 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
 interface Estimate extends ParabolaFit {
   readonly allFinite: Tensor;
   readonly evals: number;
+  /** The loss at `w`. */
+  readonly L0: Tensor;
+  /** Descent-side probes (`r_i > 0`): step `x = r_i * eta` and `y = L(w - x d) - L(w)`. Empty in exact mode. */
+  readonly descent: readonly { x: Tensor; y: Tensor }[];
+  /** Every probe (both sides) raised the loss: the probe step is too long. Undefined in exact mode. */
+  readonly overshoot: Tensor | undefined;
+}
+
+/** `w - eta * d` over the tree. */
+function moved(params: unknown, d: unknown, eta: Tensor): unknown {
+  return treeMap((w, u) => sub(w, mul(u!, castTo(eta, w))), params, d);
 }
 
 function lossAt(valueFn: (p: any) => Tensor, p: unknown, lr: Tensor): Tensor {
@@ -175,15 +244,25 @@ function probeFit(
 ): Estimate {
   const L0 = value === undefined ? lossAt(valueFn, params, lr) : castTo(value, lr);
   let allFinite = isFinite0d(L0);
+  const descent: { x: Tensor; y: Tensor }[] = [];
+  let overshoot: Tensor | undefined;
   const ys = weights.r.map((r) => {
     const x = mul(lr, r);
-    const probe = treeMap((w, u) => sub(w, mul(u!, castTo(x, w))), params, d);
-    const y = sub(lossAt(valueFn, probe, lr), L0);
+    const y = sub(lossAt(valueFn, moved(params, d, x), lr), L0);
     allFinite = and(allFinite, isFinite0d(y));
+    if (r > 0) descent.push({ x, y });
+    overshoot = overshoot === undefined ? greater(y, 0) : and(overshoot, greater(y, 0));
     return y;
   });
   const fit = fitParabola(weights, ys, lr);
-  return { ...fit, allFinite, evals: weights.r.length + (value === undefined ? 1 : 0) };
+  return {
+    ...fit,
+    allFinite,
+    evals: weights.r.length + (value === undefined ? 1 : 0),
+    L0,
+    descent,
+    overshoot,
+  };
 }
 
 /** Slope and curvature from forward-over-reverse: `jvp(valueAndGrad L)(w; d)` gives `[L, G]`, `[G^T d, H d]`. */
@@ -204,6 +283,9 @@ function exactFit(d: unknown, params: unknown, lr: Tensor, valueFn: (p: any) => 
     r2: scalar(1, { dtype: lr.dtype, backend: lr.backend }),
     allFinite,
     evals: 1,
+    L0,
+    descent: [],
+    overshoot: undefined,
   };
 }
 
