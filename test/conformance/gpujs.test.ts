@@ -6,15 +6,9 @@
  * package README) and is listed only when `GEN_TS_HEADLESSGL=1`.
  */
 import type { Backend } from '@gen-ts/core';
-import {
-  gpujs,
-  KERNEL_CLASS,
-  webgpuStatus,
-  type GpujsBackend,
-  type GpujsMode,
-  type GpujsOptions,
-} from '@gen-ts/gpu';
-import { describe, expect, it } from 'vitest';
+import { gpujs, KERNEL_CLASS, type GpujsBackend, type GpujsMode, type GpujsOptions } from '@gen-ts/gpu';
+import { expect } from 'vitest';
+import { describeModes } from '../support/gpu-modes.js';
 import { conformance, type ConformanceBackend } from './suite.js';
 
 function gpuCase(name: string, options: GpujsOptions & { mode: GpujsMode }): ConformanceBackend {
@@ -40,42 +34,4 @@ function gpuCase(name: string, options: GpujsOptions & { mode: GpujsMode }): Con
   };
 }
 
-/** Why a mode cannot run here, or null. */
-async function unavailable(mode: GpujsMode): Promise<string | null> {
-  if (mode === 'webgpu') {
-    const s = await webgpuStatus();
-    return s.available ? null : s.detail;
-  }
-  try {
-    gpujs({ mode }).destroy();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const cases: [ConformanceBackend, GpujsMode][] = [
-  [gpuCase('gpu.js cpu', { mode: 'cpu' }), 'cpu'],
-  [gpuCase('gpu.js webasm, 2 threads (async)', { mode: 'webasm', threads: 2 }), 'webasm'],
-  [gpuCase('gpu.js webasm, synchronous', { mode: 'webasm', threads: 0 }), 'webasm'],
-  [gpuCase('gpu.js webgpu (Dawn)', { mode: 'webgpu' }), 'webgpu'],
-];
-if (process.env['GEN_TS_HEADLESSGL'] === '1')
-  cases.push([gpuCase('gpu.js headlessgl', { mode: 'headlessgl' }), 'headlessgl']);
-
-// .ci/run sets this once it has installed the Mesa packages Dawn needs: from then on a missing
-// webgpu adapter is a failure, not a skip.
-const requireWebGPU = process.env['GEN_TS_REQUIRE_WEBGPU'] === '1';
-
-const runnable: ConformanceBackend[] = [];
-for (const [c, mode] of cases) {
-  const why = await unavailable(mode);
-  if (why === null) runnable.push(c);
-  else if (mode === 'webgpu' && requireWebGPU) {
-    describe(`conformance: ${c.name}`, () => {
-      it('has an adapter (GEN_TS_REQUIRE_WEBGPU=1)', () => expect.fail(`webgpu unavailable: ${why}`));
-    });
-  } else describe.skip(`conformance: ${c.name} — unavailable here: ${why}`, () => undefined);
-}
-
-describe.each(runnable)('conformance: $name', (c) => conformance(c));
+await describeModes('conformance: ', (m) => conformance(gpuCase(m.name, m.options)));

@@ -53,7 +53,8 @@ import {
   type Tensor,
 } from '@gen-ts/core';
 import { scaleByGeN, type GeNFit } from '@gen-ts/gen';
-import { gpujs, KERNEL_CLASS, webgpuStatus, type GpujsBackend, type GpujsMode } from '@gen-ts/gpu';
+import { gpujs, KERNEL_CLASS, type GpujsBackend } from '@gen-ts/gpu';
+import { describeModes } from '../support/gpu-modes.js';
 import { describe, expect, it } from 'vitest';
 
 type Dtype = 'float32' | 'float64';
@@ -220,29 +221,6 @@ function reference(pr: Problem): Reference {
   });
 }
 
-/** Why a mode cannot run here, or null (the same rule as test/conformance/gpujs.test.ts). */
-async function unavailable(mode: GpujsMode): Promise<string | null> {
-  if (mode === 'webgpu') {
-    const s = await webgpuStatus();
-    return s.available ? null : s.detail;
-  }
-  try {
-    gpujs({ mode }).destroy();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const cases: { name: string; mode: GpujsMode; threads?: number }[] = [
-  { name: 'gpu.js cpu', mode: 'cpu' },
-  { name: 'gpu.js webasm, 2 threads (async)', mode: 'webasm', threads: 2 },
-  { name: 'gpu.js webasm, synchronous', mode: 'webasm', threads: 0 },
-  { name: 'gpu.js webgpu (Dawn)', mode: 'webgpu' },
-];
-// .ci/run sets this once Dawn's Mesa packages are installed: a missing adapter is then a failure.
-const requireWebGPU = process.env['GEN_TS_REQUIRE_WEBGPU'] === '1';
-
 const problems = [mlp, quadratic];
 const refs = new Map<Problem, Reference>();
 const refOf = (p: Problem): Reference => {
@@ -261,79 +239,69 @@ describe('the float64 reference', () => {
   });
 });
 
-for (const c of cases) {
-  const why = await unavailable(c.mode);
-  if (why !== null) {
-    if (c.mode === 'webgpu' && requireWebGPU)
-      describe(`GeN on ${c.name}`, () => {
-        it('has an adapter (GEN_TS_REQUIRE_WEBGPU=1)', () => expect.fail(`webgpu unavailable: ${why}`));
-      });
-    else describe.skip(`GeN on ${c.name} — unavailable here: ${why}`, () => undefined);
-    continue;
-  }
-  describe(`GeN on ${c.name}`, () => {
-    /**
-     * Builds `body`'s tensors on a fresh backend of this case (withBackend is synchronous; the
-     * results are read after it), and checks which kernel class ran.
-     */
-    async function on<T>(body: () => T, read: (t: T) => Promise<number[]>): Promise<number[]> {
-      const b: GpujsBackend = gpujs({ mode: c.mode, threads: c.threads ?? 0 });
-      try {
-        await b.ready();
-        const out = await read(withBackend(b as Backend, body));
-        expect(b.info().ranOn).toEqual([KERNEL_CLASS[c.mode]]);
-        return out;
-      } finally {
-        b.destroy();
-      }
+await describeModes('GeN on ', (m) => {
+  const c = { mode: m.options.mode, threads: m.options.threads };
+  /**
+   * Builds `body`'s tensors on a fresh backend of this case (withBackend is synchronous; the
+   * results are read after it), and checks which kernel class ran.
+   */
+  async function on<T>(body: () => T, read: (t: T) => Promise<number[]>): Promise<number[]> {
+    const b: GpujsBackend = gpujs({ mode: c.mode, threads: c.threads ?? 0 });
+    try {
+      await b.ready();
+      const out = await read(withBackend(b as Backend, body));
+      expect(b.info().ranOn).toEqual([KERNEL_CLASS[c.mode]]);
+      return out;
+    } finally {
+      b.destroy();
     }
+  }
 
-    it.each(problems)('$name: gradients match cpu float64', async (pr) => {
-      const r = refOf(pr);
-      const got = await on(
-        () => (valueAndGrad(pr.make('float32'))(toTree(pr.params, 'float32')) as [Tensor, Tree])[1],
-        flat,
-      );
-      expect(got.length).toBe(r.grad.length);
-      got.forEach((v, i) =>
-        expect(Math.abs(v - r.grad[i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(r.grad[i]!)),
-      );
-    });
-
-    it.each(problems)('$name: a, b, eta* of fit and exact mode agree, and match cpu float64', async (pr) => {
-      const r = refOf(pr);
-      const both = await on(
-        () => {
-          const L = pr.make('float32');
-          const w = toTree(pr.params, 'float32');
-          const d = toTree(r.d, 'float32');
-          return [genFit(w, d, L, r.h, 'fit'), genFit(w, d, L, r.h, 'exact')];
-        },
-        async ([f, e]) => [...(await coeffs(f!)), ...(await coeffs(e!))],
-      );
-      const [fit, exact] = [both.slice(0, 3), both.slice(3)] as [number[], number[]];
-      const within = (got: number, want: number, tol: number, what: string): void =>
-        expect(Math.abs(got - want), `${what}: ${got} vs ${want} (bound ${tol})`).toBeLessThanOrEqual(tol);
-      const fitA = r.roundA + 8 * U * Math.abs(r.fit[0]);
-      const fitB = r.roundB + 8 * U * Math.abs(r.fit[1]);
-      const [ta, tb] = [Math.abs(r.fit[0] - r.exact[0]), Math.abs(r.fit[1] - r.exact[1])];
-      within(fit[0], r.fit[0], fitA, 'fit a vs float64 fit a');
-      within(fit[1], r.fit[1], fitB, 'fit b vs float64 fit b');
-      within(exact[0], r.exact[0], r.exactA, 'exact a vs float64 exact a');
-      within(exact[1], r.exact[1], r.exactB, 'exact b vs float64 exact b');
-      within(fit[0], exact[0], fitA + ta + r.exactA, 'fit a vs exact a');
-      within(fit[1], exact[1], fitB + tb + r.exactB, 'fit b vs exact b');
-      const relFit = fitA / r.fit[0] + fitB / r.fit[1];
-      const relExact = r.exactA / r.exact[0] + r.exactB / r.exact[1];
-      const star = r.exact[2];
-      within(fit[2], r.fit[2], relFit * Math.abs(r.fit[2]), 'fit eta* vs float64 fit eta*');
-      within(exact[2], star, relExact * star, 'exact eta* vs float64 exact eta*');
-      within(
-        fit[2],
-        exact[2],
-        (relFit + relExact) * star + Math.abs(r.fit[2] - star),
-        'fit eta* vs exact eta*',
-      );
-    });
+  it.each(problems)('$name: gradients match cpu float64', async (pr) => {
+    const r = refOf(pr);
+    const got = await on(
+      () => (valueAndGrad(pr.make('float32'))(toTree(pr.params, 'float32')) as [Tensor, Tree])[1],
+      flat,
+    );
+    expect(got.length).toBe(r.grad.length);
+    got.forEach((v, i) =>
+      expect(Math.abs(v - r.grad[i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(r.grad[i]!)),
+    );
   });
-}
+
+  it.each(problems)('$name: a, b, eta* of fit and exact mode agree, and match cpu float64', async (pr) => {
+    const r = refOf(pr);
+    const both = await on(
+      () => {
+        const L = pr.make('float32');
+        const w = toTree(pr.params, 'float32');
+        const d = toTree(r.d, 'float32');
+        return [genFit(w, d, L, r.h, 'fit'), genFit(w, d, L, r.h, 'exact')];
+      },
+      async ([f, e]) => [...(await coeffs(f!)), ...(await coeffs(e!))],
+    );
+    const [fit, exact] = [both.slice(0, 3), both.slice(3)] as [number[], number[]];
+    const within = (got: number, want: number, tol: number, what: string): void =>
+      expect(Math.abs(got - want), `${what}: ${got} vs ${want} (bound ${tol})`).toBeLessThanOrEqual(tol);
+    const fitA = r.roundA + 8 * U * Math.abs(r.fit[0]);
+    const fitB = r.roundB + 8 * U * Math.abs(r.fit[1]);
+    const [ta, tb] = [Math.abs(r.fit[0] - r.exact[0]), Math.abs(r.fit[1] - r.exact[1])];
+    within(fit[0], r.fit[0], fitA, 'fit a vs float64 fit a');
+    within(fit[1], r.fit[1], fitB, 'fit b vs float64 fit b');
+    within(exact[0], r.exact[0], r.exactA, 'exact a vs float64 exact a');
+    within(exact[1], r.exact[1], r.exactB, 'exact b vs float64 exact b');
+    within(fit[0], exact[0], fitA + ta + r.exactA, 'fit a vs exact a');
+    within(fit[1], exact[1], fitB + tb + r.exactB, 'fit b vs exact b');
+    const relFit = fitA / r.fit[0] + fitB / r.fit[1];
+    const relExact = r.exactA / r.exact[0] + r.exactB / r.exact[1];
+    const star = r.exact[2];
+    within(fit[2], r.fit[2], relFit * Math.abs(r.fit[2]), 'fit eta* vs float64 fit eta*');
+    within(exact[2], star, relExact * star, 'exact eta* vs float64 exact eta*');
+    within(
+      fit[2],
+      exact[2],
+      (relFit + relExact) * star + Math.abs(r.fit[2] - star),
+      'fit eta* vs exact eta*',
+    );
+  });
+});
