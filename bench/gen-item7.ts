@@ -6,6 +6,7 @@
  * loss, or both losses negligible next to the starting loss). Prints markdown tables.
  *
  * Run: `npx tsx bench/gen-item7.ts [steps=1000] [gd|adam|all=all] [variant,variant,...=all]`, or
+ * `npx tsx bench/gen-item7.ts scan [count=40] [variants]`: every start over log-spaced eta_0.
  * `npx tsx bench/gen-item7.ts random [draws=20]`: the item-7 configuration from eta_0 drawn
  * log-uniformly (fixed seed) on every problem.
  */
@@ -123,7 +124,33 @@ function random(draws: number, steps = 1000) {
   }
 }
 
-if (process.argv[2] === 'random') {
+/** Every (base, problem, start) over `count` log-spaced eta_0 in [1e-4, 1e-1]: wins and the losing eta_0. */
+function scan(count: number, variants: readonly string[], steps = 1000) {
+  const etas = Array.from({ length: count }, (_, k) => 10 ** (-4 + (3 * k) / (count - 1)));
+  console.log(`\n### ${count} log-spaced eta_0 in [1e-4, 1e-1], ${steps} steps\n`);
+  console.log('| base | problem | start | variant | wins | losing eta_0 |');
+  console.log('|---|---|---|---|---|---|');
+  for (const base of ['gd', 'adam']) {
+    const B = BASES[base]!;
+    for (const [name, f, start] of PROBLEMS) {
+      const L0 = startLoss(f, start);
+      const b = best(f, B.constant, B.grid, start, steps);
+      for (const v of variants) {
+        const rs = etas.map((eta0) =>
+          minimize(f, B.gen({ phi: 1, ...ALL_VARIANTS[v]! })(eta0), start, steps),
+        );
+        const lose = etas.filter((_, k) => !wins(rs[k]!, b.loss, L0)).map((e) => e.toExponential(1));
+        console.log(
+          `| ${base} | ${name} | (${start.join(', ')}) | ${v} | ${count - lose.length}/${count} | ${lose.join(' ')} |`,
+        );
+      }
+    }
+  }
+}
+
+if (process.argv[2] === 'scan') {
+  scan(Number(process.argv[3] ?? 40), (process.argv[4] ?? 'TR4+fast+verify').split(','));
+} else if (process.argv[2] === 'random') {
   random(Number(process.argv[3] ?? 20));
 } else {
   const steps = Number(process.argv[2] ?? 1000);
