@@ -103,25 +103,41 @@ function randomEtas(count: number): number[] {
   });
 }
 
+/** Calls `row` for every (base, problem, start) with the starting loss and the best constant rate. */
+function eachProblem(
+  steps: number,
+  row: (
+    base: string,
+    B: (typeof BASES)[string],
+    name: string,
+    f: (p: XY) => Tensor,
+    start: [number, number],
+    L0: number,
+    best: number,
+  ) => void,
+) {
+  for (const base of ['gd', 'adam']) {
+    const B = BASES[base]!;
+    for (const [name, f, start] of PROBLEMS) {
+      row(base, B, name, f, start, startLoss(f, start), best(f, B.constant, B.grid, start, steps).loss);
+    }
+  }
+}
+
 function random(draws: number, steps = 1000) {
   const etas = randomEtas(draws);
   console.log(`\n### ITEM7_GEN from ${draws} eta_0 drawn log-uniformly in [1e-4, 1e-1], ${steps} steps\n`);
   console.log('| base | problem | start | best constant | worst GeN final loss (eta_0) | wins |');
   console.log('|---|---|---|---|---|---|');
-  for (const base of ['gd', 'adam']) {
-    const B = BASES[base]!;
-    for (const [name, f, start] of PROBLEMS) {
-      const L0 = startLoss(f, start);
-      const b = best(f, B.constant, B.grid, start, steps);
-      const rs = etas.map((eta0) => minimize(f, B.gen(ITEM7_GEN)(eta0), start, steps));
-      const worst = Math.max(...rs);
-      const at = etas[rs.indexOf(worst)]!;
-      const n = rs.filter((r) => wins(r, b.loss, L0)).length;
-      console.log(
-        `| ${base} | ${name} | (${start.join(', ')}) | ${fmt(b.loss)} | ${fmt(worst)} (${at.toExponential(1)}) | ${n}/${draws} |`,
-      );
-    }
-  }
+  eachProblem(steps, (base, B, name, f, start, L0, b) => {
+    const rs = etas.map((eta0) => minimize(f, B.gen(ITEM7_GEN)(eta0), start, steps));
+    const worst = Math.max(...rs);
+    const at = etas[rs.indexOf(worst)]!;
+    const n = rs.filter((r) => wins(r, b, L0)).length;
+    console.log(
+      `| ${base} | ${name} | (${start.join(', ')}) | ${fmt(b)} | ${fmt(worst)} (${at.toExponential(1)}) | ${n}/${draws} |`,
+    );
+  });
 }
 
 /** Every (base, problem, start) over `count` log-spaced eta_0 in [1e-4, 1e-1]: wins and the losing eta_0. */
@@ -130,22 +146,15 @@ function scan(count: number, variants: readonly string[], steps = 1000) {
   console.log(`\n### ${count} log-spaced eta_0 in [1e-4, 1e-1], ${steps} steps\n`);
   console.log('| base | problem | start | variant | wins | losing eta_0 |');
   console.log('|---|---|---|---|---|---|');
-  for (const base of ['gd', 'adam']) {
-    const B = BASES[base]!;
-    for (const [name, f, start] of PROBLEMS) {
-      const L0 = startLoss(f, start);
-      const b = best(f, B.constant, B.grid, start, steps);
-      for (const v of variants) {
-        const rs = etas.map((eta0) =>
-          minimize(f, B.gen({ phi: 1, ...ALL_VARIANTS[v]! })(eta0), start, steps),
-        );
-        const lose = etas.filter((_, k) => !wins(rs[k]!, b.loss, L0)).map((e) => e.toExponential(1));
-        console.log(
-          `| ${base} | ${name} | (${start.join(', ')}) | ${v} | ${count - lose.length}/${count} | ${lose.join(' ')} |`,
-        );
-      }
+  eachProblem(steps, (base, B, name, f, start, L0, b) => {
+    for (const v of variants) {
+      const rs = etas.map((eta0) => minimize(f, B.gen({ phi: 1, ...ALL_VARIANTS[v]! })(eta0), start, steps));
+      const lose = etas.filter((_, k) => !wins(rs[k]!, b, L0)).map((e) => e.toExponential(1));
+      console.log(
+        `| ${base} | ${name} | (${start.join(', ')}) | ${v} | ${count - lose.length}/${count} | ${lose.join(' ')} |`,
+      );
     }
-  }
+  });
 }
 
 if (process.argv[2] === 'scan') {
