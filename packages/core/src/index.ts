@@ -92,6 +92,7 @@ export { grad, hessian, hvp, jacfwd, jacrev, valueAndGrad, type GradOptions } fr
 export {
   treeAdd,
   treeDefEqual,
+  isPlainObject,
   treeFlatten,
   treeLeaves,
   treeMap,

@@ -21,7 +21,8 @@ export type TreeDef =
 
 const LEAF: TreeDef = { kind: 'leaf' };
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
+/** True for the objects a pytree descends into: plain objects (prototype `Object.prototype` or null). */
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object') return false;
   const p = Object.getPrototypeOf(x);
   return p === Object.prototype || p === null;

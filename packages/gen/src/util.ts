@@ -3,7 +3,7 @@
  * with messages that name the option), per-leaf dtype handling, and walking a tree of labels or
  * booleans in step with a tree of tensors (labels are not tensors, so core's `treeMap` skips them).
  */
-import { cast, scalar, Tensor, treeLeaves, isFloat } from '@gen-ts/core';
+import { cast, isFloat, isPlainObject, scalar, Tensor, treeLeaves } from '@gen-ts/core';
 import type { Schedule } from './types.js';
 
 /** Throws unless `v` is a finite number in the given range; returns it. */
@@ -74,12 +74,6 @@ export function firstFloatLeaf(op: string, tree: unknown): Tensor {
 export function scalarFor(op: string, tree: unknown, v: number): Tensor {
   const leaf = firstFloatLeaf(op, tree);
   return scalar(v, { dtype: leaf.dtype, backend: leaf.backend });
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== 'object') return false;
-  const p = Object.getPrototypeOf(x);
-  return p === Object.prototype || p === null;
 }
 
 /**
