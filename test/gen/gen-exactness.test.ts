@@ -241,3 +241,62 @@ describe('GeN fit -> exact on non-quadratic losses (GEN-SPEC 5)', () => {
     });
   }
 });
+
+describe("GeN with the slope from the gradient (slope: 'gradient')", () => {
+  it('quadratics: eta*, a and b exact for any probe step and factor list, one non-zero factor included', () => {
+    fc.assert(
+      fc.property(quadCase(), probeStep, factorList({ min: 1, max: 4 }), (q0, eta, factors) => {
+        const q = uphill(q0);
+        fc.pre(q !== null);
+        const b = dotH(quadGrad(q!), q!.d);
+        const a = dotH(q!.d, matVecH(q!.A, q!.d));
+        const { state } = genStep(tensor(q!.w, F64), tensor(q!.d, F64), quadLoss(q!), {
+          lr: eta,
+          factors,
+          slope: 'gradient',
+        });
+        expect(rel(state.fit.b.itemSync(), b)).toBeLessThan(1e-12);
+        expect(rel(state.fit.a.itemSync(), a)).toBeLessThan(1e-10);
+        expect(rel(state.fit.etaStar.itemSync(), b / a)).toBeLessThan(1e-10);
+        expect(state.fit.accepted.itemSync()).toBe(1);
+        expect(state.fit.evals).toBe(factors.length - 1); // value given: no evaluation at 0
+      }),
+      RUNS,
+    );
+  });
+
+  const point = fc.integer({ min: 2, max: 4 }).chain((n) =>
+    fc.record({
+      w: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n }),
+      d: fc
+        .array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n })
+        .filter((v) => normH(v) > 0.3)
+        .map((v) => v.map((x) => x / normH(v))),
+    }),
+  );
+  const oneSided = fc.double({ min: 0.5, max: 2, noNaN: true }).chain((r) => fc.constant([0, r]));
+
+  for (const [name, L] of Object.entries(LOSSES)) {
+    it(`${name}: |fit - exact| of a falls ~4x per halving with symmetric factors, ~2x with [0, r]`, () => {
+      fc.assert(
+        fc.property(point, fc.oneof(symmetricFactors(), oneSided), ({ w: wv, d: dv }, factors) => {
+          const w = tensor(wv, F64);
+          const d = tensor(dv, F64);
+          const symmetric = factors.length > 2;
+          // Leading error of a: f4 eta^2 (symmetric: odd terms cancel), f3 eta (one-sided).
+          const lead = lineDerivative(L, w, d, symmetric ? 4 : 3);
+          fc.pre(Math.abs(lead) > 0.05);
+          const a = genStep(w, d, L, { mode: 'exact' }).state.fit.a.itemSync();
+          const errs = [0.04, 0.02].map((eta) => {
+            const fit = genStep(w, d, L, { lr: eta, factors, slope: 'gradient' }).state.fit;
+            expect(rel(fit.b.itemSync(), lineDerivative(L, w, d, 1))).toBeLessThan(1e-12);
+            return Math.abs(fit.a.itemSync() - a);
+          });
+          const [lo, hi] = symmetric ? [3, 5] : [1.6, 2.4];
+          expect(errs[0]! / errs[1]!).toSatisfy((r: number) => r > lo && r < hi);
+        }),
+        { numRuns: 25 },
+      );
+    });
+  }
+});

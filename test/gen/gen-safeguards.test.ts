@@ -60,6 +60,25 @@ describe('GeN safeguards (GEN-SPEC 6)', () => {
     expect(s.lr.itemSync()).toBe(0.1);
   });
 
+  it("a <= 0 with negativeCurvature 'grow': the rate goes to the clipped upper bound; b <= 0 and low R^2 still keep it", () => {
+    const concave = (w: Tensor) => neg(quad(w));
+    const grow = { negativeCurvature: 'grow' as const };
+    const { s } = oneProbe(concave, neg(w0()), grow);
+    expect(s.fit.accepted.itemSync()).toBe(0); // eta* was not used
+    expect(s.lr.itemSync()).toBeCloseTo(0.9 * 0.1 + 0.1 * 2 * 0.1, 14);
+    const g4 = oneProbe(concave, neg(w0()), { ...grow, gamma: 0, clipRatio: 4, scale: 0.5 });
+    expect(g4.s.lr.itemSync()).toBeCloseTo(0.5 * 4 * 0.1, 14);
+    // verified: the step at the grown rate lowers the loss by more than armijo * eta * b
+    const v = oneProbe(concave, neg(w0()), { ...grow, gamma: 0, clipRatio: 4, verify: true, armijo: 0.5 });
+    expect(v.s.fit.verified.itemSync()).toBe(1);
+    expect(v.s.lr.itemSync()).toBeCloseTo(0.4, 14);
+    expect(oneProbe(quad, neg(w0()), grow).s.lr.itemSync()).toBe(0.1); // b <= 0
+    const bumpy = (w: Tensor) => add(concave(w), mul(sum(sin(mul(w, 60))), 0.2));
+    const r = oneProbe(bumpy, neg(w0()), { ...grow, factors: [-1, -0.5, 0, 0.5, 1] });
+    expect(r.s.fit.r2.itemSync()).toBeLessThan(0.99);
+    expect(r.s.lr.itemSync()).toBe(0.1);
+  });
+
   it('b <= 0 (direction points downhill): learning rate unchanged', () => {
     const { s } = oneProbe(quad, neg(w0()));
     expect(s.fit.b.itemSync()).toBeLessThan(0);
@@ -142,6 +161,32 @@ describe('GeN schedule, extras and state', () => {
     expect(() => t.update(w, t.init(w), w, { valueFn: (p: Tensor) => p })).toThrow(/0-d/);
   });
 
+  it("slope 'gradient' needs extra.grad and extra.value on probe steps, with the params' shapes", () => {
+    const t = scaleByGeN({ lr: 0.5, gamma: 0, clipRatio: Infinity, slope: 'gradient', factors: [0, 1] });
+    const w = w0();
+    const value = quad(w);
+    expect(() => t.update(w, t.init(w), w, { valueFn: quad, value })).toThrow(
+      /slope 'gradient'.*step 0.*extra\.grad and extra\.value/,
+    );
+    expect(() => t.update(w, t.init(w), w, { valueFn: quad, grad: w })).toThrow(
+      /extra\.grad and extra\.value/,
+    );
+    expect(() => t.update(w, t.init(w), w, { valueFn: quad, value, grad: tensor([1, 2], F64) })).toThrow(
+      /extra\.grad: a leaf of shape \[2\] where the direction has \[3\]/,
+    );
+    let calls = 0;
+    const [u, s] = t.update(w, t.init(w), w, { valueFn: (p: Tensor) => (calls++, quad(p)), value, grad: w });
+    expect(calls).toBe(1); // one forward per probe step
+    expect(s.fit.evals).toBe(1);
+    // quad: a = |d|^2, b = w.d = |w|^2 with d = w, so eta* = 1 and the step lands on 0.
+    expect(s.fit.etaStar.itemSync()).toBeCloseTo(1, 12);
+    expect(
+      add(w, u)
+        .dataSync()
+        .every((x) => Math.abs(x) < 1e-12),
+    ).toBe(true);
+  });
+
   it('bad options throw at construction, naming the option', () => {
     expect(() => scaleByGeN({ phi: 0 })).toThrow(/option phi/);
     expect(() => scaleByGeN({ phi: 1.5 })).toThrow(/option phi/);
@@ -150,6 +195,14 @@ describe('GeN schedule, extras and state', () => {
     expect(() => scaleByGeN({ factors: [-1, 1, 2] })).toThrow(/option factors.*exactly one 0/);
     expect(() => scaleByGeN({ factors: [0, 0, 1] })).toThrow(/option factors/);
     expect(() => scaleByGeN({ factors: [0, 1] })).toThrow(/option factors needs at least 3/);
+    expect(() => scaleByGeN({ factors: [0, 1], slope: 'gradient' })).not.toThrow();
+    expect(() => scaleByGeN({ factors: [1], slope: 'gradient' })).toThrow(/option factors needs at least 2/);
+    expect(() => scaleByGeN({ slope: 'hessian' as never })).toThrow(/option slope/);
+    expect(() => scaleByGeN({ slope: 'gradient', mode: 'exact' })).toThrow(/option slope.*mode 'fit' only/);
+    expect(() => scaleByGeN({ negativeCurvature: 'flip' as never })).toThrow(/option negativeCurvature/);
+    expect(() => scaleByGeN({ negativeCurvature: 'grow', clipRatio: Infinity })).toThrow(
+      /option negativeCurvature 'grow' needs a finite clipRatio/,
+    );
     expect(() => scaleByGeN({ factors: [0, 1, 1] })).toThrow(/option factors must be distinct/);
     expect(() => scaleByGeN({ lr: 0 })).toThrow(/option lr/);
     expect(() => scaleByGeN({ r2Min: 1.5 })).toThrow(/option r2Min/);

@@ -3,7 +3,7 @@
  * fast-check arbitraries for SPD matrices, directions and factor lists, and a one-step GeN driver.
  */
 import fc from 'fast-check';
-import { add, matmul, mul, scalar, sub, sum, tensor, type Tensor } from '@gen-ts/core';
+import { add, matmul, mul, scalar, sub, sum, tensor, valueAndGrad, type Tensor } from '@gen-ts/core';
 import { scaleByGeN, type GeNOptions, type ScaleByGeNState } from '@gen-ts/gen';
 
 export const F64 = { dtype: 'float64' as const };
@@ -108,7 +108,10 @@ export function symmetricFactors(maxPairs = 2) {
     .map((rs) => [0, ...rs.flatMap((r) => [r, -r])]);
 }
 
-/** One GeN probe step as a pure line search (`gamma 0`, no clip, `phi 1`): returns the new params and state. */
+/**
+ * One GeN probe step as a pure line search (`gamma 0`, no clip, `phi 1`): returns the new params
+ * and state. With `slope: 'gradient'` it passes the loss and gradient at `params` as extras.
+ */
 export function genStep<P>(
   params: P,
   d: P,
@@ -116,7 +119,14 @@ export function genStep<P>(
   options: GeNOptions,
 ): { updates: P; state: ScaleByGeNState } {
   const t = scaleByGeN({ phi: 1, gamma: 0, clipRatio: Infinity, ...options });
-  const [updates, state] = t.update(d, t.init(params), params, { valueFn });
+  const extra =
+    options.slope === 'gradient'
+      ? (() => {
+          const [value, g] = valueAndGrad(valueFn)(params) as [Tensor, P];
+          return { valueFn, value, grad: g };
+        })()
+      : { valueFn };
+  const [updates, state] = t.update(d, t.init(params), params, extra);
   return { updates, state };
 }
 

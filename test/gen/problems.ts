@@ -37,7 +37,7 @@ export function minimize(
   const vg = valueAndGrad(f);
   for (let i = 0; i < steps; i++) {
     const [value, g] = vg(p) as [Tensor, XY];
-    const [u, next] = opt.update(g, s, p, { valueFn: f, value });
+    const [u, next] = opt.update(g, s, p, { valueFn: f, value, grad: g });
     p = applyUpdates(p, u);
     s = next;
     if (i % 100 === 99 && !Number.isFinite(value.itemSync())) return Infinity;

@@ -87,6 +87,7 @@ export {
   genConfig,
   type GeNConfig,
   type GeNMode,
+  type GeNSlope,
   type GeNOptions,
   type GeNSafeguard,
 } from './gen/options.js';

@@ -1,7 +1,7 @@
 /** trainStep: one loss+gradient, probes on the probe batch, optimizer state advanced once. */
 import { describe, expect, it } from 'vitest';
-import { matmul, mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
-import { findGeNState, genAdam, trainStep } from './index.js';
+import { grad, matmul, mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
+import { findGeNState, genAdam, genSgd, trainStep } from './index.js';
 
 const f64 = { dtype: 'float64' as const };
 type Batch = { x: Tensor; y: Tensor };
@@ -49,6 +49,29 @@ describe('trainStep', () => {
     const counted = (q: Tensor, b: Batch) => (calls3++, lossFn(q, b));
     trainStep(counted, opt)(w, opt.init(w), batchA);
     expect(calls3).toBe(1 + 2); // loss+gradient once, then two probes (value reused at factor 0)
+  });
+
+  it("passes the gradient with the loss on the gradient's batch only: slope 'gradient' probes once", () => {
+    const opt = genSgd({
+      lr: 0.1,
+      phi: 1,
+      gamma: 0,
+      clipRatio: Infinity,
+      slope: 'gradient',
+      factors: [0, 1],
+    });
+    let calls = 0;
+    const counted = (q: Tensor, b: Batch) => (calls++, lossFn(q, b));
+    const step = trainStep(counted, opt);
+    const w = tensor([0.3, -0.2], f64);
+    const r = step(w, opt.init(w), batchA);
+    expect(calls).toBe(1 + 1); // loss+gradient, then one probe
+    // A quadratic loss: the one-probe fit is exact, so the step is the exact line search.
+    const g = grad((q: Tensor) => lossFn(q, batchA))(w) as Tensor;
+    const gTAg = sum(square(matmul(batchA.x, g))).itemSync();
+    const etaStar = sum(square(g)).itemSync() / gTAg;
+    expect(findGeNState(r.state)!.lr.itemSync()).toBeCloseTo(etaStar, 12);
+    expect(() => step(w, opt.init(w), batchA, batchB)).toThrow(/extra\.grad and extra\.value/);
   });
 
   it('trains: GeN-Adam lowers the loss', () => {

@@ -34,7 +34,8 @@ export interface TrainStepResult<P, S> {
  * Pass a fresh `probeBatch` (e.g. the next batch of the loader) with GeN: probing the gradient's
  * own minibatch can run away, each step lowering that batch's loss while the training loss rises,
  * without any probe loss becoming non-finite (GEN-SPEC.md). With the gradient's batch, the loss
- * already computed is passed as `value`, saving one forward pass per probe step.
+ * and gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
+ * step (and, with GeN's `slope: 'gradient'`, a second one).
  *
  * @example
  * const step = trainStep((p, b) => mse(p, b), genAdam({ lr: 1e-3 }));
@@ -54,7 +55,10 @@ export function trainStep<P, B, S>(
     const [loss, grads] = vg(params, batch) as [Tensor, P];
     const data = probeBatch ?? batch;
     const extra: LossExtras<P> = { valueFn: (p: P) => probeLoss(p, data) };
-    if (probeBatch === undefined && probeLoss === lossFn) extra.value = loss;
+    if (probeBatch === undefined && probeLoss === lossFn) {
+      extra.value = loss;
+      extra.grad = grads;
+    }
     const [updates, next] = transform.update(grads, state, params, extra);
     return { params: applyUpdates(params, updates), state: next, loss };
   };

@@ -22,6 +22,8 @@ export interface LossExtras<P = any> {
   valueFn?: (params: P) => Tensor;
   /** The loss at the current params, computed on the same data as `valueFn` (saves one evaluation). */
   value?: Tensor;
+  /** The gradient of `value` at the current params (same data), for transforms that read the slope `G^T d`. */
+  grad?: P;
 }
 
 /**

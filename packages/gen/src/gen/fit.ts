@@ -11,6 +11,10 @@
  * `eta* = b / a = -B' eta / (2 A')`. This is the same estimator as fitting in `x` but does not
  * form `x^4` (which underflows float32 for small steps). R^2 is `1 - SSres / SStot` over all
  * points (the one at 0 included), with `SStot` centred on the mean; with 3 points it is 1 exactly.
+ *
+ * With the slope known (`slope: 'gradient'`: `b = G^T d` from the gradient), only the curvature is
+ * fitted: `B' = -b eta` is fixed and `A' = sum_i r_i^2 (y_i - B' r_i) / sum_i r_i^4`, which needs
+ * one non-zero factor. Then the fit has residuals as soon as there are two.
  */
 import { add, div, mul, neg, scalar, sub, type Tensor } from '@gen-ts/core';
 
@@ -38,11 +42,15 @@ export interface FitWeights {
   readonly n: number;
 }
 
-/** The fit weights for `factors` (validated: distinct, exactly one 0, at least 3). */
-export function fitWeights(factors: readonly number[]): FitWeights {
+/**
+ * The fit weights for `factors` (validated: distinct, exactly one 0, at least 3; at least 2 when
+ * `knownSlope`, the slope given rather than fitted: then `wA` weighs `y_i - B' r_i` and `wB` is 0).
+ */
+export function fitWeights(factors: readonly number[], knownSlope = false): FitWeights {
   const r = factors.filter((x) => x !== 0);
   const S = (k: number) => r.reduce((s, x) => s + x ** k, 0);
   const [S2, S3, S4] = [S(2), S(3), S(4)];
+  if (knownSlope) return { r, wA: r.map((x) => (x * x) / S4), wB: r.map(() => 0), n: factors.length };
   const D = S4 * S2 - S3 * S3;
   return {
     r,
@@ -58,17 +66,33 @@ function dotHost(w: readonly number[], ys: readonly Tensor[]): Tensor {
   return acc;
 }
 
-/** Fits the parabola to `ys[i] = L(w - r_i eta d) - L(w)` (one per non-zero factor) at probe step `eta`. */
-export function fitParabola(weights: FitWeights, ys: readonly Tensor[], eta: Tensor): ParabolaFit {
+/**
+ * Fits the parabola to `ys[i] = L(w - r_i eta d) - L(w)` (one per non-zero factor) at probe step
+ * `eta`; with `slope` (the known `b`, and weights from `fitWeights(factors, true)`), fits `a` only.
+ */
+export function fitParabola(
+  weights: FitWeights,
+  ys: readonly Tensor[],
+  eta: Tensor,
+  slope?: Tensor,
+): ParabolaFit {
   const { r, wA, wB, n } = weights;
-  const A = dotHost(wA, ys);
-  const B = dotHost(wB, ys);
+  const B = slope === undefined ? dotHost(wB, ys) : neg(mul(slope, eta));
+  const A =
+    slope === undefined
+      ? dotHost(wA, ys)
+      : dotHost(
+          wA,
+          ys.map((y, i) => sub(y, mul(B, r[i]!))),
+        );
   const a = div(mul(A, 2), mul(eta, eta));
-  const b = div(neg(B), eta);
+  const b = slope ?? div(neg(B), eta);
   const etaStar = div(mul(neg(B), eta), mul(A, 2));
-  // Three points (0 included) and two coefficients: the parabola passes through all of them, so
-  // R^2 = 1 by construction (and is never gated); skip its ~20 ops, a sizeable share of a step on small models.
-  if (n === 3) return { a, b, etaStar, r2: scalar(1, { dtype: A.dtype, backend: A.backend }) };
+  // As many points (0 included) as coefficients plus one: the parabola passes through all of
+  // them, so R^2 = 1 by construction (and is never gated); skip its ~20 ops, a sizeable share of
+  // a step on small models.
+  if (n === (slope === undefined ? 3 : 2))
+    return { a, b, etaStar, r2: scalar(1, { dtype: A.dtype, backend: A.backend }) };
   // R^2: the point at 0 has y = 0 and prediction 0, so it adds to SStot only.
   const mean = div(
     dotHost(

@@ -8,6 +8,9 @@ import { checkBoolean, checkNumber, checkNumberOrSchedule } from '../util.js';
 /** How GeN estimates the curvature `a = d^T H d` and slope `b = G^T d` along the direction. */
 export type GeNMode = 'fit' | 'exact';
 
+/** Where fit mode takes the slope `b = G^T d` from: fitted from the probes, or the gradient's. */
+export type GeNSlope = 'fit' | 'gradient';
+
 /** What happens to the learning rate when a fit is rejected. */
 export interface GeNSafeguard {
   /**
@@ -32,9 +35,15 @@ export interface GeNOptions {
   phi?: number;
   /** Smoothing `gamma` in [0, 1): `eta = gamma * eta + (1 - gamma) * s * clip(eta*)` (default 0.9). 0 = no smoothing. */
   gamma?: number;
-  /** Probe multipliers `r_i` (probes at `w - r_i * eta * d`): at least 3 distinct, exactly one 0 (default [-1, 0, 1]). */
+  /**
+   * Probe multipliers `r_i` (probes at `w - r_i * eta * d`): distinct, exactly one 0, at least 3
+   * (at least 2 with `slope: 'gradient'`, e.g. `[0, 1]`) (default [-1, 0, 1]).
+   */
   factors?: readonly number[];
-  /** With 4 or more factors, reject fits whose R^2 is below this (default 0.99). */
+  /**
+   * With 4 or more factors, reject fits whose R^2 is below this (default 0.99). (With
+   * `slope: 'gradient'` 3 factors leave residuals too; their R^2 is reported, not gated.)
+   */
   r2Min?: number;
   /** Clip the raw `eta*` into `[eta / clipRatio, eta * clipRatio]` (default 2; >= 1; Infinity: no clip). */
   clipRatio?: number;
@@ -42,6 +51,27 @@ export interface GeNOptions {
   scale?: number | Schedule;
   /** `'fit'`: probe losses and fit a parabola (default). `'exact'`: slope and curvature from `jvp` (an oracle; costs a Hessian-vector product). */
   mode?: GeNMode;
+  /**
+   * Where `'fit'` mode takes the slope `b = G^T d` from (default `'fit'`: fitted with `a` from the
+   * probes, the paper). `'gradient'`: exact, `<extra.grad, d>`, and only `a` is fitted, so one
+   * non-zero factor suffices: `factors: [0, 1]` costs one forward pass per probe step instead of
+   * two. It needs `extra.grad` and `extra.value`, the gradient and loss on `valueFn`'s own data
+   * (`trainStep` passes both when it probes the gradient's batch): with a fresh probe batch the
+   * slopes of the two batches would differ by sampling noise, divided by the probe step in `a`.
+   * With `[0, 1]` the error of `a` is O(eta) (one-sided); with symmetric factors O(eta^2). A long
+   * probe step in a region where the loss is far from quadratic overestimates `a`, so the step
+   * comes out shorter, not longer. Only in `'fit'` mode.
+   */
+  slope?: GeNSlope;
+  /**
+   * What a fit with `a <= 0` (and `b > 0`, all finite, R^2 gate passed) does: the loss bends down
+   * along `-d`, so the parabola has no minimum. `'keep'` (default, the authors' rule): the rate is
+   * unchanged, as for any rejected fit. `'grow'`: take `eta*` as infinite, so the clipped rule gives
+   * its upper bound, `eta = gamma * eta + (1 - gamma) * s_t * clipRatio * eta` (the edge of the
+   * trust region; needs a finite `clipRatio`). Plain GD at a saddle-like point of a curved valley
+   * otherwise keeps the step it had while the curvature stays negative. Pair it with `verify`.
+   */
+  negativeCurvature?: 'keep' | 'grow';
   /**
    * Fast decrease (default false: the authors' rule). When an accepted estimate is below the
    * current rate (`eta* < eta`), take `eta = s_t * eta*` at once, with no smoothing and no lower
@@ -87,6 +117,10 @@ export interface GeNConfig {
   readonly scale: number | Schedule;
   /** Estimation mode. */
   readonly mode: GeNMode;
+  /** Where fit mode's slope comes from. */
+  readonly slope: GeNSlope;
+  /** What a fit with `a <= 0` does to the rate. */
+  readonly negativeCurvature: 'keep' | 'grow';
   /** Fast decrease of the rate. */
   readonly fastDecrease: boolean;
   /** Verify the new step with one more evaluation. */
@@ -107,6 +141,8 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   clipRatio: 2,
   scale: 1,
   mode: 'fit',
+  slope: 'fit',
+  negativeCurvature: 'keep',
   fastDecrease: false,
   verify: false,
   armijo: 1e-4,
@@ -122,6 +158,8 @@ const KEYS = [
   'clipRatio',
   'scale',
   'mode',
+  'slope',
+  'negativeCurvature',
   'fastDecrease',
   'verify',
   'armijo',
@@ -140,13 +178,29 @@ export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfi
   const lr = checkNumber(op, 'lr', options.lr ?? d.lr, { min: 0, minExclusive: true });
   const phi = checkNumber(op, 'phi', options.phi ?? d.phi, { min: 1, integer: true });
   const gamma = checkNumber(op, 'gamma', options.gamma ?? d.gamma, { min: 0, max: 1, maxExclusive: true });
-  const factors = checkFactors(op, options.factors ?? d.factors);
+  const slope = options.slope ?? d.slope;
+  if (slope !== 'fit' && slope !== 'gradient')
+    throw new TypeError(`${op}: option slope must be 'fit' or 'gradient', got ${String(slope)}`);
+  const factors = checkFactors(op, options.factors ?? d.factors, slope === 'gradient' ? 2 : 3);
   const r2Min = checkNumber(op, 'r2Min', options.r2Min ?? d.r2Min, { min: 0, max: 1 });
   const clipRatio = checkNumber(op, 'clipRatio', options.clipRatio ?? d.clipRatio, { min: 1, finite: false });
   const scale = checkNumberOrSchedule(op, 'scale', options.scale ?? d.scale, { min: 0, minExclusive: true });
   const mode = options.mode ?? d.mode;
   if (mode !== 'fit' && mode !== 'exact')
     throw new TypeError(`${op}: option mode must be 'fit' or 'exact', got ${String(mode)}`);
+  if (mode === 'exact' && slope !== 'fit')
+    throw new RangeError(
+      `${op}: option slope '${slope}' applies to mode 'fit' only (exact mode takes b from jvp)`,
+    );
+  const negativeCurvature = options.negativeCurvature ?? d.negativeCurvature;
+  if (negativeCurvature !== 'keep' && negativeCurvature !== 'grow')
+    throw new TypeError(
+      `${op}: option negativeCurvature must be 'keep' or 'grow', got ${String(negativeCurvature)}`,
+    );
+  if (negativeCurvature === 'grow' && clipRatio === Infinity)
+    throw new RangeError(
+      `${op}: option negativeCurvature 'grow' needs a finite clipRatio (the most it grows by)`,
+    );
   const fastDecrease = checkBoolean(op, 'fastDecrease', options.fastDecrease ?? d.fastDecrease);
   const verify = checkBoolean(op, 'verify', options.verify ?? d.verify);
   const armijo = checkNumber(op, 'armijo', options.armijo ?? d.armijo, {
@@ -180,6 +234,8 @@ export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfi
     clipRatio,
     scale,
     mode,
+    slope,
+    negativeCurvature,
     fastDecrease,
     verify,
     armijo,
@@ -187,12 +243,13 @@ export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfi
   });
 }
 
-function checkFactors(op: string, factors: unknown): readonly number[] {
+function checkFactors(op: string, factors: unknown, min: number): readonly number[] {
   if (!Array.isArray(factors)) throw new TypeError(`${op}: option factors must be an array of numbers`);
   const f = factors as unknown[];
-  if (f.length < 3)
+  if (f.length < min)
     throw new RangeError(
-      `${op}: option factors needs at least 3 entries (one of them 0), got [${f.join(', ')}]`,
+      `${op}: option factors needs at least ${min} entries (one of them 0)` +
+        `${min === 3 ? " (2 with slope 'gradient')" : ''}, got [${f.join(', ')}]`,
     );
   f.forEach((x, i) => checkNumber(op, `factors[${i}]`, x));
   const zeros = f.filter((x) => x === 0).length;

@@ -61,7 +61,10 @@ export interface ScaleByGeNState {
   readonly fit: GeNFit;
 }
 
-/** The extras `scaleByGeN` reads: `valueFn` (required on probe steps) and optionally `value`. */
+/**
+ * The extras `scaleByGeN` reads: `valueFn` (required on probe steps), optionally `value`, and
+ * `grad` (with `value`) for `slope: 'gradient'`.
+ */
 export type GeNExtra<P = any> = LossExtras<P>;
 
 const isFinite0d = (x: Tensor): Tensor => equal(sub(x, x), 0); // NaN and +-Inf give NaN
@@ -79,7 +82,7 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  *     if a > 0, b > 0, all finite and (fewer than 4 factors or R^2 >= r2Min):
  *         eta = gamma * eta + (1 - gamma) * s_t * clip(eta*, eta / clipRatio, eta * clipRatio)
  *     else if a probe loss is not finite:   eta = eta * safeguard.nonFiniteFactor   (halved)
- *     else:                                 eta unchanged
+ *     else:                                 eta unchanged (negativeCurvature 'grow': as if eta* = Infinity when only a <= 0)
  *
  * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
  * exact line-search step along `d` (on a quadratic). That is the authors' rule, the default.
@@ -88,9 +91,11 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  * bench/RESULTS-gen.md): `fastDecrease` drops the rate to `eta*` at once when `eta* < eta` (the
  * smoothed rule lowers it ~5% per probe, slower than GD blows up above its stability limit), and
  * `verify` spends one forward pass to check the chosen step lowers the loss (a parabola fitted far
- * from the minimum can accept a step that raises it). Plain GD and Adam from any `eta_0` in
+ * from the minimum can accept a step that raises it). `slope: 'gradient'` takes `b` from
+ * `extra.grad` (one probe suffices: `factors: [0, 1]`), and `negativeCurvature: 'grow'` moves the
+ * rate to the edge of the trust region when `a <= 0`. Plain GD and Adam from any `eta_0` in
  * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
- * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }`.
+ * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient', negativeCurvature: 'grow' }`.
  *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
@@ -101,8 +106,10 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const cfg = genConfig(options);
-  const weights = fitWeights(cfg.factors);
+  const knownSlope = cfg.slope === 'gradient';
+  const weights = fitWeights(cfg.factors, knownSlope);
   const gateR2 = cfg.factors.length >= 4;
+  const optName = knownSlope ? "scaleByGeN (slope 'gradient')" : 'scaleByGeN';
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -134,13 +141,22 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
           );
         }
         if (params === undefined) throw new Error(`scaleByGeN: step ${t} is a probe step and needs params`);
+        let slope: Tensor | undefined;
+        if (knownSlope) {
+          if (extra?.grad === undefined || !(extra.value instanceof Tensor))
+            throw new Error(
+              `${optName}: step ${t} is a probe step and needs extra.grad and extra.value, the gradient and ` +
+                "loss on valueFn's own data (trainStep passes them when it probes the gradient's batch)",
+            );
+          slope = castTo(treeVdotMixed(extra.grad, d, `${optName}: extra.grad`), lr);
+        }
         const est =
           cfg.mode === 'fit'
-            ? probeFit(weights, d, params, lr, valueFn, extra?.value)
+            ? probeFit(weights, d, params, lr, valueFn, extra?.value, slope)
             : exactFit(d, params, lr, valueFn);
-        const ok0 = and(and(greater(est.a, 0), greater(est.b, 0)), and(isFinite0d(est.a), isFinite0d(est.b)));
-        let ok = and(ok0, est.allFinite);
-        if (gateR2) ok = and(ok, greaterEqual(est.r2, cfg.r2Min));
+        let usable = and(and(greater(est.b, 0), est.allFinite), and(isFinite0d(est.a), isFinite0d(est.b)));
+        if (gateR2) usable = and(usable, greaterEqual(est.r2, cfg.r2Min));
+        const ok = and(usable, greater(est.a, 0));
         const s = valueAt(cfg.scale, t);
         const nff = cfg.safeguard.nonFiniteFactor;
         const raw = minimum(maximum(est.etaStar, div(lr, cfg.clipRatio)), mul(lr, cfg.clipRatio));
@@ -153,6 +169,11 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
           // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
           if (est.overshoot !== undefined) rejected = where(est.overshoot, mul(lr, nff), rejected);
         }
+        if (cfg.negativeCurvature === 'grow') {
+          // a <= 0: no minimum along d; eta* = Infinity, clipped to the edge of the trust region.
+          const grown = add(mul(lr, cfg.gamma), mul(lr, (1 - cfg.gamma) * s * cfg.clipRatio));
+          rejected = where(usable, grown, rejected);
+        }
         const { minLr, maxLr } = cfg.safeguard;
         const clamp = (x: Tensor): Tensor => {
           let y = x;
@@ -163,9 +184,10 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         lr = clamp(where(ok, accepted, rejected));
         let verified = scalar(1, { dtype: 'bool', backend: lr.backend });
         if (cfg.verify) {
-          // Armijo check at the chosen step: L(w - eta d) <= L(w) - c eta b (b only when the fit is accepted).
+          // Armijo check at the chosen step: L(w - eta d) <= L(w) - c eta b (b only when the fit is
+          // accepted, or grew the rate on negative curvature).
           const Lnew = lossAt(valueFn, moved(params, d, lr), lr);
-          const slope = where(ok, est.b, 0);
+          const slope = where(cfg.negativeCurvature === 'grow' ? usable : ok, est.b, 0);
           verified = lessEqual(Lnew, sub(est.L0, mul(mul(lr, slope), cfg.armijo)));
           // Fall back to the descent-side probe with the lowest loss if it lowered the loss. Else, if
           // the steps tried were too long (every probe raised the loss; in exact mode: b > 0), skip
@@ -241,6 +263,7 @@ function probeFit(
   lr: Tensor,
   valueFn: (p: any) => Tensor,
   value: Tensor | undefined,
+  slope: Tensor | undefined,
 ): Estimate {
   const L0 = value === undefined ? lossAt(valueFn, params, lr) : castTo(value, lr);
   let allFinite = isFinite0d(L0);
@@ -254,7 +277,7 @@ function probeFit(
     overshoot = overshoot === undefined ? greater(y, 0) : and(overshoot, greater(y, 0));
     return y;
   });
-  const fit = fitParabola(weights, ys, lr);
+  const fit = fitParabola(weights, ys, lr, slope);
   return {
     ...fit,
     allFinite,
@@ -274,7 +297,7 @@ function exactFit(d: unknown, params: unknown, lr: Tensor, valueFn: (p: any) => 
     [Tensor, unknown],
   ];
   const b = castTo(slope, lr);
-  const a = castTo(treeVdotMixed(hd, dir), lr);
+  const a = castTo(treeVdotMixed(hd, dir, 'scaleByGeN: Hessian-vector product'), lr);
   const allFinite = and(isFinite0d(L0), and(isFinite0d(a), isFinite0d(b)));
   return {
     a,
@@ -289,11 +312,18 @@ function exactFit(d: unknown, params: unknown, lr: Tensor, valueFn: (p: any) => 
   };
 }
 
-/** `sum_i <x_i, y_i>` over leaves that may differ in dtype (accumulated in the first leaf's). */
-function treeVdotMixed(x: unknown, y: unknown): Tensor {
+/**
+ * `sum_i <x_i, y_i>` over leaves that may differ in dtype (accumulated in the first leaf's); `what`
+ * names `x` when a leaf's shape differs from `y`'s.
+ */
+function treeVdotMixed(x: unknown, y: unknown, what: string): Tensor {
   let acc: Tensor | undefined;
   treeMap(
     (u, v) => {
+      if (u.shape.length !== v!.shape.length || u.shape.some((n, i) => n !== v!.shape[i]))
+        throw new Error(
+          `${what}: a leaf of shape [${u.shape.join(', ')}] where the direction has [${v!.shape.join(', ')}]`,
+        );
       const s = mul(u, v!).sum();
       acc = acc === undefined ? s : add(acc, castTo(s, acc));
       return u;
