@@ -36,6 +36,31 @@ const ALL_VARIANTS: Record<string, GeNOptions> = {
   'TR4+fast': { gamma: 0, clipRatio: 4, fastDecrease: true },
   'TR4+verify': { gamma: 0, clipRatio: 4, verify: true },
   'TR4+fast+verify': { gamma: 0, clipRatio: 4, fastDecrease: true, verify: true },
+  'TR4+fast+verify+gs': { gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient' },
+  'TR4+fast+verify+gs1': {
+    gamma: 0,
+    clipRatio: 4,
+    fastDecrease: true,
+    verify: true,
+    slope: 'gradient',
+    factors: [0, 1],
+  },
+  'TR4+fast+verify+gs+nc': {
+    gamma: 0,
+    clipRatio: 4,
+    fastDecrease: true,
+    verify: true,
+    slope: 'gradient',
+    negativeCurvature: 'grow',
+  },
+  'TR4+fast+verify+nc': {
+    gamma: 0,
+    clipRatio: 4,
+    fastDecrease: true,
+    verify: true,
+    negativeCurvature: 'grow',
+  },
+  'TR4+fast+gs1': { gamma: 0, clipRatio: 4, fastDecrease: true, slope: 'gradient', factors: [0, 1] },
 };
 
 type Make = (lr: number) => GradientTransformation<any, any>;

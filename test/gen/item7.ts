@@ -22,9 +22,20 @@ export const ADAM_GRID = [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
  * The GeN rule under test, for both base optimizers: a per-step generalized-Newton step with a
  * trust region and a verified step. `gamma 0`: no smoothing; `clipRatio 4`: the rate grows at
  * most x4 per probe; `fastDecrease`: it drops to `eta*` at once; `verify`: one more forward checks
- * that the step decreases the loss (Armijo), else falls back (see `GeNOptions.verify`).
+ * that the step decreases the loss (Armijo), else falls back (see `GeNOptions.verify`);
+ * `slope: 'gradient'`: `b` is the gradient's exact slope, so a long probe in a non-quadratic
+ * region gives a short step, not a jump across the valley; `negativeCurvature: 'grow'`: where the
+ * curvature along the direction is negative the rate grows to the trust region's edge.
  */
-export const ITEM7_GEN = { phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true } as const;
+export const ITEM7_GEN = {
+  phi: 1,
+  gamma: 0,
+  clipRatio: 4,
+  fastDecrease: true,
+  verify: true,
+  slope: 'gradient',
+  negativeCurvature: 'grow',
+} as const;
 
 /** GeN-GD: `genSgd({ lr: eta_0, ...ITEM7_GEN })`. */
 export const genGd = (lr: number) => genSgd({ lr, ...ITEM7_GEN });
