@@ -2,9 +2,10 @@
  * GeN's wall-clock overhead over its base optimizer on an MLP-sized problem: a 784-128-10 MLP,
  * batch 64, float32, cpu backend, built from core ops. Compares steps/s of SGD with GeN-SGD at
  * phi in {1, 4, 8}, probing either a fresh batch (the default: 3 extra forward passes per probe
- * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), next to the
- * paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in rounds
- * after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`.
+ * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), or the own batch
+ * with the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: 1 extra),
+ * next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in
+ * rounds after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`.
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -71,6 +72,13 @@ for (const phi of [1, 4, 8]) {
     opt: genSgd({ lr: 0.01, phi }),
     fresh: false,
     k: 2,
+    phi,
+  });
+  configs.push({
+    name: `GeN-SGD phi=${phi} own batch, gradient slope, factors [0, 1]`,
+    opt: genSgd({ lr: 0.01, phi, slope: 'gradient', factors: [0, 1] }),
+    fresh: false,
+    k: 1,
     phi,
   });
 }

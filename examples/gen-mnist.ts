@@ -13,7 +13,7 @@
  * rise from eta_0 is the self-warm-up.
  *
  * Run: npx tsx examples/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
- *      [--gen-lr 1e-3] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own] [--no-cosine]
+ *      [--gen-lr 1e-3] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own,own-slope] [--no-cosine]
  */
 import { pathToFileURL } from 'node:url';
 import {
@@ -51,6 +51,13 @@ import {
 } from '@gen-ts/gen';
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from './data/mnist.js';
 
+/** The data GeN probes, and how (see `DemoOptions.probes`). */
+export type Probe = 'fresh' | 'own' | 'own-slope';
+
+/** GeN's options for a probe choice: `'own-slope'` takes the slope from the gradient, with one probe. */
+const probeOptions = (probe: Probe) =>
+  probe === 'own-slope' ? { slope: 'gradient' as const, factors: [0, 1] } : {};
+
 /** Options of the demo (every field has a default in `DEFAULTS`). */
 export interface DemoOptions {
   /** Training images (train + test at most 10,000). */
@@ -74,10 +81,12 @@ export interface DemoOptions {
   /** GeN's lazy frequency; one GeN-SGD and one GeN-Adam run per entry (and per `probes` entry). */
   phis: readonly number[];
   /**
-   * The data GeN probes: `'fresh'`, the next batch of the loader (the spec's default), or `'own'`,
-   * the gradient's own batch (the paper's; it can run away). One run per entry.
+   * The data GeN probes: `'fresh'`, the next batch of the loader (the spec's default), `'own'`,
+   * the gradient's own batch (the paper's; it can run away), or `'own-slope'`, the own batch with
+   * the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: one forward
+   * per probe step). One run per entry.
    */
-  probes: readonly ('fresh' | 'own')[];
+  probes: readonly Probe[];
   /** Also run a cosine schedule at each grid's best learning rate. */
   cosine: boolean;
   /** Steps of the interleaved speed measurement (GeN vs its base, step by step; 0 = skip). */
@@ -116,7 +125,7 @@ export interface MethodResult {
   /** GeN's lazy frequency (GeN runs only). */
   readonly phi?: number;
   /** The data GeN probed (GeN runs only). */
-  readonly probe?: 'fresh' | 'own';
+  readonly probe?: Probe;
   /** Training loss on the whole training set, at the start and at the end. */
   readonly trainLoss: readonly [number, number];
   /** Mean minibatch loss of each epoch (free: `trainStep` returns it). */
@@ -223,7 +232,7 @@ interface Method {
   kind: 'GeN' | 'constant' | 'cosine';
   lr: number;
   phi?: number;
-  probe?: 'fresh' | 'own';
+  probe?: Probe;
   make: (totalSteps: number) => GradientTransformation<any, any>;
 }
 
@@ -247,9 +256,9 @@ function checkOptions(o: DemoOptions): void {
   }
   int('speedSteps', o.speedSteps, 0);
   if (o.phis.length === 0) throw new RangeError('gen-mnist: option phis must not be empty');
-  if (o.probes.length === 0 || !o.probes.every((p) => p === 'fresh' || p === 'own'))
+  if (o.probes.length === 0 || !o.probes.every((p) => p === 'fresh' || p === 'own' || p === 'own-slope'))
     throw new RangeError(
-      `gen-mnist: option probes must list 'fresh' and/or 'own', got [${o.probes.join(', ')}]`,
+      `gen-mnist: option probes must list 'fresh', 'own' and/or 'own-slope', got [${o.probes.join(', ')}]`,
     );
   o.phis.forEach((p) => int('phis[]', p, 1));
 }
@@ -355,23 +364,24 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
       lrs: o.sgdLrs,
       constant: (lr: number) => sgd({ lr }),
       cosine: (lr: number, T: number) => sgd({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number) => genSgd({ lr: o.genLr, phi }),
+      gen: (phi: number, probe: Probe = 'fresh') => genSgd({ lr: o.genLr, phi, ...probeOptions(probe) }),
     },
     {
       family: 'Adam' as const,
       lrs: o.adamLrs,
       constant: (lr: number) => adam({ lr }),
       cosine: (lr: number, T: number) => adam({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number) => genAdam({ lr: o.genLr, phi }),
+      gen: (phi: number, probe: Probe = 'fresh') => genAdam({ lr: o.genLr, phi, ...probeOptions(probe) }),
     },
   ];
   for (const f of families) {
     for (const phi of o.phis) {
       for (const probe of o.probes) {
-        const tags = [o.phis.length > 1 ? `phi=${phi}` : '', probe === 'own' ? 'own batch' : ''];
+        const own = { fresh: '', own: 'own batch', 'own-slope': 'own batch, gradient slope' }[probe];
+        const tags = [o.phis.length > 1 ? `phi=${phi}` : '', own];
         const tag = tags.filter((x) => x !== '').join(', ');
         const name = `GeN-${f.family}${tag === '' ? '' : ` (${tag})`}`;
-        const make = () => f.gen(phi);
+        const make = () => f.gen(phi, probe);
         methods.push(train({ name, family: f.family, kind: 'GeN', lr: o.genLr, phi, probe, make }));
       }
     }
