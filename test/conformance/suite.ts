@@ -446,11 +446,21 @@ export function conformance(c: ConformanceBackend): void {
       const idx2 = ints([2, 2], [1, 0, 1, 1]);
       await close(take(put(x), putInt(idx2), 0), O.take(x, idx2, 0));
       expect(() => take(put(x), putInt(ints([1], [5])), 1)).toThrow(/out of range/);
+      // computed indices: on an async device their values are checked once computed (read back),
+      // and the error surfaces on reading the result; on a synchronous one at the call
+      const five = () => add(putInt(ints([1], [2])), putInt(ints([1], [3])));
+      await expect(async () => take(put(x), five(), 1).data()).rejects.toThrow(
+        /take: index 5 is out of range for an axis of size 3/,
+      );
     });
     test('scatterAdd adds duplicates', async () => {
       const idx = ints([4], [2, 0, 2, 1]);
       const upd = nd([2, 4, 4], 73);
       await close(scatterAdd(putInt(idx), put(upd), [2, 3, 4], 1), O.scatterAdd(idx, upd, [2, 3, 4], 1));
+      const big = add(putInt(ints([4], [2, 0, 2, 1])), putInt(ints([4], [0, 0, 2, 0])));
+      await expect(async () => scatterAdd(big, put(upd), [2, 3, 4], 1).data()).rejects.toThrow(
+        /scatterAdd: index 4 is out of range for an axis of size 3/,
+      );
     });
   });
 

@@ -23,7 +23,7 @@ import { concatSpec, gatherSpec, padSpec, scatterAddSpec } from './kernels/movem
 import { BINARY_SRC, COMPARE_SRC, INT_TRUNCATES, UNARY_SRC } from './kernels/ops.js';
 import { argmaxSpec, reduceIdentity, reducePartialSpec, reduceRuns, reduceSpec } from './kernels/reduce.js';
 import type { KernelSpec } from './kernels/spec.js';
-import { Handle, Store } from './store.js';
+import { Handle, Store, type StoreValue } from './store.js';
 
 /** The dtypes this backend stores (float64 is refused: gpu.js computes in float32 only). */
 export const GPUJS_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
@@ -170,8 +170,13 @@ export class GpujsBackend implements Backend {
     return h.materialized;
   }
 
-  private run(key: string, build: () => KernelSpec, inputs: readonly Store[]): Handle {
-    return this.wrap(this.engine.run(key, build, inputs));
+  private run(
+    key: string,
+    build: () => KernelSpec,
+    inputs: readonly Store[],
+    check?: (values: readonly StoreValue[]) => Promise<void>,
+  ): Handle {
+    return this.wrap(this.engine.run(key, build, inputs, check));
   }
 
   /** A contiguous copy of `store` read through `strides` from `base`, shaped `out`. */
@@ -436,12 +441,14 @@ export class GpujsBackend implements Backend {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const count = sizeOf(indices.shape);
     const idx = this.contiguous(indices);
-    checkIndices('take', idx, n);
+    const check = checkIndices('take', idx, n);
     if (sizeOf(out) === 0) return this.empty();
-    return this.run(`gather:${outer}:${n}:${inner}:${count}`, () => gatherSpec(outer, n, inner, count), [
-      this.contiguous(x),
-      idx,
-    ]);
+    return this.run(
+      `gather:${outer}:${n}:${inner}:${count}`,
+      () => gatherSpec(outer, n, inner, count),
+      [this.contiguous(x), idx],
+      check && ((v) => check(v[1]!)),
+    );
   }
 
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, out: Shape): unknown {
@@ -450,13 +457,15 @@ export class GpujsBackend implements Backend {
     const inner = sizeOf(out.slice(axis + 1));
     const count = sizeOf(indices.shape);
     const idx = this.contiguous(indices);
-    checkIndices('scatterAdd', idx, n);
+    const check = checkIndices('scatterAdd', idx, n);
     if (sizeOf(out) === 0) return this.empty();
     if (count === 0) return this.fill(sizeOf(out), 0);
-    return this.run(`scatter:${outer}:${n}:${inner}:${count}`, () => scatterAddSpec(outer, n, inner, count), [
-      idx,
-      this.contiguous(updates),
-    ]);
+    return this.run(
+      `scatter:${outer}:${n}:${inner}:${count}`,
+      () => scatterAddSpec(outer, n, inner, count),
+      [idx, this.contiguous(updates)],
+      check && ((v) => check(v[0]!)),
+    );
   }
 }
 
@@ -496,14 +505,27 @@ function checkDType(where: string, dtype: DType): void {
 }
 
 /**
- * Indices are checked on the host when their values are there (uploads, and every buffer of the
- * synchronous modes); a pending or device-resident index buffer is clamped by the kernel instead.
+ * Checks indices on the host when their values are there (uploads, and every buffer of the
+ * synchronous modes), throwing at the call. Otherwise (a pending result, or a buffer resident on
+ * the device) returns the check for the engine to run once the values are computed (read back
+ * from the device if need be) and before the kernel: then the error fails the result, and reading
+ * it (`await x.data()`) throws. The kernel also clamps, so no read or write leaves the buffer.
  */
-function checkIndices(op: string, idx: Store, n: number): void {
+function checkIndices(op: string, idx: Store, n: number): ((v: StoreValue) => Promise<void>) | undefined {
   const host = idx.host ?? (idx.value instanceof Float32Array ? idx.value : null);
-  if (!host) return;
-  for (let j = 0; j < host.length; j++) {
-    const v = host[j]!;
+  if (host) {
+    rangeCheck(op, host, n);
+    return undefined;
+  }
+  return async (v) => {
+    const values = v instanceof Float32Array ? v : ((await v.toArray()) as ArrayLike<number>);
+    rangeCheck(op, values, n);
+  };
+}
+
+function rangeCheck(op: string, values: ArrayLike<number>, n: number): void {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j]!;
     if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
   }
 }

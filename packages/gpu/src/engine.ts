@@ -113,14 +113,23 @@ export class Engine {
     return e;
   }
 
-  /** Runs the kernel cached under `key` (built by `build` on a miss) on `inputs`. */
-  run(key: string, build: () => KernelSpec, inputs: readonly Store[]): Store {
+  /**
+   * Runs the kernel cached under `key` (built by `build` on a miss) on `inputs`. `check`, when
+   * given, sees the input values before the kernel runs (on a pending or device-resident input:
+   * once they are computed, read back if need be); an error it throws fails the result instead.
+   */
+  run(
+    key: string,
+    build: () => KernelSpec,
+    inputs: readonly Store[],
+    check?: (values: readonly StoreValue[]) => void | Promise<void>,
+  ): Store {
     if (this.destroyed) throw new Error('gpujs: backend was destroyed');
     const e = this.kernels.get(key) ?? this.compile(key, build());
     this.launches++;
     let ready = true;
     for (const s of inputs) if (!s.value) ready = false;
-    if (ready && !e.async)
+    if (ready && !e.async && check === undefined)
       return new Store(
         this.tracker,
         e.spec.size,
@@ -138,15 +147,23 @@ export class Engine {
     };
     let p: Promise<StoreValue>;
     try {
-      p = ready
-        ? Promise.resolve(
-            this.call(
-              e,
-              key,
-              inputs.map((s) => s.value!),
-            ),
-          )
-        : Promise.all(inputs.map((s) => s.get())).then((vals) => this.call(e, key, vals));
+      if (check !== undefined) {
+        const values = ready ? Promise.resolve(inputs.map((s) => s.value!)) : Promise.all(inputs.map((s) => s.get()));
+        p = values.then(async (vals) => {
+          await check(vals);
+          return this.call(e, key, vals);
+        });
+      } else {
+        p = ready
+          ? Promise.resolve(
+              this.call(
+                e,
+                key,
+                inputs.map((s) => s.value!),
+              ),
+            )
+          : Promise.all(inputs.map((s) => s.get())).then((vals) => this.call(e, key, vals));
+      }
     } catch (err) {
       release();
       throw err;
