@@ -75,11 +75,16 @@ export function matmulBlockedSpec(g: MatmulGeometry, unroll = 8): KernelSpec {
   const nb = prod(g.batch);
   const mb = Math.ceil(g.m / 4);
   const R = [0, 1, 2, 3];
+  // gpu.js runs its SIMD kernel only when the x extent is a multiple of 4 (four lanes never span
+  // two rows), else the scalar one: a narrow output (n = 10) pads its columns to n4, and the
+  // padding columns re-read column n-1; post drops them
+  const n4 = Math.ceil(g.n / 4) * 4;
   let src = 'function (x0, x1) {\nconst col = this.thread.x;\nconst r0 = this.thread.y * 4;\n';
   src += batchOffsets(g, 'this.thread.z');
   // rows past m (when m is not a multiple of 4) re-read row m-1; post drops them
   for (const r of R) src += `const ra${r} = ao + Math.min(r0 + ${r}, ${int(g.m - 1)}) * ${int(ar)};\n`;
-  src += `const cb = bo + col * ${int(bc)};\n`;
+  const c = n4 === g.n ? 'col' : `Math.min(col, ${int(g.n - 1)})`;
+  src += `const cb = bo + ${c} * ${int(bc)};\n`;
   for (const r of R) src += `let s${r} = 0.0;\n`;
   const step = (p: string): string => {
     let t = '';
@@ -103,22 +108,23 @@ export function matmulBlockedSpec(g: MatmulGeometry, unroll = 8): KernelSpec {
   src += 'return [s0, s1, s2, s3];\n}';
   const { m, n } = g;
   const size = nb * m * n;
-  const post = (flat: Float32Array): Float32Array => unblock(flat, nb, mb, m, n);
-  return { source: src, output: [n, mb, nb], returnType: 'Array(4)', size, post, work: 4 * g.k };
+  const post = (flat: Float32Array): Float32Array => unblock(flat, nb, mb, m, n, n4);
+  return { source: src, output: [n4, mb, nb], returnType: 'Array(4)', size, post, work: 4 * g.k };
 }
 
 /**
- * The blocked result in row-major order: cell `((batch * mb + rowBlock) * n + col) * 4 + r` goes to
+ * The blocked result in row-major order: cell `((batch * mb + rowBlock) * n4 + col) * 4 + r` goes to
  * `batch * m * n + (4 * rowBlock + r) * n + col`. Full row blocks write their four rows in one pass
- * over the block (each group of four values is read once, in order); rows past `m` are dropped.
- * One module-level function, so the engine optimises a single copy of the loop for every product.
+ * over the block (each group of four values is read once, in order); rows past `m` and padding
+ * columns past `n` are dropped. One module-level function, so the engine optimises a single copy
+ * of the loop for every product.
  */
-function unblock(flat: Float32Array, nb: number, mb: number, m: number, n: number): Float32Array {
+function unblock(flat: Float32Array, nb: number, mb: number, m: number, n: number, n4: number): Float32Array {
   const out = new Float32Array(nb * m * n);
   for (let t = 0; t < nb; t++) {
     for (let y = 0; y < mb; y++) {
       const rows = Math.min(4, m - 4 * y);
-      const src = (t * mb + y) * n * 4;
+      const src = (t * mb + y) * n4 * 4;
       const d0 = t * m * n + 4 * y * n;
       if (rows === 4) {
         const [d1, d2, d3] = [d0 + n, d0 + 2 * n, d0 + 3 * n];
