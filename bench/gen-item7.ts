@@ -25,6 +25,7 @@ const PROBLEMS: [string, (p: XY) => Tensor, [number, number]][] = [
 ];
 
 const LS: GeNOptions = { gamma: 0, clipRatio: Infinity };
+const TR4FV: GeNOptions = { gamma: 0, clipRatio: 4, fastDecrease: true, verify: true };
 const ALL_VARIANTS: Record<string, GeNOptions> = {
   authors: {},
   'authors+fast': { fastDecrease: true },
@@ -35,31 +36,12 @@ const ALL_VARIANTS: Record<string, GeNOptions> = {
   'TR2+fast+verify': { gamma: 0, clipRatio: 2, fastDecrease: true, verify: true },
   'TR4+fast': { gamma: 0, clipRatio: 4, fastDecrease: true },
   'TR4+verify': { gamma: 0, clipRatio: 4, verify: true },
-  'TR4+fast+verify': { gamma: 0, clipRatio: 4, fastDecrease: true, verify: true },
-  'TR4+fast+verify+gs': { gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient' },
-  'TR4+fast+verify+gs1': {
-    gamma: 0,
-    clipRatio: 4,
-    fastDecrease: true,
-    verify: true,
-    slope: 'gradient',
-    factors: [0, 1],
-  },
-  'TR4+fast+verify+gs+nc': {
-    gamma: 0,
-    clipRatio: 4,
-    fastDecrease: true,
-    verify: true,
-    slope: 'gradient',
-    negativeCurvature: 'grow',
-  },
-  'TR4+fast+verify+nc': {
-    gamma: 0,
-    clipRatio: 4,
-    fastDecrease: true,
-    verify: true,
-    negativeCurvature: 'grow',
-  },
+  'TR4+fast+verify': TR4FV,
+  'TR4+fast+verify+gs': { ...TR4FV, slope: 'gradient' },
+  'TR4+fast+verify+gs1': { ...TR4FV, slope: 'gradient', factors: [0, 1] },
+  // the item-7 rule (ITEM7_GEN)
+  'TR4+fast+verify+gs+nc': { ...TR4FV, slope: 'gradient', negativeCurvature: 'grow' },
+  'TR4+fast+verify+nc': { ...TR4FV, negativeCurvature: 'grow' },
   'TR4+fast+gs1': { gamma: 0, clipRatio: 4, fastDecrease: true, slope: 'gradient', factors: [0, 1] },
 };
 
