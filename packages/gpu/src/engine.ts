@@ -148,7 +148,9 @@ export class Engine {
     let p: Promise<StoreValue>;
     try {
       if (check !== undefined) {
-        const values = ready ? Promise.resolve(inputs.map((s) => s.value!)) : Promise.all(inputs.map((s) => s.get()));
+        const values = ready
+          ? Promise.resolve(inputs.map((s) => s.value!))
+          : Promise.all(inputs.map((s) => s.get()));
         p = values.then(async (vals) => {
           await check(vals);
           return this.call(e, key, vals);
