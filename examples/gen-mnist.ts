@@ -13,7 +13,7 @@
  * rise from eta_0 is the self-warm-up.
  *
  * Run: npx tsx examples/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
- *      [--gen-lr 1e-3] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own,own-slope] [--no-cosine]
+ *      [--gen-lr 1e-3] [--gen-options '{"clipRatio":4}'] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own,own-slope] [--no-cosine]
  */
 import { pathToFileURL } from 'node:url';
 import {
@@ -47,6 +47,7 @@ import {
   genSgd,
   sgd,
   trainStep,
+  type GeNOptions,
   type GradientTransformation,
 } from '@gen-ts/gen';
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from './data/mnist.js';
@@ -78,6 +79,11 @@ export interface DemoOptions {
   adamLrs: readonly number[];
   /** GeN's initial learning rate `eta_0` (both GeN runs). */
   genLr: number;
+  /**
+   * More GeN options for both GeN runs (default none: the authors' rule), e.g. a faster warm-up
+   * `{ clipRatio: 4 }`. `lr`, `phi`, `slope` and `factors` come from the fields above.
+   */
+  genOptions: GeNOptions;
   /** GeN's lazy frequency; one GeN-SGD and one GeN-Adam run per entry (and per `probes` entry). */
   phis: readonly number[];
   /**
@@ -106,6 +112,7 @@ export const DEFAULTS: DemoOptions = {
   sgdLrs: [0.1, 0.3, 1],
   adamLrs: [1e-3, 3e-3, 1e-2],
   genLr: GEN_DEFAULTS.lr,
+  genOptions: {},
   phis: [GEN_DEFAULTS.phi],
   probes: ['fresh'],
   cosine: true,
@@ -364,14 +371,16 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
       lrs: o.sgdLrs,
       constant: (lr: number) => sgd({ lr }),
       cosine: (lr: number, T: number) => sgd({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number, probe: Probe = 'fresh') => genSgd({ lr: o.genLr, phi, ...probeOptions(probe) }),
+      gen: (phi: number, probe: Probe = 'fresh') =>
+        genSgd({ ...o.genOptions, lr: o.genLr, phi, ...probeOptions(probe) }),
     },
     {
       family: 'Adam' as const,
       lrs: o.adamLrs,
       constant: (lr: number) => adam({ lr }),
       cosine: (lr: number, T: number) => adam({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number, probe: Probe = 'fresh') => genAdam({ lr: o.genLr, phi, ...probeOptions(probe) }),
+      gen: (phi: number, probe: Probe = 'fresh') =>
+        genAdam({ ...o.genOptions, lr: o.genLr, phi, ...probeOptions(probe) }),
     },
   ];
   for (const f of families) {
@@ -492,9 +501,11 @@ export function report(r: DemoResult): string {
     `MNIST MLP ${MNIST_PIXELS}-${o.hidden}-${MNIST_CLASSES} (ReLU, softmax cross-entropy), float32, cpu backend`,
     `${o.train} train / ${o.test} test digits, batch ${o.batch}, ${o.epochs} epochs ` +
       `(${r.methods[0]!.steps} steps) per method, same init and batches; seed ${o.seed}`,
-    `GeN untuned: eta_0 = ${o.genLr}, gamma ${GEN_DEFAULTS.gamma}, clip ratio ${GEN_DEFAULTS.clipRatio}, ` +
+    `GeN untuned: eta_0 = ${o.genLr}, gamma ${o.genOptions.gamma ?? GEN_DEFAULTS.gamma}, ` +
+      `clip ratio ${o.genOptions.clipRatio ?? GEN_DEFAULTS.clipRatio}, ` +
       `factors [${GEN_DEFAULTS.factors.join(', ')}], probes on the next batch unless marked; ` +
-      `grids tuned by final training loss`,
+      `grids tuned by final training loss` +
+      (Object.keys(o.genOptions).length > 0 ? `\nGeN options: ${JSON.stringify(o.genOptions)}` : ''),
     '',
   );
   const head = ['method', 'train loss', 'test acc', 'time (s)', 'ms/step', 'GeN speed vs base'];
@@ -553,6 +564,7 @@ function parseArgs(argv: readonly string[]): Partial<DemoOptions> {
     '--hidden': (v) => (out.hidden = Number(v)),
     '--seed': (v) => (out.seed = Number(v)),
     '--gen-lr': (v) => (out.genLr = Number(v)),
+    '--gen-options': (v) => (out.genOptions = JSON.parse(v) as GeNOptions),
     '--phi': (v) => (out.phis = list(v)),
     '--probe': (v) => (out.probes = v.split(',') as DemoOptions['probes']),
     '--sgd-lrs': (v) => (out.sgdLrs = list(v)),
