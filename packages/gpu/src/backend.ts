@@ -198,7 +198,8 @@ export class GpujsBackend implements Backend {
       }
     }
     const s = this.engine.upload(f);
-    if (dtype === 'int32' && f.length <= 1 << 16) s.host = f; // kept to check gather/scatter indices
+    // kept (a reference, not a copy) so gather/scatter indices are checked without a readback
+    if (dtype === 'int32') s.host = f;
     void shape;
     return this.wrap(s);
   }

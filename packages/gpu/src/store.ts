@@ -47,7 +47,7 @@ export class Store {
   value: StoreValue | null;
   /** The computation in flight, when the value is not there yet. */
   pending: Promise<StoreValue> | null;
-  /** A host copy of uploaded values (kept for small int32 uploads, so indices can be checked). */
+  /** The uploaded values on the host (kept for int32 uploads, so indices are checked without a readback). */
   host: Float32Array | null = null;
   private refs = 1;
 
