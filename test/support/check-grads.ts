@@ -117,6 +117,18 @@ function floatPositions(op: string, args: readonly Tensor[]): number[] {
   return pos;
 }
 
+/**
+ * `jvp(f)` at `args`, with tangents `vs` at the float positions `fl` (every other arg is its own
+ * tangent), and the output's leaves, their treedef and which of them are float.
+ */
+function jvpAt(f: TensorFn, args: readonly Tensor[], fl: readonly number[], vs: readonly Tensor[]) {
+  const tangents = args.map((a, i) => (fl.includes(i) ? vs[fl.indexOf(i)]! : a));
+  const [y, ty] = jvp(f as Fn, [...args], tangents);
+  const [yLeaves, ydef] = treeFlatten(y);
+  const outFloat = yLeaves.flatMap((l, j) => (isFloat(l.dtype) ? [j] : []));
+  return { ty, yLeaves, ydef, outFloat };
+}
+
 function describeArgs(args: readonly Tensor[]): string {
   return args.map((a) => `${a.dtype}[${a.shape.join(',')}]`).join(', ');
 }
@@ -139,12 +151,8 @@ async function checkAt(
       fl.map((i) => args[i]!),
     ),
   );
-  const tangents = args.map((a, i) => (fl.includes(i) ? vs[fl.indexOf(i)]! : a));
-
   // JVP (needed by both tests)
-  const [y, ty] = jvp(f as Fn, [...args], tangents);
-  const [yLeaves, ydef] = treeFlatten(y);
-  const outFloat = yLeaves.flatMap((l, j) => (isFloat(l.dtype) ? [j] : []));
+  const { ty, yLeaves, ydef, outFloat } = jvpAt(f, args, fl, vs);
   if (outFloat.length === 0) throw new TypeError(`checkGrads[${path}]: f has no float output to check`);
   const tol = {
     ...tolerancesFor([...fl.map((i) => args[i]!.dtype), ...outFloat.map((j) => yLeaves[j]!.dtype)]),
@@ -351,10 +359,7 @@ export async function checkZeroGrads(
     kv,
     fl.map((i) => args[i]!),
   );
-  const tangents = args.map((a, i) => (fl.includes(i) ? vs[fl.indexOf(i)]! : a));
-  const [y, ty] = jvp(f as Fn, [...args], tangents);
-  const [yLeaves, ydef] = treeFlatten(y);
-  const outFloat = yLeaves.flatMap((l, j) => (isFloat(l.dtype) ? [j] : []));
+  const { ty, yLeaves, ydef, outFloat } = jvpAt(f, args, fl, vs);
   const nonzero = (xs: Float64Array[]) => xs.some((x) => x.some((v) => v !== 0));
   if (nonzero(await readFloat(treeFlatten(ty)[0], outFloat))) {
     throw new Error(`checkZeroGrads[${label}]: JVP is not exactly zero (args ${describeArgs(args)})`);
