@@ -145,27 +145,18 @@ export class Engine {
     const release = (): void => {
       for (const s of inputs) s.unref();
     };
+    // A check runs before the kernel, a microtask later, so its error always fails the result.
+    const launch = (vals: StoreValue[]): StoreValue | Promise<StoreValue> =>
+      check === undefined
+        ? this.call(e, key, vals)
+        : Promise.resolve()
+            .then(() => check(vals))
+            .then(() => this.call(e, key, vals));
     let p: Promise<StoreValue>;
     try {
-      if (check !== undefined) {
-        const values = ready
-          ? Promise.resolve(inputs.map((s) => s.value!))
-          : Promise.all(inputs.map((s) => s.get()));
-        p = values.then(async (vals) => {
-          await check(vals);
-          return this.call(e, key, vals);
-        });
-      } else {
-        p = ready
-          ? Promise.resolve(
-              this.call(
-                e,
-                key,
-                inputs.map((s) => s.value!),
-              ),
-            )
-          : Promise.all(inputs.map((s) => s.get())).then((vals) => this.call(e, key, vals));
-      }
+      p = ready
+        ? Promise.resolve(launch(inputs.map((s) => s.value!)))
+        : Promise.all(inputs.map((s) => s.get())).then(launch);
     } catch (err) {
       release();
       throw err;
