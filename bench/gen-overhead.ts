@@ -23,7 +23,7 @@ import {
   sum,
   type Tensor,
 } from '@gen-ts/core';
-import { genSgd, sgd, trainStep, type GradientTransformation } from '@gen-ts/gen';
+import { genSgd, sgd, trainStep, type GeNOptions, type GradientTransformation } from '@gen-ts/gen';
 
 type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
 type Batch = { x: Tensor; y: Tensor };
@@ -58,29 +58,28 @@ interface Config {
   k: number;
   phi: number;
 }
-const configs: Config[] = [{ name: 'SGD', opt: sgd({ lr: 0.01 }), fresh: false, k: 0, phi: 1 }];
-for (const phi of [1, 4, 8]) {
-  configs.push({
-    name: `GeN-SGD phi=${phi} fresh batch`,
-    opt: genSgd({ lr: 0.01, phi }),
-    fresh: true,
-    k: 3,
-    phi,
-  });
-  configs.push({
-    name: `GeN-SGD phi=${phi} own batch`,
-    opt: genSgd({ lr: 0.01, phi }),
-    fresh: false,
-    k: 2,
-    phi,
-  });
-  configs.push({
-    name: `GeN-SGD phi=${phi} own batch, gradient slope, factors [0, 1]`,
-    opt: genSgd({ lr: 0.01, phi, slope: 'gradient', factors: [0, 1] }),
+/** How GeN probes: where, with which options, and the extra forwards `k` per probe step. */
+const PROBES: { label: string; options: GeNOptions; fresh: boolean; k: number }[] = [
+  { label: 'fresh batch', options: {}, fresh: true, k: 3 },
+  { label: 'own batch', options: {}, fresh: false, k: 2 },
+  {
+    label: 'own batch, gradient slope, factors [0, 1]',
+    options: { slope: 'gradient', factors: [0, 1] },
     fresh: false,
     k: 1,
-    phi,
-  });
+  },
+];
+const configs: Config[] = [{ name: 'SGD', opt: sgd({ lr: 0.01 }), fresh: false, k: 0, phi: 1 }];
+for (const phi of [1, 4, 8]) {
+  for (const { label, options, fresh, k } of PROBES) {
+    configs.push({
+      name: `GeN-SGD phi=${phi} ${label}`,
+      opt: genSgd({ ...options, lr: 0.01, phi }),
+      fresh,
+      k,
+      phi,
+    });
+  }
 }
 
 const rounds = Number(process.argv[2] ?? 7);
