@@ -5,31 +5,13 @@
  * where both are zero at float64's resolution of the starting loss (`negligible` in ./item7.ts):
  * Adam at lr 0.3 or 1 lands on exactly 0 here.
  */
-import { describe, it } from 'vitest';
-import { adam, sgd } from '@gen-ts/gen';
+import { describe } from 'vitest';
 import { beale } from './problems.js';
-import { ADAM_GRID, GD_GRID, bestConstant, expectGeNBeatsGrid, genAd, genGd } from './item7.js';
+import { itBeatsGrid } from './item7.js';
 
 describe('GEN-SPEC 7, Beale: GeN from any eta_0 beats the best constant learning rate', () => {
-  for (const start of [
+  itBeatsGrid(beale, [
     [1, 1],
     [-1, -1],
-  ] as const) {
-    it(`GeN-GD vs GD from (${start.join(', ')})`, () => {
-      expectGeNBeatsGrid(
-        beale,
-        genGd,
-        bestConstant(beale, (lr) => sgd({ lr }), GD_GRID, start),
-        start,
-      );
-    });
-    it(`GeN-Adam vs Adam from (${start.join(', ')})`, () => {
-      expectGeNBeatsGrid(
-        beale,
-        genAd,
-        bestConstant(beale, (lr) => adam({ lr }), ADAM_GRID, start),
-        start,
-      );
-    });
-  }
+  ]);
 });

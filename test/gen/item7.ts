@@ -4,9 +4,9 @@
  * configurations under test, the grids, and the comparison. bench/gen-item7.ts measures the same
  * runs for the authors' rule and the other options (bench/RESULTS-gen.md).
  */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { scalar, type Tensor } from '@gen-ts/core';
-import { genAdam, genSgd, type GradientTransformation } from '@gen-ts/gen';
+import { adam, genAdam, genSgd, sgd, type GradientTransformation } from '@gen-ts/gen';
 import { minimize, type XY } from './problems.js';
 
 /** Steps of every run (GeN and constant alike). */
@@ -94,4 +94,29 @@ export function expectGeNBeatsGrid(
     rows.every((r) => r.ok),
     `best constant lr ${best.lr}: ${best.loss.toExponential(2)}; ${report.join(', ')}`,
   ).toBe(true);
+}
+
+/**
+ * The item-7 tests for `f` from each of `starts`: GeN-GD against the best constant rate of plain
+ * GD (`GD_GRID`), and GeN-Adam against that of Adam (`ADAM_GRID`), from every eta_0 of `ETA0`.
+ */
+export function itBeatsGrid(f: (p: XY) => Tensor, starts: readonly (readonly [number, number])[]): void {
+  for (const start of starts) {
+    it(`GeN-GD vs GD from (${start.join(', ')})`, () => {
+      expectGeNBeatsGrid(
+        f,
+        genGd,
+        bestConstant(f, (lr) => sgd({ lr }), GD_GRID, start),
+        start,
+      );
+    });
+    it(`GeN-Adam vs Adam from (${start.join(', ')})`, () => {
+      expectGeNBeatsGrid(
+        f,
+        genAd,
+        bestConstant(f, (lr) => adam({ lr }), ADAM_GRID, start),
+        start,
+      );
+    });
+  }
 }
