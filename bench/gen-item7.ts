@@ -13,7 +13,15 @@
 import type { Tensor } from '@gen-ts/core';
 import { adam, genAdam, genSgd, sgd, type GeNOptions, type GradientTransformation } from '@gen-ts/gen';
 import { beale, minimize, rosenbrock, type XY } from '../test/gen/problems.js';
-import { ADAM_GRID, ETA0, GD_GRID, ITEM7_GEN, negligible, startLoss } from '../test/gen/item7.js';
+import {
+  ADAM_GRID,
+  ETA0,
+  GD_GRID,
+  ITEM7_GEN,
+  beatsBest as wins,
+  bestConstant as best,
+  startLoss,
+} from '../test/gen/item7.js';
 
 const PROBLEMS: [string, (p: XY) => Tensor, [number, number]][] = [
   ['Rosenbrock', rosenbrock, [-1.2, 1]],
@@ -63,14 +71,6 @@ const BASES: Record<string, { label: string; constant: Make; grid: number[]; gen
   };
 
 const fmt = (x: number) => (x === Infinity ? 'Inf' : x === 0 ? '0' : x.toExponential(1));
-
-function best(f: (p: XY) => Tensor, make: Make, grid: number[], start: [number, number], steps: number) {
-  const losses = grid.map((lr) => minimize(f, make(lr), start, steps));
-  const loss = Math.min(...losses);
-  return { loss, lr: grid[losses.indexOf(loss)]! };
-}
-
-const wins = (loss: number, b: number, L0: number) => loss < b || (negligible(loss, L0) && negligible(b, L0));
 
 function table(base: string, steps: number, variants: Record<string, GeNOptions>) {
   const B = BASES[base]!;

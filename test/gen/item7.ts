@@ -49,8 +49,9 @@ export function bestConstant(
   make: (lr: number) => GradientTransformation<any, any>,
   grid: readonly number[],
   start: readonly [number, number],
+  steps = STEPS,
 ): { loss: number; lr: number } {
-  const losses = grid.map((lr) => minimize(f, make(lr), start, STEPS));
+  const losses = grid.map((lr) => minimize(f, make(lr), start, steps));
   const loss = Math.min(...losses);
   return { loss, lr: grid[losses.indexOf(loss)]! };
 }
@@ -72,6 +73,10 @@ export function startLoss(f: (p: XY) => Tensor, start: readonly [number, number]
  */
 export const negligible = (loss: number, L0: number): boolean => L0 + loss === L0;
 
+/** The win criterion: a lower final loss than `best`, or both negligible next to `L0`. */
+export const beatsBest = (loss: number, best: number, L0: number): boolean =>
+  loss < best || (negligible(loss, L0) && negligible(best, L0));
+
 /**
  * Asserts that GeN from every eta_0 in `etas` beats the best constant rate (`gen < best`), or
  * that both are negligible (see `negligible`). Reports every eta_0's result on failure.
@@ -86,7 +91,7 @@ export function expectGeNBeatsGrid(
   const L0 = startLoss(f, start);
   const rows = etas.map((eta0) => {
     const loss = minimize(f, gen(eta0), start, STEPS);
-    const ok = loss < best.loss || (negligible(loss, L0) && negligible(best.loss, L0));
+    const ok = beatsBest(loss, best.loss, L0);
     return { eta0, loss, ok };
   });
   const report = rows.map((r) => `eta_0 ${r.eta0}: ${r.loss.toExponential(2)}${r.ok ? '' : ' LOSES'}`);
