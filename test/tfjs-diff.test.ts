@@ -549,7 +549,7 @@ function magLib(inputs: g.Tensor[], lin: g.Tensor[], probe: KinkProbe): Lib<Mag>
         case 'sub':
         case 'rsub': {
           const v = op === 'add' ? add(va, vb) : op === 'sub' ? sub(va, vb) : sub(vb, va);
-          return { v, f: add(fa, fb), lin: add(a.lin, b.lin) };
+          return { v, f: add(add(fa, fb), abs(v)), lin: add(a.lin, b.lin) }; // + |v|: its own rounding
         }
         case 'mul': {
           const v = mul(va, vb);
@@ -600,7 +600,9 @@ function magLib(inputs: g.Tensor[], lin: g.Tensor[], probe: KinkProbe): Lib<Mag>
     reduce(op, x, axes, keepDims) {
       if (op !== 'max') {
         const r = op === 'sum' ? g.sum : g.mean;
-        return { v: r(x.v, axes, keepDims), f: r(x.f, axes, keepDims), lin: r(x.lin, axes, keepDims) };
+        // every partial sum rounds: the bound is the magnitude of the terms (c counts the roundings)
+        const f = r(add(x.f, abs(x.v)), axes, keepDims);
+        return { v: r(x.v, axes, keepDims), f, lin: r(x.lin, axes, keepDims) };
       }
       // the winner's bound and derivative; the gap to the runner-up is the kink margin
       const top = g.max(x.v, axes, true);
@@ -627,7 +629,9 @@ function magLib(inputs: g.Tensor[], lin: g.Tensor[], probe: KinkProbe): Lib<Mag>
     head(x, h) {
       if (h.kind === 'weighted') {
         const w = g.tensor(h.weights, { dtype: 'float64', shape: h.shape });
-        return { v: g.sum(mul(x.v, w)), f: g.sum(mul(x.f, abs(w))), lin: g.sum(mul(x.lin, abs(w))) };
+        // the products and partial sums round: the bound is the magnitude of the terms
+        const f = g.sum(mul(add(x.f, abs(x.v)), abs(w)));
+        return { v: g.sum(mul(x.v, w)), f, lin: g.sum(mul(x.lin, abs(w))) };
       }
       const rows = h.labels.length;
       const [z, fz, lz] = [x.v, x.f, x.lin].map((t) => g.reshape(t, [rows, h.classes])) as [
