@@ -17,7 +17,13 @@ import { installWebGPU } from './webgpu-node.js';
 export { GpujsBackend, GPUJS_DTYPES, type GpujsInfo } from './backend.js';
 export { KERNEL_CLASS, type GpujsMode } from './engine.js';
 export type { GpujsOptions } from './options.js';
-export { installWebGPU, webgpuStatus, type WebGPUShimOptions, type WebGPUStatus } from './webgpu-node.js';
+export {
+  installWebGPU,
+  webgpuStatus,
+  type FeatureLevel,
+  type WebGPUShimOptions,
+  type WebGPUStatus,
+} from './webgpu-node.js';
 
 /**
  * Creates a gpu.js backend. Throws when the mode's kernel class is not supported here (e.g.
