@@ -5,7 +5,8 @@
  * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), or the own batch
  * with the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: 1 extra),
  * next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in
- * rounds after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`.
+ * rounds after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`
+ * (`GEN_BENCH_BACKEND=webasm|webgpu` runs it on a gpu.js backend instead of core's cpu backend).
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -21,9 +22,20 @@ import {
   relu,
   split,
   sum,
+  useBackend,
   type Tensor,
 } from '@gen-ts/core';
 import { genSgd, sgd, trainStep, type GeNOptions, type GradientTransformation } from '@gen-ts/gen';
+import { gpujs } from '@gen-ts/gpu';
+
+const BACKEND = process.env['GEN_BENCH_BACKEND'] ?? 'cpu';
+if (BACKEND !== 'cpu' && BACKEND !== 'webasm' && BACKEND !== 'webgpu')
+  throw new Error(`GEN_BENCH_BACKEND: expected cpu, webasm or webgpu, got ${BACKEND}`);
+if (BACKEND !== 'cpu') {
+  const b = gpujs({ mode: BACKEND });
+  await b.ready();
+  useBackend(b);
+}
 
 type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
 type Batch = { x: Tensor; y: Tensor };
@@ -90,31 +102,31 @@ const runs = configs.map((c) => {
   return { c, step: trainStep(loss, c.opt), params, state: c.opt.init(params), times: [] as number[] };
 });
 
-function block(r: (typeof runs)[number], n: number): number {
+async function block(r: (typeof runs)[number], n: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const b = batches[i % batches.length]!;
     const probe = r.c.fresh ? batches[(i + 1) % batches.length] : undefined;
     const out = r.step(r.params, r.state, b, probe);
     r.state = out.state;
-    out.loss.dataSync(); // one readback per step, as a training loop logging the loss would
+    await out.loss.data(); // one readback per step, as a training loop logging the loss would
   }
   return (performance.now() - t0) / n;
 }
 
 const fwdTimes: number[] = [];
-function forwardBlock(n: number): number {
+async function forwardBlock(n: number): Promise<number> {
   const p = runs[0]!.params;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) loss(p, batches[i % batches.length]!).dataSync();
+  for (let i = 0; i < n; i++) await loss(p, batches[i % batches.length]!).data();
   return (performance.now() - t0) / n;
 }
-forwardBlock(8);
-for (const r of runs) block(r, 8); // warm-up (JIT, allocator)
+await forwardBlock(8);
+for (const r of runs) await block(r, 8); // warm-up (JIT, allocator)
 for (let round = 0; round < rounds; round++) {
   const order = runs.map((_, i) => (i + round) % runs.length); // rotate to spread drift evenly
-  for (const i of order) runs[i]!.times.push(block(runs[i]!, stepsPerRound));
-  fwdTimes.push(forwardBlock(stepsPerRound));
+  for (const i of order) runs[i]!.times.push(await block(runs[i]!, stepsPerRound));
+  fwdTimes.push(await forwardBlock(stepsPerRound));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(runs[0]!.times);
@@ -122,6 +134,7 @@ const fwd = median(fwdTimes);
 // The same model with this library's measured cost: one step = base ms, one forward = fwd ms.
 const measuredModel = (k: number, phi: number) => base / (base + (k * fwd) / phi);
 const lines = [
+  `backend: ${BACKEND}`,
   `forward pass ${fwd.toFixed(2)} ms, SGD step (forward + backward + update) ${base.toFixed(2)} ms: ` +
     `step = ${(base / fwd).toFixed(2)} forwards (the paper assumes 3)`,
   '',

@@ -2,14 +2,15 @@
  * float32 matmul GFLOP/s at 128, 256, 512 and 1024 (square, result read back), side by side in one
  * process and measured round-robin: gen-ts on gpu.js (webasm with 2 threads, webasm synchronous,
  * webgpu via Dawn when an adapter answers) against TensorFlow.js wasm and cpu.
- * Run: npx tsx bench/gpu-matmul.ts
+ * Run: npx tsx bench/gpu-matmul.ts   (TFJS_CPU=0 leaves out the tfjs-cpu pass)
  */
 import { matmul, normal, key, useBackend, type Backend, type Tensor } from '@gen-ts/core';
-import { gpujs, webgpuStatus } from '@gen-ts/gpu';
+import { gpujs } from '@gen-ts/gpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { compare, type Contender } from './harness.js';
+import { webgpuName } from './webgpu-name.js';
 
 function genTs(name: string, backend: Backend, n: number): Contender {
   useBackend(backend);
@@ -45,15 +46,15 @@ const backends: [string, Backend][] = [
   ['gen-ts webasm (2 threads)', gpujs({ mode: 'webasm', threads: 2 })],
   ['gen-ts webasm (sync)', gpujs({ mode: 'webasm', threads: 0 })],
 ];
-if ((await webgpuStatus()).available)
-  backends.push(['gen-ts webgpu (Dawn, llvmpipe)', gpujs({ mode: 'webgpu' })]);
+const webgpu = await webgpuName();
+if (webgpu) backends.push([webgpu, gpujs({ mode: 'webgpu' })]);
 const sizes = [128, 256, 512, 1024];
 const table = new Map<string, string[]>();
 for (const n of sizes) {
   const rounds = n <= 256 ? 15 : n === 512 ? 5 : 3;
   const gens = backends.map(([name, b]) => genTs(name, b, n));
   // tfjs keeps one engine and moves tensors when the backend changes: one pass per tfjs backend
-  for (const be of ['wasm', 'cpu']) {
+  for (const be of process.env['TFJS_CPU'] === '0' ? ['wasm'] : ['wasm', 'cpu']) {
     await tf.setBackend(be);
     const t = await compare(
       [tfjs(be, n), ...(be === 'wasm' ? gens : [])],

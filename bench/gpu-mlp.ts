@@ -10,7 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { cpu, useBackend, type Backend } from '@gen-ts/core';
-import { gpujs, webgpuStatus, type GpujsBackend } from '@gen-ts/gpu';
+import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
 // tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +18,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 import { compare, type Contender } from './harness.js';
+import { webgpuName } from './webgpu-name.js';
 
 const [B, I, H, O] = [128, 784, 256, 10];
 const rounds = Number(process.env['ROUNDS'] ?? 15);
@@ -72,9 +73,9 @@ const gens: Contender[] = [
   genTs('gen-ts gpujs webasm (2 threads)', threaded),
   genTs('gen-ts gpujs webasm (sync)', sync),
 ];
-const webgpu =
-  process.env['WEBGPU'] !== '0' && (await webgpuStatus()).available ? gpujs({ mode: 'webgpu' }) : null;
-if (webgpu) gens.push(genTs('gen-ts gpujs webgpu (Dawn, llvmpipe)', webgpu));
+const webgpuLabel = process.env['WEBGPU'] !== '0' ? await webgpuName('gen-ts gpujs webgpu') : null;
+const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
+if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
 gens.push(genTs('gen-ts core cpu (float32)', cpu()));
 
 const load = (): string =>

@@ -4,11 +4,12 @@
  * Run: npx tsx bench/gpu-overhead.ts
  */
 import { add, cpu, tensor, useBackend, type Backend } from '@gen-ts/core';
-import { gpujs, webgpuStatus } from '@gen-ts/gpu';
+import { gpujs } from '@gen-ts/gpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { compare, type Contender } from './harness.js';
+import { webgpuName } from './webgpu-name.js';
 
 const OPS = 500;
 
@@ -57,8 +58,8 @@ for (const be of ['wasm', 'cpu']) {
 cs.push(genTs('gen-ts webasm (2 threads)', gpujs({ mode: 'webasm', threads: 2 })));
 cs.push(genTs('gen-ts webasm (sync)', gpujs({ mode: 'webasm', threads: 0 })));
 cs.push(genTs('gen-ts gpu.js cpu', gpujs({ mode: 'cpu' })));
-if ((await webgpuStatus()).available)
-  cs.push(genTs('gen-ts webgpu (Dawn, llvmpipe)', gpujs({ mode: 'webgpu' })));
+const webgpu = await webgpuName();
+if (webgpu) cs.push(genTs(webgpu, gpujs({ mode: 'webgpu' })));
 cs.push(genTs('gen-ts core cpu', cpu()));
 const t = await compare(cs, 9, 1);
 console.log(
