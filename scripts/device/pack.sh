@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Packs what the device run needs into .dev/ (git-excluded): node_modules without dev tools or
-# other platforms' binaries, as one xz tarball.
+# Packs what scripts/device/gpu-check.sh needs on a machine without Node into .dev/ (ignored):
+# this machine's Node binary and node_modules without dev tools or other platforms' binaries, each
+# xz-compressed (~45 MiB together); and fetches Debian's Vulkan/EGL loader packages into .gl/.
 set -euo pipefail
-mkdir -p "$(dirname "$0")/../../.dev"
 cd "$(dirname "$0")/../.."
+mkdir -p .dev .gl
+if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
+  o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
+  mkdir -p /tmp/amd64/partial
+  apt-get $o update >/dev/null
+  (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+fi
 xz -T2 -9 -c "$(command -v node)" > .dev/node.xz
 P=node_modules/.pnpm
 W="$P/webgpu@0.6.2_supports-color@7.2.0/node_modules/webgpu/dist"
