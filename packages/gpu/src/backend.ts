@@ -45,11 +45,20 @@ export interface GpujsInfo {
   readonly compiles: number;
   /** Kernel launches so far. */
   readonly launches: number;
-  /** Device buffers allocated and not yet released. */
+  /** Device buffers allocated and not yet released (the kept constants included). */
   readonly liveBuffers: number;
+  /** One-element constants kept on the device for reuse (webgpu only, at most {@link KEPT_CONSTANTS}). */
+  readonly constants: number;
   /** The gpu.js kernel classes actually seen running (only `kernel`, or an error was thrown). */
   readonly ranOn: readonly string[];
 }
+
+/**
+ * How many one-element constants a webgpu backend keeps on the device. Every upload there is a
+ * kernel launch (~65 µs on an H200, more than most small ops), and the numbers of `mul(x, 2)` or
+ * `scalar(1)` are uploaded on every call; a training step uses a fixed handful of them.
+ */
+export const KEPT_CONSTANTS = 64;
 
 const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const sig = (s: readonly number[]): string => s.join('x');
@@ -62,6 +71,8 @@ export class GpujsBackend implements Backend {
   readonly readSync?: (x: TensorInfo) => TypedArray;
 
   private readonly scopes: Handle[][] = [];
+  /** Kept one-element constants by dtype and value, least recently used first (webgpu only). */
+  private readonly constants = new Map<string, Store>();
 
   /** @internal Use `gpujs()`. */
   constructor(private readonly engine: Engine) {
@@ -80,6 +91,7 @@ export class GpujsBackend implements Backend {
       compiles: e.compiles,
       launches: e.launches,
       liveBuffers: e.tracker.live,
+      constants: this.constants.size,
       ranOn: [...e.classes],
     };
   }
@@ -129,6 +141,7 @@ export class GpujsBackend implements Backend {
 
   /** Destroys every kernel (and the worker threads); later use throws. */
   destroy(): void {
+    this.constants.clear();
     this.engine.destroy();
   }
 
@@ -197,11 +210,38 @@ export class GpujsBackend implements Backend {
         }
       }
     }
+    void shape;
+    if (f.length === 1 && this.engine.mode === 'webgpu') return this.wrap(this.constant(f, dtype));
+    return this.wrap(this.uploadStore(f, dtype));
+  }
+
+  private uploadStore(f: Float32Array, dtype: DType): Store {
     const s = this.engine.upload(f);
     // kept (a reference, not a copy) so gather/scatter indices are checked without a readback
     if (dtype === 'int32') s.host = f;
-    void shape;
-    return this.wrap(s);
+    return s;
+  }
+
+  /**
+   * A one-element upload, shared with earlier uploads of the same dtype and value (tensors are
+   * immutable, and stores are reference-counted): the last {@link KEPT_CONSTANTS} stay on the device.
+   */
+  private constant(f: Float32Array, dtype: DType): Store {
+    const v = f[0]!;
+    const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
+    let s = this.constants.get(key);
+    if (s)
+      this.constants.delete(key); // re-inserted below: most recently used last
+    else {
+      s = this.uploadStore(f, dtype);
+      if (this.constants.size >= KEPT_CONSTANTS) {
+        const [oldest, old] = this.constants.entries().next().value as [string, Store];
+        this.constants.delete(oldest);
+        old.unref();
+      }
+    }
+    this.constants.set(key, s);
+    return s.ref();
   }
 
   async read(x: TensorInfo): Promise<TypedArray> {

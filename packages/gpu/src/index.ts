@@ -14,7 +14,7 @@ import { GpujsBackend } from './backend.js';
 import { resolveOptions, type GpujsOptions } from './options.js';
 import { installWebGPU } from './webgpu-node.js';
 
-export { GpujsBackend, GPUJS_DTYPES, type GpujsInfo } from './backend.js';
+export { GpujsBackend, GPUJS_DTYPES, KEPT_CONSTANTS, type GpujsInfo } from './backend.js';
 export { KERNEL_CLASS, type GpujsMode } from './engine.js';
 export type { GpujsOptions } from './options.js';
 export {
