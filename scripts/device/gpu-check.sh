@@ -66,7 +66,7 @@ for section in "${@:-conformance matmul mlp overhead}"; do
         head -3 "$OUT/card-memory.log"
         tail -3 "$OUT/card-memory.log"
         ;;
-      gen) GEN_BENCH_BACKEND=webgpu run gen 150 $TSX bench/gen-overhead.ts 5 16 ;;
+      gen) GEN_BENCH_BACKEND=webgpu run gen 200 $TSX bench/gen-overhead.ts "${GEN_ROUNDS:-5}" 16 ;;
       *) echo "unknown section $s" ;;
     esac
   done
