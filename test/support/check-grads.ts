@@ -21,6 +21,7 @@ import {
   add,
   normal,
   split,
+  tensor,
   treeFlatten,
   treeUnflatten,
   vjp,
@@ -167,8 +168,10 @@ async function checkAt(
 
   if (modes.includes('fwd')) {
     const u = unitRoundoff(outFloat.map((j) => yLeaves[j]!.dtype));
-    const { fd, noise } = await centralDifference(f, args, fl, vs, tol.eps, outFloat, u);
-    const error = relErr(tyHost, fd);
+    const { fd, noise, shift } = await centralDifference(f, args, fl, vs, tol.eps, outFloat, u);
+    // The difference measured the JVP along v + shift (its points rounded to the args' dtype).
+    const ref = shift === null ? tyHost : await jvpAlong(f, args, fl, vs, shift, outFloat);
+    const error = relErr(ref, fd);
     // pass when ||jvp - fd|| <= tol * max(||jvp||, ||fd||) + the difference's own rounding noise
     const size = Math.max(norm(tyHost), norm(fd));
     const bound = size === 0 ? tol.fd : tol.fd + noise / size;
@@ -279,6 +282,12 @@ async function unitRms(vs: readonly Tensor[]): Promise<Tensor[]> {
  * division by `h` amplify to `1.5 u max|f| / h`. This is negligible in float64 (~1e-13 |f|) but in
  * float32 (~1e-5 |f|) it exceeds the relative tolerance wherever the derivative is small
  * compared with `f`, so the check allows it as an absolute error.
+ *
+ * The points themselves round to the arguments' dtype: `x + s h v` lands at `x + s h v + e_s`. To
+ * first order the stencil then measures the JVP along `v + shift`, `shift = sum_s w_s e_s / 12h`
+ * (weights -1, 8, -8, 1), which in float32 is ~1e-5 |x| / h and matters where `v` is small next to
+ * `x`. `shift` is computed on the host from the points read back (null when every float argument is
+ * float64, where it is ~1e-14 |x|).
  */
 async function centralDifference(
   f: TensorFn,
@@ -288,17 +297,46 @@ async function centralDifference(
   h: number,
   outFloat: readonly number[],
   u: number,
-): Promise<{ fd: Float64Array[]; noise: number }> {
-  const at = async (s: number) => {
-    const moved = args.map((a, i) => (fl.includes(i) ? add(a, mul(vs[fl.indexOf(i)]!, s * h)) : a));
+): Promise<{ fd: Float64Array[]; noise: number; shift: Float64Array[] | null }> {
+  const rounds = fl.some((i) => args[i]!.dtype !== 'float64');
+  const x = rounds ? await readFloat(args, fl) : [];
+  const v = rounds ? await readFloat(vs, null) : [];
+  const shift = x.map((xi) => new Float64Array(xi.length));
+  const at = async (s: number, w: number) => {
+    const points = fl.map((i, k) => add(args[i]!, mul(vs[k]!, s * h)));
+    if (rounds) {
+      const got = await readFloat(points, null);
+      got.forEach((p, k) =>
+        p.forEach((pv, e) => (shift[k]![e]! += (w * (pv - (x[k]![e]! + s * h * v[k]![e]!))) / (12 * h))),
+      );
+    }
+    const moved = args.map((a, i) => (fl.includes(i) ? points[fl.indexOf(i)]! : a));
     return readFloat(treeFlatten(f(...moved))[0], outFloat);
   };
-  const [p2, p1, m1, m2] = [await at(2), await at(1), await at(-1), await at(-2)];
+  const [p2, p1, m1, m2] = [await at(2, -1), await at(1, 8), await at(-1, -8), await at(-2, 1)];
   const fd = p1.map((a, j) =>
     a.map((_, i) => (-p2[j]![i]! + 8 * a[i]! - 8 * m1[j]![i]! + m2[j]![i]!) / (12 * h)),
   );
   const noise = (1.5 * u * Math.max(norm(p2), norm(p1), norm(m1), norm(m2))) / h;
-  return { fd, noise };
+  return { fd, noise, shift: rounds ? shift : null };
+}
+
+/** The JVP's float outputs (at `outFloat`) along `vs + shift`, the shift given on the host. */
+async function jvpAlong(
+  f: TensorFn,
+  args: readonly Tensor[],
+  fl: readonly number[],
+  vs: readonly Tensor[],
+  shift: readonly Float64Array[],
+  outFloat: readonly number[],
+): Promise<Float64Array[]> {
+  const v = await readFloat(vs, null);
+  const along = fl.map((i, k) => {
+    const a = args[i]!;
+    const data = v[k]!.map((x, e) => x + shift[k]![e]!);
+    return tensor(data, { dtype: a.dtype, shape: a.shape, backend: a.backend });
+  });
+  return readFloat(treeFlatten(jvpAt(f, args, fl, along).ty)[0], outFloat);
 }
 
 /** Unit roundoff of the least precise of `dtypes`. */
