@@ -144,6 +144,45 @@ export function fitRounding(q: QuadCase, eta: number, factors: readonly number[]
   return (2.2e-16 * Math.abs(L0)) / (0.5 * dotH(q.d, matVecH(q.A, q.d)) * x * x);
 }
 
+/**
+ * The relative error float64 cannot avoid in the fit on the quadratic `q` along `d` (default
+ * `q.d`) at probe step `eta`, to first order. Each probe loss is off by up to ~(n + 9) u M, with
+ * u = 2^-53 and M the magnitude of the loss's terms (`|p|^T |A| |p| / 2 + |c|^T |p|` at the
+ * farthest probe point p): n + 3 roundings in evaluating it, and the probe point `w - (eta r) d`
+ * rounds 3 times, which moves the loss by up to 3 u |p|^T |grad| <= 6 u M. Each difference
+ * `y_i = L_i - L_0` is off by twice that; the fit's `A' = a eta^2 / 2` and `B' = -b eta` are the
+ * sums `w_i y_i` with the weights of GEN-SPEC's normal equations (the same formulas as the fit, on
+ * the host), and `eta* = -B' eta / (2 A')` inherits both relative errors; the result is doubled for
+ * the roundings of the sums and the division and for second-order terms. With `knownSlope` only
+ * `A'` is fitted (weights `r_i^2 / S4`). The checks' tolerance is the spec's 1e-10 plus this; on
+ * well-scaled draws this is ~1e-14 and the 1e-10 decides.
+ */
+export function fitRoundoff(
+  q: QuadCase,
+  eta: number,
+  factors: readonly number[],
+  d: Vec = q.d,
+  knownSlope = false,
+): number {
+  const absA = q.A.map((row) => row.map(Math.abs));
+  const magnitude = (p: Vec): number => {
+    const ap = p.map(Math.abs);
+    return 0.5 * dotH(ap, matVecH(absA, ap)) + dotH(q.c.map(Math.abs), ap);
+  };
+  const M = Math.max(...factors.map((r) => magnitude(q.w.map((x, i) => x - r * eta * d[i]!))));
+  const dy = 2 * (q.w.length + 9) * 2 ** -53 * M;
+  const r = factors.filter((x) => x !== 0);
+  const S = (k: number): number => r.reduce((s, x) => s + x ** k, 0);
+  const [S2, S3, S4] = [S(2), S(3), S(4)];
+  const D = S4 * S2 - S3 * S3;
+  const sumAbs = (f: (x: number) => number): number => r.reduce((s, x) => s + Math.abs(f(x)), 0);
+  const wA = knownSlope ? sumAbs((x) => (x * x) / S4) : sumAbs((x) => (x * x * S2 - x * S3) / D);
+  const wB = knownSlope ? 0 : sumAbs((x) => (x * S4 - x * x * S3) / D);
+  const a = Math.abs(dotH(d, matVecH(q.A, d)));
+  const b = Math.abs(dotH(quadGrad(q), d));
+  return 2 * dy * ((2 * wA) / (a * eta * eta) + wB / (b * eta));
+}
+
 /** Relative difference `|x - y| / max(|y|, tiny)`. */
 export const rel = (x: number, y: number): number => Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
 
