@@ -131,20 +131,6 @@ export function genStep<P>(
 }
 
 /**
- * Relative rounding error of the fitted curvature (and so of `eta*`) on a quadratic: the probe
- * losses carry absolute error ~ `eps |L(w)|`, the curvature term they must resolve is
- * `(d^T A d / 2) x^2` at the smallest probe displacement `x = eta * min |r_i|` (`d` scaled by `c`).
- * A 1e-10 check is meaningful only where this is well below 1e-10.
- */
-export function fitRounding(q: QuadCase, eta: number, factors: readonly number[], c = 1): number {
-  const w = q.w;
-  const L0 = 0.5 * dotH(w, matVecH(q.A, w)) - dotH(q.c, w);
-  const rMin = Math.min(...factors.filter((r) => r !== 0).map(Math.abs));
-  const x = eta * rMin * c;
-  return (2.2e-16 * Math.abs(L0)) / (0.5 * dotH(q.d, matVecH(q.A, q.d)) * x * x);
-}
-
-/**
  * The relative error float64 cannot avoid in the fit on the quadratic `q` along `d` (default
  * `q.d`) at probe step `eta`, to first order. Each probe loss is off by up to ~(n + 9) u M, with
  * u = 2^-53 and M the magnitude of the loss's terms (`|p|^T |A| |p| / 2 + |c|^T |p|` at the
