@@ -11,7 +11,7 @@
  *   loads and only the B read is a 4-lane gather: 8 loads per 16 multiply-adds instead of 2 per 1.
  *   The result comes back blocked and `post` puts it in row-major order.
  */
-import { stridesOf } from '@gen-ts/core';
+import { broadcastStrides } from '@gen-ts/core';
 import { coalesce, offsetExpr, splitIndex } from './index-math.js';
 import { int, type KernelSpec } from './spec.js';
 
@@ -43,11 +43,9 @@ function strides(g: MatmulGeometry): { ar: number; ap: number; bp: number; bc: n
 /** Source declaring `ao` and `bo`, the batch offsets of A and B for batch index `idx`. */
 function batchOffsets(g: MatmulGeometry, idx: string): string {
   if (g.batch.length === 0) return 'const ao = 0;\nconst bo = 0;\n';
-  const bs = (own: readonly number[], mat: number): number[] => {
-    const s = stridesOf(own);
-    const off = g.batch.length - own.length;
-    return g.batch.map((_, i) => (i < off || own[i - off] === 1 ? 0 : s[i - off]! * mat));
-  };
+  // element strides of each operand's batch axes broadcast to the product's (0 where broadcast)
+  const bs = (own: readonly number[], mat: number): number[] =>
+    broadcastStrides(own, g.batch).map((s) => s * mat);
   const co = coalesce(g.batch, [bs(g.aBatch, g.m * g.k), bs(g.bBatch, g.k * g.n)]);
   return (
     splitIndex(co.shape, idx, 'b') +
