@@ -4,4 +4,4 @@
  *
  * @packageDocumentation
  */
-export {};
+export type { Applied, ApplyOptions, Initialized, Layer } from './layer.js';
