@@ -20,3 +20,33 @@ export {
 } from './io/safetensors.js';
 export { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type DataPosition } from './io/checkpoint.js';
 export { loadCheckpoint, loadSafetensors, saveCheckpoint, saveSafetensors } from './io/files.js';
+export {
+  loadMnist,
+  MNIST_CLASS_COUNTS,
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  MNIST_SIZE,
+  type LoadMnistOptions,
+  type Mnist,
+  type MnistSplit,
+} from './data/mnist.js';
+export {
+  BROWN_CATEGORIES,
+  charWindows,
+  CharVocab,
+  loadBrownCorpus,
+  type BrownCategory,
+  type BrownCorpus,
+  type LoadBrownCorpusOptions,
+  type WindowOptions,
+} from './data/brown.js';
+export {
+  linearRegression,
+  randomQuadratic,
+  twoSpirals,
+  type LinearRegressionOptions,
+  type Quadratic,
+  type RandomQuadraticOptions,
+  type SyntheticDType,
+  type TwoSpiralsOptions,
+} from './data/synthetic.js';
