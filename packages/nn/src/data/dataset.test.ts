@@ -98,7 +98,10 @@ describe('Dataset', () => {
   it('hands out fresh tensors: disposing them never breaks the dataset, and map disposes what it replaced', () => {
     const source = { x: reshape(arange(8), [4, 2]), y: arange(0, 4, 1, { dtype: 'int32' }) };
     const ds = Dataset.fromArrays(source).shuffle(key(0)).batch(2);
-    for (const b of ds.epoch(0)) (b.x.dispose(), b.y.dispose());
+    for (const b of ds.epoch(0)) {
+      b.x.dispose();
+      b.y.dispose();
+    }
     expect(source.x.isDisposed).toBe(false);
     expect(ys(ds).flat().length).toBe(4);
     let seen: { x: Tensor; y: Tensor } | undefined;
