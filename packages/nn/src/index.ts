@@ -50,3 +50,27 @@ export {
   type SyntheticDType,
   type TwoSpiralsOptions,
 } from './data/synthetic.js';
+export { fit, type FitHistory, type FitResult } from './train/fit.js';
+export type { FitCommonOptions, FitLossFnOptions, FitModelOptions, FitOptions } from './train/fit-options.js';
+export {
+  evaluate,
+  type BatchMetric,
+  type EvaluateLossFnOptions,
+  type EvaluateModelOptions,
+  type Metrics,
+  type OutputMetric,
+} from './train/evaluate.js';
+export type { LossContext, XY } from './train/step.js';
+export {
+  earlyStopping,
+  lrLogger,
+  stopOnNonFinite,
+  type EarlyStoppingOptions,
+  type EvalLog,
+  type FitCallback,
+  type FitContext,
+  type LrLoggerOptions,
+  type LrRecord,
+  type StepLog,
+} from './train/callbacks.js';
+export { formatDuration, formatNumber, type ProgressOutput, type Verbosity } from './train/progress.js';

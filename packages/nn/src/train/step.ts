@@ -1,0 +1,113 @@
+/**
+ * One training step of `fit`, for either form of the objective: a `lossFn(params, batch, ctx)`, or
+ * a layer `model` with a `loss(output, y)` (and the model's state, e.g. batch-norm statistics,
+ * threaded through). Like `@gen-ts/gen`'s `trainStep`, it computes the loss and gradient once,
+ * builds the loss-dependent extras (`valueFn` on the probe batch; `value` and `grad` too when the
+ * probe batch is the gradient's own) and applies the transformation once. Probes see the model in
+ * training mode with the step's key (the same dropout mask for every probe) and never update the
+ * model state, so the loss along the step is a deterministic function of the params.
+ */
+import { Tensor, treeMap, valueAndGrad, type PRNGKey } from '@gen-ts/core';
+import { applyUpdates, type GradientTransformation, type LossExtras } from '@gen-ts/gen';
+import type { Layer } from '../layer.js';
+
+/** What a `lossFn` is told besides the params and the batch. */
+export interface LossContext {
+  /** This step's key (`foldIn(fit key, step)`), for dropout and other randomness. */
+  readonly key: PRNGKey;
+  /** True during training steps and GeN's probes, false in evaluation. */
+  readonly train: boolean;
+}
+
+/** The objective: a loss of params and batch, or a model with a loss of its output. */
+export type Objective<P, B> =
+  | { readonly kind: 'lossFn'; readonly lossFn: (params: P, batch: B, ctx: LossContext) => Tensor }
+  | {
+      readonly kind: 'model';
+      readonly model: Layer<any, any>;
+      readonly loss: (output: Tensor, target: Tensor) => Tensor;
+    };
+
+/** A batch of a model objective. */
+export interface XY {
+  readonly x: Tensor;
+  readonly y: Tensor;
+}
+
+/** A concrete copy of what a transform handed out of its scope (`hasAux` values can be tracers). */
+const lower = <T>(t: T): T => (t === undefined ? t : treeMap<T>((x) => x.concrete(), t));
+
+/**
+ * The loss (and new model state) of `objective` at `params` on `batch`.
+ */
+export function lossAndState<P, B>(
+  objective: Objective<P, B>,
+  params: P,
+  batch: B,
+  modelState: unknown,
+  ctx: LossContext,
+): [Tensor, unknown] {
+  if (objective.kind === 'lossFn') return [checkLoss(objective.lossFn(params, batch, ctx)), modelState];
+  const { x, y } = batch as unknown as XY;
+  const out: unknown = objective.model.apply(params, x, {
+    train: ctx.train,
+    key: ctx.key,
+    state: modelState,
+  } as never);
+  const [output, next] = objective.model.stateful ? (out as [Tensor, unknown]) : [out as Tensor, modelState];
+  return [checkLoss(objective.loss(output, y)), next];
+}
+
+function checkLoss(l: unknown): Tensor {
+  if (!(l instanceof Tensor) || l.rank !== 0) {
+    const got = l instanceof Tensor ? `a tensor of shape [${l.shape.join(', ')}]` : typeof l;
+    throw new TypeError(`fit: the loss must be a 0-d (scalar) tensor, got ${got}`);
+  }
+  return l;
+}
+
+/** What a step returns; `lr` is the rate GeN applied, when the optimizer holds one as a tensor. */
+export interface StepOut<P, S> {
+  readonly params: P;
+  readonly optState: S;
+  readonly modelState: unknown;
+  readonly loss: Tensor;
+}
+
+/** Builds the step; `probe: 'same'` probes the gradient's own batch (see `FitOptions.probe`). */
+export function makeStep<P, B, S>(
+  objective: Objective<P, B>,
+  optimizer: GradientTransformation<S, any>,
+  probe: 'next' | 'same',
+): (
+  params: P,
+  optState: S,
+  modelState: unknown,
+  batch: B,
+  probeBatch: B | undefined,
+  key: PRNGKey,
+) => StepOut<P, S> {
+  const vg = valueAndGrad(
+    (p: P, batch: B, ms: unknown, key: PRNGKey) =>
+      lossAndState(objective, p, batch, ms, { key, train: true }),
+    { hasAux: true },
+  );
+  return (params, optState, modelState, batch, probeBatch, key) => {
+    const [[loss, nextState], grads] = vg(params, batch, modelState, key) as [[Tensor, unknown], P];
+    const data = probe === 'same' || probeBatch === undefined ? batch : probeBatch;
+    const extra: LossExtras<P> = {
+      valueFn: (p: P) => lossAndState(objective, p, data, modelState, { key, train: true })[0],
+    };
+    if (data === batch) {
+      extra.value = loss;
+      extra.grad = grads;
+    }
+    const [updates, next] = optimizer.update(grads, optState, params, extra);
+    return {
+      params: applyUpdates(params, updates),
+      optState: next,
+      modelState: objective.kind === 'model' && objective.model.stateful ? lower(nextState) : modelState,
+      loss,
+    };
+  };
+}
