@@ -227,7 +227,14 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
       const s = stepFn(params, optState, modelState, batch.batch, lookahead?.batch, k);
       const lr = findGeNState(s.optState)?.lr;
       const row = reshape(stack([s.loss, lr ? cast(lr, s.loss.dtype) : s.loss]), [1, 2]);
-      return { ...s, acc: acc === undefined ? row : concat([acc, row], 0), lrOnDevice: lr !== undefined };
+      // the loss itself is not returned: tidy releases it, its value lives on in the row
+      return {
+        params: s.params,
+        optState: s.optState,
+        modelState: s.modelState,
+        acc: acc === undefined ? row : concat([acc, row], 0),
+        lrOnDevice: lr !== undefined,
+      };
     });
     own.replace(
       [params, optState, modelState, acc],
@@ -247,7 +254,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     current = step < total ? (lookahead ?? fetch(pos)) : lookahead;
     lookahead = step < total && probe === 'next' ? fetch(advance(pos)) : undefined;
 
-    const evalDue = step % r.evalEvery === 0 || step === total;
+    const evalDue = o.validation !== undefined && (step % r.evalEvery === 0 || step === total);
     const saveDue = o.checkpoint !== undefined && (step % o.checkpoint.every === 0 || step === total);
     if (pending.length >= readEvery || evalDue || saveDue) await flush();
     if (stopReason !== undefined) break;
