@@ -75,12 +75,12 @@ async function syncDirectory(dir: string): Promise<void> {
  * import { mkdtempSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
- * import { tensor } from '@gen-ts/core';
+ * import { tensor, type Tensor } from '@gen-ts/core';
  * import { loadSafetensors, saveSafetensors } from '@gen-ts/nn';
  *
  * const path = join(mkdtempSync(join(tmpdir(), 'st-')), 'weights.safetensors');
  * await saveSafetensors(path, { dense: { w: tensor([[1, 2]]), b: tensor([0.5]) } });
- * const back = await loadSafetensors<{ dense: { b: ReturnType<typeof tensor> } }>(path);
+ * const back = await loadSafetensors<{ dense: { b: Tensor } }>(path);
  * console.log(back.dense.b.toArray()); // [0.5]
  * ```
  */

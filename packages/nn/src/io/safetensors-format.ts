@@ -15,7 +15,7 @@
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Element sizes of the safetensors dtypes, by name. */
-export const ELEMENT_BYTES = {
+export const ELEMENT_BYTES: Readonly<Record<SafetensorsDType, number>> = {
   BOOL: 1,
   U8: 1,
   I8: 1,
@@ -31,10 +31,25 @@ export const ELEMENT_BYTES = {
   F64: 8,
   I64: 8,
   U64: 8,
-} as const;
+};
 
 /** A safetensors dtype name. */
-export type SafetensorsDType = keyof typeof ELEMENT_BYTES;
+export type SafetensorsDType =
+  | 'BOOL'
+  | 'U8'
+  | 'I8'
+  | 'F8_E4M3'
+  | 'F8_E5M2'
+  | 'I16'
+  | 'U16'
+  | 'F16'
+  | 'BF16'
+  | 'I32'
+  | 'U32'
+  | 'F32'
+  | 'F64'
+  | 'I64'
+  | 'U64';
 
 /** One tensor entry of a validated header; `begin`/`end` are byte offsets into the data section. */
 export interface SafetensorsEntry {

@@ -53,11 +53,11 @@ export interface DecodeSafetensorsOptions {
  *
  * @example
  * ```ts
- * import { tensor } from '@gen-ts/core';
+ * import { tensor, type Tensor } from '@gen-ts/core';
  * import { decodeSafetensors, encodeSafetensors } from '@gen-ts/nn';
  *
  * const bytes = await encodeSafetensors({ w: tensor([[1, 2], [3, 4]]), step: 7 });
- * const back = decodeSafetensors(bytes) as { w: ReturnType<typeof tensor>; step: number };
+ * const back = decodeSafetensors<{ w: Tensor; step: number }>(bytes);
  * console.log(back.step, back.w.toArray()); // 7 [[1, 2], [3, 4]]
  * ```
  */

@@ -44,8 +44,11 @@ export interface FitContext {
 
 /** A `fit` callback; every hook is optional and may be async. */
 export interface FitCallback {
+  /** After each step, in step order (on async backends in groups, when the losses are read back). */
   onStepEnd?(log: StepLog, ctx: FitContext): void | Promise<void>;
+  /** After each evaluation on the validation data. */
   onEvalEnd?(log: EvalLog, ctx: FitContext): void | Promise<void>;
+  /** Once, when training ends (completed or stopped). */
   onTrainEnd?(ctx: FitContext): void | Promise<void>;
 }
 

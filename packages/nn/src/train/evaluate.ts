@@ -16,20 +16,29 @@ export type BatchMetric<P, B> = (params: P, batch: B) => Tensor;
 
 /** `evaluate` for a layer model: `data` yields `{ x, y }` batches. */
 export interface EvaluateModelOptions<P> {
+  /** The layer, applied in evaluation mode. */
   readonly model: Layer<any, any>;
+  /** The loss of the output and the targets (a batch mean). */
   readonly loss: (output: Tensor, target: Tensor) => Tensor;
+  /** The model's params. */
   readonly params: P;
   /** The model's state (batch-norm statistics), for stateful models. */
   readonly modelState?: unknown;
+  /** The batches, `{ x, y }`. */
   readonly data: Dataset<XY>;
+  /** Metrics by name, each a batch mean. */
   readonly metrics?: Readonly<Record<string, OutputMetric>>;
 }
 
 /** `evaluate` for a loss function of the params and a batch. */
 export interface EvaluateLossFnOptions<P, B> {
+  /** The loss (a batch mean), called with `ctx.train` false. */
   readonly lossFn: (params: P, batch: B, ctx: LossContext) => Tensor;
+  /** The params. */
   readonly params: P;
+  /** The batches. */
   readonly data: Dataset<B>;
+  /** Metrics by name, each a batch mean. */
   readonly metrics?: Readonly<Record<string, BatchMetric<P, B>>>;
 }
 

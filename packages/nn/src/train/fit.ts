@@ -77,15 +77,18 @@ const defaultOutput = (): ProgressOutput | undefined =>
  *
  * @example
  * ```ts
- * import { key, matmul, mean, square, sub, zeros, type Tensor } from '@gen-ts/core';
+ * import { add, key, matmul, mean, square, sub, zeros, type Tensor } from '@gen-ts/core';
  * import { genSgd } from '@gen-ts/gen';
  * import { Dataset, fit, linearRegression } from '@gen-ts/nn';
  *
  * const { x, y } = linearRegression(key(0), { n: 256, features: 3, noise: 0.01 });
  * const train = Dataset.fromArrays({ x, y }).shuffle(key(1)).batch(32);
- * const lossFn = (w: Tensor, b: { x: Tensor; y: Tensor }) => mean(square(sub(matmul(b.x, w), b.y)));
- * const { history } = await fit({ lossFn, params: zeros([3, 1]), optimizer: genSgd({ lr: 0.01 }), train, epochs: 5, verbose: 'silent' });
- * console.log(history.loss[0], history.loss[history.loss.length - 1]); // falls by orders of magnitude
+ * type P = { w: Tensor; b: Tensor };
+ * const lossFn = (p: P, batch: { x: Tensor; y: Tensor }) => mean(square(sub(add(matmul(batch.x, p.w), p.b), batch.y)));
+ * const params: P = { w: zeros([3, 1]), b: zeros([1]) };
+ * // verbose: a progress bar on a terminal, plain lines in a log ('silent' here, to keep the docs' test quiet)
+ * const { history } = await fit({ lossFn, params, optimizer: genSgd({ lr: 0.01 }), train, epochs: 20, verbose: 'silent' });
+ * console.log(history.loss[0], history.loss.at(-1), history.lr.at(-1)); // the loss falls as GeN raises its rate
  * ```
  */
 export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitResult<P, S>> {

@@ -7,6 +7,7 @@
 
 /** Where progress goes: `process.stderr` by default, or anything with `write`. */
 export interface ProgressOutput {
+  /** Writes text as is (lines end with a newline; the bar starts with a carriage return). */
   write(text: string): unknown;
   /** A terminal: the bar is redrawn in place. */
   readonly isTTY?: boolean;
