@@ -7,7 +7,7 @@ import { cast, key as makeKey, mul, stack, Tensor, treeLeaves, type PRNGKey } fr
 import type { Dataset } from '../data/dataset.js';
 import type { Layer } from '../layer.js';
 import { tidyOn } from './memory.js';
-import { lossAndState, type LossContext, type Objective, type XY } from './step.js';
+import { checkXY, lossAndState, type LossContext, type Objective, type XY } from './step.js';
 
 /** A metric of a model's output and the targets (e.g. `accuracy`), a 0-d batch mean. */
 export type OutputMetric = (output: Tensor, target: Tensor) => Tensor;
@@ -148,7 +148,7 @@ function batchValues<P, B>(
     const loss = lossAndState(objective, params, batch, modelState, ctx)[0];
     return [loss, ...names.map((n) => check(n, (metrics[n] as BatchMetric<P, B>)(params, batch)))];
   }
-  const { x, y } = batch as unknown as XY;
+  const { x, y } = checkXY(batch);
   const out: unknown = objective.model.apply(params, x, { train: false, state: modelState } as never);
   const output = objective.model.stateful ? (out as [Tensor, unknown])[0] : (out as Tensor);
   const loss = objective.loss(output, y);

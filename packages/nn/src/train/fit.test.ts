@@ -249,6 +249,28 @@ describe('fit', () => {
     await expect(fit({ ...base, key: 1 as unknown as PRNGKey })).rejects.toThrow(
       /option 'key' must be a PRNGKey/,
     );
+    const lin: Layer<{ w: Tensor }> = {
+      name: 'lin',
+      stateful: false,
+      init: () => ({
+        params: { w: zeros([3, 1], { dtype: 'float64' }) },
+        state: undefined,
+        outputShape: [1],
+      }),
+      apply: (p, x) => matmul(x, p.w),
+    };
+    const inputsOnly = Dataset.fromArrays({ inputs: data().x }).batch(8) as never;
+    await expect(
+      fit({
+        model: lin,
+        loss: (o: Tensor, t: Tensor) => mean(square(sub(o, t))),
+        params: lin.init(key(0), [1, 3]).params,
+        optimizer: sgd({ lr: 0.1 }),
+        train: inputsOnly,
+        steps: 1,
+        ...silent,
+      }),
+    ).rejects.toThrow(/with 'model', every batch must be \{ x, y \}/);
     await expect(fit({ ...base, lossFn: (w: Tensor) => mul(w, 2) })).rejects.toThrow(
       /the loss must be a 0-d \(scalar\) tensor, got a tensor of shape \[3, 1\]/,
     );

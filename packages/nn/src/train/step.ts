@@ -48,7 +48,7 @@ export function lossAndState<P, B>(
   ctx: LossContext,
 ): [Tensor, unknown] {
   if (objective.kind === 'lossFn') return [checkLoss(objective.lossFn(params, batch, ctx)), modelState];
-  const { x, y } = batch as unknown as XY;
+  const { x, y } = checkXY(batch);
   const out: unknown = objective.model.apply(params, x, {
     train: ctx.train,
     key: ctx.key,
@@ -56,6 +56,16 @@ export function lossAndState<P, B>(
   } as never);
   const [output, next] = objective.model.stateful ? (out as [Tensor, unknown]) : [out as Tensor, modelState];
   return [checkLoss(objective.loss(output, y)), next];
+}
+
+/** A model's batch: `{ x, y }` tensors. */
+export function checkXY(batch: unknown): XY {
+  const b = batch as Partial<XY> | null;
+  if (b === null || typeof b !== 'object' || !(b.x instanceof Tensor) || !(b.y instanceof Tensor))
+    throw new TypeError(
+      "fit: with 'model', every batch must be { x, y } (tensors); map the dataset to that shape",
+    );
+  return b as XY;
 }
 
 function checkLoss(l: unknown): Tensor {
