@@ -103,21 +103,7 @@ export async function loadSafetensors<T = unknown>(
   path: string,
   options?: DecodeSafetensorsOptions,
 ): Promise<T> {
-  if (typeof path !== 'string' || path === '')
-    throw new TypeError('loadSafetensors: path must be a non-empty string');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`loadSafetensors: cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    return decodeSafetensors<T>(bytes, options);
-  } catch (e) {
-    const err = e as Error;
-    err.message = `${path}: ${err.message}`;
-    throw err;
-  }
+  return readDecoded('loadSafetensors', path, (bytes) => decodeSafetensors<T>(bytes, options));
 }
 
 /**
@@ -152,16 +138,20 @@ export async function loadCheckpoint<P = unknown, S = unknown, M = unknown>(
   path: string,
   options: DecodeSafetensorsOptions = {},
 ): Promise<Checkpoint<P, S, M>> {
-  if (typeof path !== 'string' || path === '')
-    throw new TypeError('loadCheckpoint: path must be a non-empty string');
+  return readDecoded('loadCheckpoint', path, (bytes) => decodeCheckpoint<P, S, M>(bytes, options));
+}
+
+/** Reads `path` and decodes it; an error names the path (and says when the file cannot be read). */
+async function readDecoded<T>(op: string, path: string, decode: (bytes: Uint8Array) => T): Promise<T> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new Error(`loadCheckpoint: cannot read ${path}: ${(e as Error).message}`);
+    throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`);
   }
   try {
-    return decodeCheckpoint<P, S, M>(bytes, options);
+    return decode(bytes);
   } catch (e) {
     const err = e as Error;
     err.message = `${path}: ${err.message}`;
