@@ -91,7 +91,7 @@ for (const [name, make] of [
       { name: 'fit', run: fitLoop(make()) },
     ],
     rounds,
-    1,
+    3,
   );
   const hand = t.get('hand')!;
   const f = t.get('fit')!;
