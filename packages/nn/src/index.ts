@@ -35,6 +35,29 @@ export {
   type ActivationOptions,
   type NoParams,
 } from './layers/activation.js';
+export {
+  dotProductAttention,
+  multiHeadAttention,
+  type AttentionOptions,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionParams,
+} from './layers/attention.js';
+export { dropout } from './layers/dropout.js';
+export { embedding, type EmbeddingOptions, type EmbeddingParams } from './layers/embedding.js';
+export { flatten } from './layers/flatten.js';
+export {
+  batchNorm,
+  layerNorm,
+  type BatchNormOptions,
+  type BatchNormState,
+  type NormOptions,
+  type NormParams,
+} from './layers/normalization.js';
+export {
+  transformerBlock,
+  type TransformerBlockOptions,
+  type TransformerBlockParams,
+} from './layers/transformer.js';
 export { linear, mlp, type LinearOptions, type LinearParams, type MlpOptions } from './layers/linear.js';
 export {
   residual,

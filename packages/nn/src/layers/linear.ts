@@ -4,7 +4,7 @@
  * bias (PyTorch's `nn.Linear` draws both from `U(-1/sqrt(in), 1/sqrt(in))` and stores the
  * kernel transposed).
  */
-import { add, matmul, split, type PRNGKey, type Shape, type Tensor } from '@gen-ts/core';
+import { add, matmul, split, Tensor, type PRNGKey, type Shape } from '@gen-ts/core';
 import { draw, initializerOption, lecunNormal, zeros, type Initializer } from '../initializers.js';
 import type { Layer } from '../layer.js';
 import {
@@ -37,7 +37,8 @@ export interface LinearOptions {
   dtype?: FloatDType;
 }
 
-interface LinearConfig {
+/** @internal The validated options of a dense projection. */
+export interface LinearConfig {
   useBias: boolean;
   kernelInit: Initializer;
   biasInit: Initializer;
@@ -51,7 +52,8 @@ const linearSpec = {
   dtype: floatDType(),
 };
 
-function linearInit(name: string, units: number, o: LinearConfig, k: PRNGKey, inputShape: unknown) {
+/** @internal `linear`'s init, for layers built of projections. */
+export function linearInit(name: string, units: number, o: LinearConfig, k: PRNGKey, inputShape: unknown) {
   checkKey(name, k);
   const s = checkInputShape(name, inputShape, 2, ' (batch and features)');
   const inF = s[s.length - 1]!;
@@ -63,9 +65,10 @@ function linearInit(name: string, units: number, o: LinearConfig, k: PRNGKey, in
   return { params, state: undefined, outputShape: [...s.slice(0, -1), units] as Shape };
 }
 
-function linearApply(name: string, params: LinearParams, x: Tensor, useBias: boolean): Tensor {
-  const kernel = params.kernel;
-  if (kernel === undefined || kernel.rank !== 2 || (useBias && params.bias === undefined))
+/** @internal `linear`'s apply without option checks, for layers built of projections. */
+export function linearApply(name: string, params: LinearParams, x: Tensor, useBias: boolean): Tensor {
+  const kernel = params?.kernel;
+  if (!(kernel instanceof Tensor) || kernel.rank !== 2 || (useBias && !(params.bias instanceof Tensor)))
     throw new TypeError(
       `${name}: params must be { kernel${useBias ? ', bias' : ''} } from init, got ${describe(params)}`,
     );
