@@ -76,8 +76,11 @@ function initAffine(where: string, o: NormConfig, k: PRNGKey, features: number):
   };
 }
 
-/** The feature count the parameters were made for, checking they are what init returned. */
-function featuresOf(where: string, p: NormParams, o: NormConfig, state?: Tensor): number {
+/**
+ * The feature count the parameters (or state) were made for, checking they are what init returned;
+ * undefined for a layerNorm without scale and bias, which fits any width.
+ */
+function featuresOf(where: string, p: NormParams, o: NormConfig, state?: Tensor): number | undefined {
   const ok =
     p !== null &&
     typeof p === 'object' &&
@@ -85,9 +88,7 @@ function featuresOf(where: string, p: NormParams, o: NormConfig, state?: Tensor)
     (!o.useBias || p.bias instanceof Tensor);
   if (!ok)
     throw new TypeError(`${where}: params must be { scale, bias } as init returned them, got ${describe(p)}`);
-  const t = p.scale ?? p.bias ?? state;
-  if (t === undefined) throw new TypeError(`${where}: cannot tell the feature count without params or state`);
-  return t.shape[0]!;
+  return (p.scale ?? p.bias ?? state)?.shape[0];
 }
 
 /** `(x - mu) / sqrt(var + eps) * scale + bias`, mu and var broadcast over x. */
