@@ -18,7 +18,7 @@ import {
   sub,
   tanh,
   where,
-  type Tensor,
+  Tensor,
 } from '@gen-ts/core';
 import type { Layer } from '../layer.js';
 import {
@@ -27,6 +27,7 @@ import {
   checkKey,
   describe,
   finite,
+  fmt,
   integer,
   parseOptions,
 } from '../validate.js';
@@ -152,7 +153,14 @@ export function lambdaLayer(name: string, fn: (x: Tensor) => Tensor): Layer<NoPa
     },
     apply(_params, x, options) {
       applyOptions(name, options);
-      return fn(x);
+      if (!(x instanceof Tensor)) throw new TypeError(`${name}: input must be a Tensor, got ${describe(x)}`);
+      try {
+        return fn(x);
+      } catch (e) {
+        if (!(e instanceof Error) || e.message.startsWith(name)) throw e;
+        const Ctor = e.constructor as new (m: string, o: { cause: unknown }) => Error;
+        throw new Ctor(`${name}: input ${fmt(x.shape)}: ${e.message}`, { cause: e });
+      }
     },
   };
   return layer;
