@@ -113,8 +113,8 @@ describe('sequential', () => {
       }
     })();
     expect(e).toBeInstanceOf(RangeError);
-    expect(e!.message).toBe('sequential[0].thrower: boom');
-    expect((e!.cause as Error).message).toBe('boom');
+    expect(e!.message).toBe('sequential[0].thrower: input [1]: boom');
+    expect(((e!.cause as Error).cause as Error).message).toBe('boom');
   });
 
   it('rejects bad layers, params, state and options', () => {
