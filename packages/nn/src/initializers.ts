@@ -172,7 +172,7 @@ export function truncatedNormal(options: TruncatedNormalOptions = {}): Initializ
   });
   if (!(o.lower < o.upper))
     throw new RangeError(`truncatedNormal: lower ${o.lower} must be below upper ${o.upper}`);
-  // rejection below needs a usable acceptance rate: at least one bound within 3 sd of the mean side
+  // rejection sampling below keeps a fraction Phi(upper) - Phi(lower); beyond 3 sd it is under 0.13%
   if (o.upper < -3 || o.lower > 3)
     throw new RangeError(
       `truncatedNormal: bounds [${o.lower}, ${o.upper}] lie in the far tail (beyond 3 standard deviations)`,
@@ -196,16 +196,22 @@ function truncatedDraw(
   const n = shape.reduce((a, b) => a * b, 1);
   const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
   let filled = 0;
+  let [tried, kept] = [0, 0];
   for (let round = 0; filled < n; round++) {
     if (round > 1000) throw new Error('truncatedNormal: rejection sampling did not converge');
-    const need = n - filled;
-    const draw = normal(round === 0 ? k : foldIn(k, round), [Math.max(16, Math.ceil(need * 1.1) + 8)], {
+    // draw enough for what is missing at the acceptance rate seen so far (narrow bounds keep few)
+    const rate = (kept + 1) / (tried + 2);
+    const size = Math.min(2 ** 24, Math.ceil((1.1 * (n - filled)) / rate) + 16);
+    const draw = normal(round === 0 ? k : foldIn(k, round), [size], {
       dtype: 'float64',
       backend: hostBackend(),
     }).dataSync();
-    for (let i = 0; i < draw.length && filled < n; i++) {
+    tried += size;
+    for (let i = 0; i < draw.length; i++) {
       const z = draw[i]!;
-      if (z >= lower && z <= upper) out[filled++] = mean + sd * z;
+      if (z < lower || z > upper) continue;
+      kept++;
+      if (filled < n) out[filled++] = mean + sd * z;
     }
   }
   return tensor(out, { shape, dtype, backend: getBackend() });
