@@ -6,19 +6,8 @@
  * draws the same mask from the same key.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  add,
-  cpu,
-  getBackend,
-  grad,
-  key,
-  normal,
-  tensor,
-  useBackend,
-  type Backend,
-  type Tensor,
-} from '@gen-ts/core';
-import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
+import { add, cpu, grad, key, normal, tensor, withBackend, type Tensor } from '@gen-ts/core';
+import { gpujs } from '@gen-ts/gpu';
 import {
   accuracy,
   batchNorm,
@@ -29,31 +18,8 @@ import {
   softmaxCrossEntropy,
   topKAccuracy,
 } from '@gen-ts/nn';
+import { noReadBackend, usingGpujs as using } from '../support/backends.js';
 import { describeModes } from '../support/gpu-modes.js';
-
-/** The cpu backend, except that every read throws. */
-function noReadBackend(): Backend {
-  return new Proxy(cpu(), {
-    get(target, prop, receiver) {
-      if (prop === 'read' || prop === 'readSync')
-        return () => {
-          throw new Error('readback during a training step');
-        };
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
-
-function withBackend<T>(b: Backend, fn: () => T): T {
-  const prev = getBackend();
-  useBackend(b);
-  try {
-    return fn();
-  } finally {
-    useBackend(prev);
-  }
-}
 
 describe('nn on a backend that refuses reads', () => {
   it('runs a training step with label checks, metrics and batchNorm state without reading back', () => {
@@ -83,19 +49,6 @@ describe('nn on a backend that refuses reads', () => {
     });
   });
 });
-
-/** Runs `body` with `b` selected (across its awaits), then restores the backend and destroys `b`. */
-async function using(b: GpujsBackend, body: () => Promise<void>): Promise<void> {
-  const prev = getBackend();
-  await b.ready();
-  useBackend(b);
-  try {
-    await body();
-  } finally {
-    useBackend(prev);
-    b.destroy();
-  }
-}
 
 const host = cpu();
 const logitsValues = [2, -1, 0.5, 0, 3, -2, 1, 1, -0.5, 0.25, -3, 2];

@@ -26,6 +26,7 @@ export {
   type VarianceScalingOptions,
 } from './initializers.js';
 export {
+  ACTIVATION_NAMES,
   activation,
   elu,
   leakyRelu,

@@ -53,21 +53,6 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
 }
 
-/** The activations `activation` knows by name. */
-export type ActivationName =
-  | 'relu'
-  | 'gelu'
-  | 'tanh'
-  | 'sigmoid'
-  | 'softplus'
-  | 'silu'
-  | 'swish'
-  | 'leakyRelu'
-  | 'elu'
-  | 'softmax'
-  | 'logSoftmax'
-  | 'identity';
-
 /** Options of `activation` (each applies only to the activation named). */
 export interface ActivationOptions {
   /** `leakyRelu`'s slope for negative inputs (default 0.01). */
@@ -78,7 +63,8 @@ export interface ActivationOptions {
   axis?: number;
 }
 
-const NAMES: readonly ActivationName[] = [
+/** Every name `activation` accepts. */
+export const ACTIVATION_NAMES = [
   'relu',
   'gelu',
   'tanh',
@@ -91,7 +77,10 @@ const NAMES: readonly ActivationName[] = [
   'softmax',
   'logSoftmax',
   'identity',
-];
+] as const;
+
+/** The activations `activation` knows by name. */
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
 /** The function an activation name stands for, with its options applied. */
 export function activationFn(name: ActivationName, o: Required<ActivationOptions>): (x: Tensor) => Tensor {
@@ -127,9 +116,11 @@ export function activationOption(def: ActivationName) {
   return (v: unknown, label: string): ((x: Tensor) => Tensor) => {
     if (v === undefined) return activationFn(def, ACTIVATION_DEFAULTS);
     if (typeof v === 'function') return v as (x: Tensor) => Tensor;
-    if (typeof v === 'string' && (NAMES as readonly string[]).includes(v))
+    if (typeof v === 'string' && (ACTIVATION_NAMES as readonly string[]).includes(v))
       return activationFn(v as ActivationName, ACTIVATION_DEFAULTS);
-    throw new TypeError(`${label} must be a function or one of ${NAMES.join(', ')}, got ${describe(v)}`);
+    throw new TypeError(
+      `${label} must be a function or one of ${ACTIVATION_NAMES.join(', ')}, got ${describe(v)}`,
+    );
   };
 }
 
@@ -190,7 +181,9 @@ export function activation(
     axis: integer(-1),
   });
   if (typeof fn === 'function') return lambdaLayer(fn.name || 'activation', fn);
-  if (typeof fn !== 'string' || !(NAMES as readonly string[]).includes(fn))
-    throw new TypeError(`activation: expected a function or one of ${NAMES.join(', ')}, got ${describe(fn)}`);
+  if (typeof fn !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(fn))
+    throw new TypeError(
+      `activation: expected a function or one of ${ACTIVATION_NAMES.join(', ')}, got ${describe(fn)}`,
+    );
   return lambdaLayer(fn, activationFn(fn, o));
 }

@@ -19,7 +19,6 @@ import {
   where,
   type PRNGKey,
 } from '@gen-ts/core';
-import { initializerOption, lecunNormal, zeros, type Initializer } from '../initializers.js';
 import type { Layer } from '../layer.js';
 import {
   applyOptions,
@@ -28,17 +27,15 @@ import {
   checkInputShape,
   checkKey,
   describe,
-  floatDType,
   fmt,
   numberIn,
   optionalPositiveInt,
   parseOptions,
   positiveInt,
   withContext,
-  type FloatDType,
 } from '../validate.js';
 import { dropoutMask, requireKey } from './dropout.js';
-import { linearApply, linearInit, type LinearParams } from './linear.js';
+import { linearApply, linearInit, linearSpec, type LinearOptions, type LinearParams } from './linear.js';
 
 const LOWEST = { float32: -3.4028234663852886e38, float64: -Number.MAX_VALUE } as const;
 
@@ -95,7 +92,7 @@ export function dotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: At
     );
   const tq = q.shape[q.rank - 2]!;
   const tk = k.shape[k.rank - 2]!;
-  const low = LOWEST[q.dtype as FloatDType];
+  const low = LOWEST[q.dtype as keyof typeof LOWEST];
   let scores = mul(matmul(q, mT(k)), 1 / Math.sqrt(d));
   if (o.causal) {
     const rows = expandDims(arange(tq, undefined, 1, { dtype: 'int32', backend: q.backend }), -1);
@@ -116,8 +113,8 @@ export type MultiHeadAttentionParams = {
   readonly out: LinearParams;
 };
 
-/** Options of `multiHeadAttention`. */
-export interface MultiHeadAttentionOptions {
+/** Options of `multiHeadAttention`; the `LinearOptions` apply to its four projections. */
+export interface MultiHeadAttentionOptions extends LinearOptions {
   /** Number of heads (required); it must divide `qkvFeatures`. */
   numHeads: number;
   /** Width of the query/key/value projections, all heads together (default: the input's width). */
@@ -128,14 +125,6 @@ export interface MultiHeadAttentionOptions {
   causal?: boolean;
   /** Dropout on the attention weights in training (default 0). */
   dropoutRate?: number;
-  /** Biases in the projections (default true). */
-  useBias?: boolean;
-  /** Projection kernel initializer (default `lecunNormal()`, as flax's attention). */
-  kernelInit?: Initializer;
-  /** Projection bias initializer (default `zeros()`). */
-  biasInit?: Initializer;
-  /** Parameter dtype (default float32). */
-  dtype?: FloatDType;
 }
 
 /**
@@ -162,10 +151,7 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Mu
     outFeatures: optionalPositiveInt(),
     causal: bool(false),
     dropoutRate: numberIn(0, 0, 1),
-    useBias: bool(true),
-    kernelInit: initializerOption(lecunNormal()),
-    biasInit: initializerOption(zeros()),
-    dtype: floatDType(),
+    ...linearSpec,
   });
   const lin = { useBias: o.useBias, kernelInit: o.kernelInit, biasInit: o.biasInit, dtype: o.dtype };
   const proj = (p: LinearParams, x: Tensor, part: string) =>

@@ -45,7 +45,8 @@ export interface LinearConfig {
   dtype: FloatDType;
 }
 
-const linearSpec = {
+/** @internal The checks of `LinearOptions`, shared by every layer made of dense projections. */
+export const linearSpec = {
   useBias: bool(true),
   kernelInit: initializerOption(lecunNormal()),
   biasInit: initializerOption(zeros()),

@@ -5,7 +5,6 @@
  * which trains without the learning-rate warm-up the post-LN original needs.
  */
 import { add, split, type PRNGKey, type Tensor } from '@gen-ts/core';
-import { initializerOption, lecunNormal, zeros, type Initializer } from '../initializers.js';
 import type { Layer } from '../layer.js';
 import {
   applyOptions,
@@ -14,7 +13,6 @@ import {
   checkInputShape,
   checkKey,
   describe,
-  floatDType,
   fmt,
   numberIn,
   optionalPositiveInt,
@@ -22,12 +20,11 @@ import {
   positive,
   positiveInt,
   withContext,
-  type FloatDType,
 } from '../validate.js';
 import { activationOption, type ActivationName } from './activation.js';
 import { multiHeadAttention, type MultiHeadAttentionParams } from './attention.js';
 import { dropoutMask, requireKey } from './dropout.js';
-import { mlp, type LinearParams } from './linear.js';
+import { linearSpec, mlp, type LinearOptions, type LinearParams } from './linear.js';
 import { layerNorm, type NormParams } from './normalization.js';
 
 /** Parameters of `transformerBlock`. */
@@ -38,8 +35,8 @@ export type TransformerBlockParams = {
   readonly mlp: LinearParams[];
 };
 
-/** Options of `transformerBlock`. */
-export interface TransformerBlockOptions {
+/** Options of `transformerBlock`; the `LinearOptions` apply to every projection (attention and MLP). */
+export interface TransformerBlockOptions extends LinearOptions {
   /** Attention heads (required); must divide the model width. */
   numHeads: number;
   /** Hidden width of the MLP (default 4 times the model width). */
@@ -54,14 +51,6 @@ export interface TransformerBlockOptions {
   activation?: ActivationName | ((x: Tensor) => Tensor);
   /** layerNorm's epsilon (default 1e-6). */
   epsilon?: number;
-  /** Biases in the projections (default true). */
-  useBias?: boolean;
-  /** Kernel initializer of every projection (default `lecunNormal()`). */
-  kernelInit?: Initializer;
-  /** Bias initializer (default `zeros()`). */
-  biasInit?: Initializer;
-  /** Parameter dtype (default float32). */
-  dtype?: FloatDType;
 }
 
 /**
@@ -92,10 +81,7 @@ export function transformerBlock(options: TransformerBlockOptions): Layer<Transf
       return v as TransformerBlockOptions['activation'];
     },
     epsilon: positive(1e-6),
-    useBias: bool(true),
-    kernelInit: initializerOption(lecunNormal()),
-    biasInit: initializerOption(zeros()),
-    dtype: floatDType(),
+    ...linearSpec,
   });
   const common = { useBias: o.useBias, kernelInit: o.kernelInit, biasInit: o.biasInit, dtype: o.dtype };
   const ln = layerNorm({ epsilon: o.epsilon, dtype: o.dtype });
