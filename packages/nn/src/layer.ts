@@ -41,8 +41,16 @@ export interface Initialized<P, S> {
   readonly outputShape: Shape;
 }
 
-/** The result of `apply`: the output alone for a stateless layer, `[output, newState]` for one with state. */
-export type Applied<S> = [S] extends [undefined] ? Tensor : [Tensor, S];
+/**
+ * The result of `apply`: the output alone for a stateless layer, `[output, newState]` for one with
+ * state, and either for a layer whose state type is `any` (code generic over layers reads
+ * `layer.stateful` to tell).
+ */
+export type Applied<S> = 0 extends 1 & S
+  ? Tensor | [Tensor, S]
+  : [S] extends [undefined]
+    ? Tensor
+    : [Tensor, S];
 
 /**
  * A layer: `init(key, inputShape)` and `apply(params, x, options)`, both pure. Input shapes include
