@@ -1,10 +1,10 @@
 /**
- * Gradient checks of every `@gen-ts/nn` layer (JVP vs central differences and the VJP
+ * Gradient checks of every `@gen-ts/nn` layer and loss (JVP vs central differences and the VJP
  * inner-product identity, see support/check-grads.ts) in float64 on the cpu backend, with respect
  * to the parameters and the input together, over fast-check shapes. Biases and scales are drawn
  * from a normal rather than zeros/ones so that no check runs at a special point. A few layers are
- * also checked at order 2 (forward-over-reverse and reverse-over-reverse), which GeN's exact mode
- * and `hvp` rely on.
+ * and every loss are also checked at order 2 (forward-over-reverse and reverse-over-reverse), which
+ * GeN's exact mode and `hvp` rely on.
  *
  * Kinked activations (relu, leakyRelu, elu) get inputs at least 0.25 away from 0, so the central
  * difference (which moves an input by at most ~0.01 here) never crosses the kink. Normalisation
@@ -15,16 +15,22 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import {
+  abs,
   add,
   key,
+  less,
   mul,
   normal,
   randint,
   sign,
+  sigmoid,
+  softmax,
   split,
+  sub,
   tensor,
   treeFlatten,
   treeUnflatten,
+  where,
   type PRNGKey,
   type Shape,
   type Tensor,
@@ -36,12 +42,17 @@ import {
   dropout,
   embedding,
   flatten,
+  huber,
+  l2Loss,
   layerNorm,
   linear,
   mlp,
+  mse,
   multiHeadAttention,
   residual,
   sequential,
+  sigmoidBinaryCrossEntropy,
+  softmaxCrossEntropy,
   transformerBlock,
   type ActivationName,
   type AnyLayer,
@@ -306,3 +317,64 @@ function paddingMask(k: PRNGKey, b: number, t: number): Tensor {
   );
   return tensor(m, { dtype: 'bool' });
 }
+
+describe('nn losses: gradient checks in float64, to second order (GeN exact mode differentiates twice)', () => {
+  const ids = (k: PRNGKey, shape: Shape, c: number) => randint(k, shape, 0, c);
+
+  it('softmaxCrossEntropy with integer and probability labels, with and without smoothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dim(3),
+        dim(4).map((c) => c + 1),
+        fc.constantFrom(0, 0.2),
+        seedArb,
+        async (b, c, eps, seed) => {
+          const [k1, k2, k3] = split(key(seed), 3) as [PRNGKey, PRNGKey, PRNGKey];
+          const z = normal(k1, [b, c], { dtype: F64, stddev: 2 });
+          const y = ids(k2, [b], c);
+          await checkGrads((l: Tensor) => softmaxCrossEntropy(l, y, { labelSmoothing: eps }), [z], {
+            seed,
+            label: 'softmaxCrossEntropy(ids)',
+            order: 2,
+          });
+          // probabilities are differentiable too (distillation): check both arguments
+          const p = softmax(normal(k3, [b, c], { dtype: F64 }));
+          await checkGrads(
+            (l: Tensor, t: Tensor) => softmaxCrossEntropy(l, t, { labelSmoothing: eps }),
+            [z, p],
+            {
+              seed,
+              label: 'softmaxCrossEntropy(probs)',
+              order: 2,
+            },
+          );
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('sigmoidBinaryCrossEntropy, mse, huber (away from |e| = delta) and l2Loss', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(dim(3), { minLength: 1, maxLength: 2 }), seedArb, async (s, seed) => {
+        const [k1, k2] = split(key(seed), 2) as [PRNGKey, PRNGKey];
+        const z = normal(k1, s, { dtype: F64, stddev: 2 });
+        const t = normal(k2, s, { dtype: F64 });
+        const probs = sigmoid(t);
+        const opts = { seed, order: 2 };
+        await checkGrads((l: Tensor, y: Tensor) => sigmoidBinaryCrossEntropy(l, y), [z, probs], {
+          ...opts,
+          label: 'bce',
+        });
+        await checkGrads((p: Tensor, y: Tensor) => mse(p, y), [z, t], { ...opts, label: 'mse' });
+        await checkGrads((p: Tensor, y: Tensor) => l2Loss(p, y), [z, t], { ...opts, label: 'l2Loss' });
+        // e = p - t with |e| at least 0.25 from delta = 1, where the second derivative jumps
+        const e0 = awayFromZero(k1, s);
+        const e = where(less(abs(sub(abs(e0), 1)), 0.25), add(e0, mul(sign(e0), 0.5)), e0);
+        const p = add(t, e);
+        await checkGrads((q: Tensor, y: Tensor) => huber(q, y), [p, t], { ...opts, label: 'huber' });
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
