@@ -2,7 +2,7 @@
  * Gradient checks of every `@gen-ts/nn` layer and loss (JVP vs central differences and the VJP
  * inner-product identity, see support/check-grads.ts) in float64 on the cpu backend, with respect
  * to the parameters and the input together, over fast-check shapes. Biases and scales are drawn
- * from a normal rather than zeros/ones so that no check runs at a special point. A few layers are
+ * from a normal rather than zeros/ones so that no check runs at a special point. A few layers
  * and every loss are also checked at order 2 (forward-over-reverse and reverse-over-reverse), which
  * GeN's exact mode and `hvp` rely on.
  *
