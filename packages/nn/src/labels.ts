@@ -42,10 +42,7 @@ function trapHint(a: Shape, b: Shape): string {
     : '';
 }
 
-/**
- * Checks that `targets` is a tensor of `predictions`' exact shape; float targets must share its
- * dtype. Integer and bool targets are allowed when `allowInt` (they are cast by the caller).
- */
+/** Checks that `targets` is a tensor of `predictions`' exact shape (the caller checks its dtype). */
 export function checkSameShape(
   where: string,
   predictions: Tensor,

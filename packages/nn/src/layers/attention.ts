@@ -76,7 +76,7 @@ export function dotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: At
       return m as Tensor | undefined;
     },
     dropoutRate: numberIn(0, 0, 1),
-    key: (kk) => kk as PRNGKey | undefined,
+    key: (kk) => (kk === undefined ? undefined : checkKey(where_, kk, 'option key')),
   });
   for (const [n, t] of [
     ['q', q],
@@ -153,7 +153,6 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Mu
     dropoutRate: numberIn(0, 0, 1),
     ...linearSpec,
   });
-  const lin = { useBias: o.useBias, kernelInit: o.kernelInit, biasInit: o.biasInit, dtype: o.dtype };
   const proj = (p: LinearParams, x: Tensor, part: string) =>
     withContext(`${name}.${part}`, 'linear', () => linearApply('linear', p, x, o.useBias));
   return {
@@ -171,7 +170,7 @@ export function multiHeadAttention(options: MultiHeadAttentionOptions): Layer<Mu
         );
       const [kq, kk, kv, ko] = split(k, 4) as [PRNGKey, PRNGKey, PRNGKey, PRNGKey];
       const mk = (kx: PRNGKey, units: number, shape: readonly number[]) =>
-        linearInit('linear', units, lin, kx, shape).params;
+        linearInit('linear', units, o, kx, shape).params;
       const params = {
         query: mk(kq, qkv, s),
         key: mk(kk, qkv, s),

@@ -115,8 +115,7 @@ export function sequential(layers: readonly LayerLike[] | { readonly [name: stri
           [h, states[i]] = r as [Tensor, unknown];
         } else h = r as Tensor;
       });
-      // Applied<S> is a conditional type that `any` members collapse; the runtime shape follows `stateful`
-      return (stateful ? [h, collect(states)] : h) as any;
+      return stateful ? [h, collect(states)] : h;
     },
   };
 }
@@ -176,7 +175,7 @@ export function residual(layer: AnyLayer): AnyLayer {
         throw new RangeError(
           `residual: ${inner.name} maps ${fmt(x.shape)} to ${fmt(y.shape)}; a skip connection needs equal shapes`,
         );
-      return (inner.stateful ? [add(x, y), s] : add(x, y)) as any;
+      return inner.stateful ? [add(x, y), s] : add(x, y);
     },
   };
 }
