@@ -119,7 +119,7 @@ const KEYS = [
  *   const [u, next] = opt.update(g, s, x);
  *   [x, s] = [applyUpdates(x, u), next];
  * }
- * console.log(s.d.itemSync(), x.itemSync()); // d grew from 1e-6 to about the distance 3
+ * console.log(s.d.itemSync(), x.itemSync()); // d grew from 1e-6 to ~1, the scale of the distance to 0 (3)
  * ```
  */
 export function prodigy(options: ProdigyOptions = {}): GradientTransformation<ProdigyState> {
