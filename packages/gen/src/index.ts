@@ -102,6 +102,12 @@ export {
   type GenAdamWOptions,
   type GenMomentumOptions,
 } from './gen/alias.js';
+export {
+  scaleByBlockGeN,
+  type BlockGeNFit,
+  type BlockGeNOptions,
+  type BlockGeNState,
+} from './gen/block-gen.js';
 export { findGeNState } from './gen/find-state.js';
 export { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step.js';
 export { prodigy, type ProdigyOptions, type ProdigyState } from './peers/prodigy.js';
