@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   add,
-  cpu,
   mul,
   sin,
   square,
@@ -20,6 +19,7 @@ import {
 } from '@gen-ts/core';
 import * as G from '@gen-ts/gen';
 import type { GradientTransformation } from '@gen-ts/gen';
+import { noReadBackend } from '../support/no-read.js';
 
 const F64 = { dtype: 'float64' as const };
 type P = { a: Tensor; b: Tensor };
@@ -161,22 +161,6 @@ describe('the peers in the protocol', () => {
     },
   );
 });
-
-/** The cpu backend with every read refused: a step that reads back fails. */
-function noReadBackend(): Backend {
-  const base = cpu();
-  return new Proxy(base, {
-    get(target, prop, receiver) {
-      if (prop === 'read' || prop === 'readSync') {
-        return () => {
-          throw new Error('readback during a training step');
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
 
 describe('statistics stay on the device', () => {
   const withLs = PEERS.map((e): Entry =>

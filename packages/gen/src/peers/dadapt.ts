@@ -21,8 +21,18 @@ import {
   type Tensor,
 } from '@gen-ts/core';
 import type { GradientTransformation } from '../types.js';
-import { castTo, checkBoolean, checkNumber, scalarFor } from '../util.js';
-import { checkOptionKeys, dotTree, l1Tree, like, needParams } from './util.js';
+import { castTo, checkNumber, scalarFor } from '../util.js';
+import {
+  adamLike,
+  biasCorrection,
+  checkOptionKeys,
+  coupledDecay,
+  dAdaptCommon,
+  dotTree,
+  l1Tree,
+  like,
+  needParams,
+} from './util.js';
 
 /** Options of `dAdaptAdam` (the authors' names in camelCase; defaults of dadaptation 3.2). */
 export interface DAdaptAdamOptions {
@@ -108,16 +118,8 @@ const ADAM_KEYS = [
 export function dAdaptAdam(options: DAdaptAdamOptions = {}): GradientTransformation<DAdaptAdamState> {
   const op = 'dAdaptAdam';
   checkOptionKeys(op, options, ADAM_KEYS);
-  const unit = { min: 0, max: 1, maxExclusive: true };
-  const lr = checkNumber(op, 'lr', options.lr ?? 1, { min: 0, minExclusive: true });
-  const beta1 = checkNumber(op, 'beta1', options.beta1 ?? 0.9, unit);
-  const beta2 = checkNumber(op, 'beta2', options.beta2 ?? 0.999, unit);
-  const eps = checkNumber(op, 'eps', options.eps ?? 1e-8, { min: 0, minExclusive: true });
-  const weightDecay = checkNumber(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
-  const decouple = checkBoolean(op, 'decouple', options.decouple ?? false);
-  const useBiasCorrection = checkBoolean(op, 'useBiasCorrection', options.useBiasCorrection ?? false);
-  const d0 = checkNumber(op, 'd0', options.d0 ?? 1e-6, { min: 0, minExclusive: true });
-  const growthRate = checkNumber(op, 'growthRate', options.growthRate ?? Infinity, { min: 1, finite: false });
+  const c = adamLike(op, options, false);
+  const { lr, beta1, beta2, eps, weightDecay, decouple, d0, growthRate } = c;
   const q = Math.sqrt(beta2);
   return {
     init: (params) => {
@@ -137,14 +139,11 @@ export function dAdaptAdam(options: DAdaptAdamOptions = {}): GradientTransformat
     },
     update: (updates, state, params) => {
       const k = state.count;
-      const bc = useBiasCorrection ? Math.sqrt(1 - beta2 ** (k + 1)) / (1 - beta1 ** (k + 1)) : 1;
+      const bc = biasCorrection(c, k);
       const { d } = state;
       const dlr = mul(d, lr * bc);
       const x = weightDecay !== 0 ? needParams(op, params, 'weight decay is proportional to them') : params;
-      const g =
-        weightDecay !== 0 && !decouple
-          ? treeMap<typeof updates>((gi, p) => add(gi, mul(p!, weightDecay)), updates, x)
-          : updates;
+      const g = decouple ? updates : coupledDecay(updates, x, weightDecay);
       const sOverU = treeMap((si, v) => div(si, add(sqrt(v!), eps)), state.s, state.expAvgSq);
       const acc = mul(dlr, dotTree(g, sOverU));
       const numeratorWeighted = add(mul(state.numeratorWeighted, q), mul(acc, 1 - q));
@@ -264,11 +263,8 @@ const SGD_KEYS = ['lr', 'momentum', 'weightDecay', 'd0', 'growthRate'];
 export function dAdaptSgd(options: DAdaptSgdOptions = {}): GradientTransformation<DAdaptSgdState> {
   const op = 'dAdaptSgd';
   checkOptionKeys(op, options, SGD_KEYS);
-  const lr = checkNumber(op, 'lr', options.lr ?? 1, { min: 0, minExclusive: true });
+  const { lr, weightDecay, d0, growthRate } = dAdaptCommon(op, options);
   const momentum = checkNumber(op, 'momentum', options.momentum ?? 0, { min: 0, max: 1, maxExclusive: true });
-  const weightDecay = checkNumber(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
-  const d0 = checkNumber(op, 'd0', options.d0 ?? 1e-6, { min: 0, minExclusive: true });
-  const growthRate = checkNumber(op, 'growthRate', options.growthRate ?? Infinity, { min: 1, finite: false });
   const ck = 1 - momentum;
   return {
     init: (params) => {
@@ -294,10 +290,7 @@ export function dAdaptSgd(options: DAdaptSgdOptions = {}): GradientTransformatio
       const g0Norm = where(known, state.g0Norm, sqrt(dotTree(updates, updates)));
       const have = greater(g0Norm, 0);
       const dlr = where(have, div(mul(d, lr), where(have, g0Norm, 1)), 0);
-      const g =
-        weightDecay !== 0
-          ? treeMap<typeof updates>((gi, p) => add(gi, mul(p!, weightDecay)), updates, x)
-          : updates;
+      const g = coupledDecay(updates, x, weightDecay);
       const numeratorWeighted = add(state.numeratorWeighted, mul(dlr, dotTree(g, state.s)));
       const s = treeMap<typeof updates>((gi, si) => add(si!, mul(gi, castTo(dlr, gi))), g, state.s);
       const skSq = dotTree(s, s);

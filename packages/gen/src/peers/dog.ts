@@ -7,7 +7,7 @@
 import { add, maximum, mul, sqrt, div, treeMap, type Tensor } from '@gen-ts/core';
 import type { GradientTransformation } from '../types.js';
 import { castTo, checkNumber, scalarFor } from '../util.js';
-import { checkOptionKeys, dotTree, needParams, sqDistTree } from './util.js';
+import { checkOptionKeys, coupledDecay, dotTree, needParams, sqDistTree } from './util.js';
 
 /** Options of `dog` (the authors' names in camelCase; defaults of dog-optimizer 1.0.3). */
 export interface DogOptions {
@@ -86,10 +86,7 @@ export function dog(options: DogOptions = {}): GradientTransformation<DogState> 
     },
     update: (updates, state, params) => {
       const x = needParams(op, params, 'the step size is the distance travelled from x0');
-      const g =
-        weightDecay > 0
-          ? treeMap<typeof updates>((gi, p) => add(gi, mul(p!, weightDecay)), updates, x)
-          : updates;
+      const g = coupledDecay(updates, x, weightDecay);
       const gSq = dotTree(g, g);
       const first = state.count === 0;
       const rbar = first

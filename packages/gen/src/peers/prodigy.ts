@@ -20,7 +20,15 @@ import {
 } from '@gen-ts/core';
 import type { GradientTransformation } from '../types.js';
 import { castTo, checkBoolean, checkNumber, scalarFor } from '../util.js';
-import { checkOptionKeys, dotTree, l1Tree, needParams } from './util.js';
+import {
+  adamLike,
+  biasCorrection,
+  checkOptionKeys,
+  coupledDecay,
+  dotTree,
+  l1Tree,
+  needParams,
+} from './util.js';
 
 /** Options of `prodigy` (the authors' names in camelCase; defaults of prodigyopt 1.1.2). */
 export interface ProdigyOptions {
@@ -125,19 +133,15 @@ const KEYS = [
 export function prodigy(options: ProdigyOptions = {}): GradientTransformation<ProdigyState> {
   const op = 'prodigy';
   checkOptionKeys(op, options, KEYS);
-  const unit = { min: 0, max: 1, maxExclusive: true };
-  const lr = checkNumber(op, 'lr', options.lr ?? 1, { min: 0, minExclusive: true });
-  const beta1 = checkNumber(op, 'beta1', options.beta1 ?? 0.9, unit);
-  const beta2 = checkNumber(op, 'beta2', options.beta2 ?? 0.999, unit);
-  const beta3 = checkNumber(op, 'beta3', options.beta3 ?? Math.sqrt(beta2), unit);
-  const eps = checkNumber(op, 'eps', options.eps ?? 1e-8, { min: 0, minExclusive: true });
-  const weightDecay = checkNumber(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
-  const decouple = checkBoolean(op, 'decouple', options.decouple ?? true);
-  const useBiasCorrection = checkBoolean(op, 'useBiasCorrection', options.useBiasCorrection ?? false);
+  const c = adamLike(op, options, true);
+  const { lr, beta1, beta2, eps, weightDecay, decouple, d0, growthRate } = c;
+  const beta3 = checkNumber(op, 'beta3', options.beta3 ?? Math.sqrt(beta2), {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
   const safeguardWarmup = checkBoolean(op, 'safeguardWarmup', options.safeguardWarmup ?? false);
-  const d0 = checkNumber(op, 'd0', options.d0 ?? 1e-6, { min: 0, minExclusive: true });
   const dCoef = checkNumber(op, 'dCoef', options.dCoef ?? 1, { min: 0, minExclusive: true });
-  const growthRate = checkNumber(op, 'growthRate', options.growthRate ?? Infinity, { min: 1, finite: false });
   return {
     init: (params) => {
       const zero = scalarFor(op, params, 0);
@@ -159,13 +163,10 @@ export function prodigy(options: ProdigyOptions = {}): GradientTransformation<Pr
     update: (updates, state, params) => {
       const x = needParams(op, params, 'the step size is estimated from the distance travelled');
       const k = state.count;
-      const bc = useBiasCorrection ? Math.sqrt(1 - beta2 ** (k + 1)) / (1 - beta1 ** (k + 1)) : 1;
+      const bc = biasCorrection(c, k);
       const { d } = state;
       const dlr = mul(d, lr * bc);
-      const g =
-        weightDecay !== 0 && !decouple
-          ? treeMap<typeof updates>((gi, p) => add(gi, mul(p!, weightDecay)), updates, x)
-          : updates;
+      const g = decouple ? updates : coupledDecay(updates, x, weightDecay);
       const dOverD0 = div(d, d0);
       const moved = treeMap((p0, p) => sub(castTo(p0, p!), p!), state.p0, x);
       const dNumerator = add(mul(state.dNumerator, beta3), mul(mul(dOverD0, dlr), dotTree(g, moved)));

@@ -13,6 +13,7 @@
 import { add, div, mul, sqrt, sub, treeMap, zerosLike, Tensor } from '@gen-ts/core';
 import type { GradientTransformation } from '../types.js';
 import { castTo, checkNumber } from '../util.js';
+import { findState } from '../gen/find-state.js';
 import { checkOptionKeys, needParams } from './util.js';
 
 /** Options shared by both schedule-free optimizers. */
@@ -251,16 +252,6 @@ function isScheduleFreeState(s: unknown): s is ScheduleFreeState {
   );
 }
 
-function findScheduleFree(state: unknown): ScheduleFreeState | undefined {
-  if (isScheduleFreeState(state)) return state;
-  if (state === null || typeof state !== 'object' || state instanceof Tensor) return undefined;
-  for (const v of Object.values(state as Record<string, unknown>)) {
-    const found = findScheduleFree(v);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
 /**
  * The params to evaluate (test or validation loss, checkpoints) of a schedule-free run: the
  * average `x = (y - (1 - beta1) z) / beta1`, from the training params `y` and the `z` in the
@@ -275,7 +266,7 @@ function findScheduleFree(state: unknown): ScheduleFreeState | undefined {
  * ```
  */
 export function scheduleFreeEvalParams<P>(state: unknown, params: P): P {
-  const s = findScheduleFree(state);
+  const s = findState(state, isScheduleFreeState);
   if (s === undefined)
     throw new Error('scheduleFreeEvalParams: no scheduleFreeSgd or scheduleFreeAdamW state found in state');
   const b1 = s.beta1;
