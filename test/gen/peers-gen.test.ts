@@ -59,7 +59,17 @@ describe('GeN along a peer direction is the GeN step along that direction', () =
               const eta = b > 0 ? b / a : etaPrev;
               const roundoff =
                 mode === 'fit' && b > 0 ? fitRoundoff({ ...q, w: wh }, etaPrev, [-1, 0, 1], dir) : 0;
-              const tol = 1e-10 + roundoff;
+              // near the minimum the host's gradient A w - c cancels: its rounding, relative to b, adds to the bound
+              const absAw = matVecH(
+                q.A.map((row) => row.map(Math.abs)),
+                wh.map(Math.abs),
+              );
+              const gMag = dotH(
+                absAw.map((x, i) => x + Math.abs(q.c[i]!)),
+                dir.map(Math.abs),
+              );
+              const cancel = (4 * (wh.length + 3) * 2 ** -53 * gMag) / Math.abs(b);
+              const tol = 1e-10 + roundoff + cancel;
               const got = u.toArray() as number[];
               const scaleU = Math.sqrt(dotH(dir, dir)) * eta;
               got.forEach((x, i) =>
