@@ -9,6 +9,7 @@
  * Run: npx tsx bench/peers-mnist.ts [--train 7000] [--val 1000] [--test 2000] [--epochs 8]
  *      [--batch 128] [--seeds 0,1,2] [--only name,name] [--sgd-lrs 0.03,0.1,0.3,1]
  *      [--adam-lrs 3e-4,1e-3,3e-3,1e-2] [--json out.json]
+ *    or: npx tsx bench/peers-mnist.ts --speed-only 100   (step times only, every method interleaved)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -216,6 +217,7 @@ interface Options {
   sgdLrs: number[];
   adamLrs: number[];
   json: string | null;
+  speedSteps: number;
 }
 
 function parse(argv: string[]): Options {
@@ -230,6 +232,7 @@ function parse(argv: string[]): Options {
     sgdLrs: [0.03, 0.1, 0.3, 1],
     adamLrs: [3e-4, 1e-3, 3e-3, 1e-2],
     json: null,
+    speedSteps: 0,
   };
   const nums = (v: string) => v.split(',').map(Number);
   for (let i = 0; i < argv.length; i += 2) {
@@ -245,6 +248,7 @@ function parse(argv: string[]): Options {
     else if (f === '--sgd-lrs') o.sgdLrs = nums(v);
     else if (f === '--adam-lrs') o.adamLrs = nums(v);
     else if (f === '--json') o.json = v;
+    else if (f === '--speed-only') o.speedSteps = Number(v);
     else throw new Error(`peers-mnist: unknown flag ${f}`);
   }
   return o;
@@ -260,10 +264,54 @@ const stats = (xs: number[]) => {
   return { m, sd, min: Math.min(...xs), max: Math.max(...xs) };
 };
 
+/**
+ * Every method's step time, side by side: `steps` rounds, each timing one step of every method (in
+ * an order that rotates per round) on the same batch, so a change of load hits all alike. Medians
+ * of the per-step times, and their ratio to SGD's.
+ */
+function speed(d: Data, o: Options): void {
+  const base: Method[] = [
+    { name: 'sgd (constant)', group: 'cosine', feed: 'plain', make: () => G.sgd({ lr: 0.1 }) },
+    { name: 'adam (constant)', group: 'cosine', feed: 'plain', make: () => G.adam({ lr: 1e-3 }) },
+  ];
+  const methods = [...base, ...PEERS, ...GEN];
+  const bs = batches(foldIn(key(3000), 0), d.train, o.batch);
+  const perEpoch = bs.length;
+  const runs = methods.map((m) => {
+    const opt = m.make(o.speedSteps, perEpoch);
+    const params = initMlp(key(1000), 64);
+    return { m, step: G.trainStep(loss, opt), params, state: opt.init(params), ms: [] as number[] };
+  });
+  const load0 = loadavg()[0]!;
+  for (let i = 0; i < o.speedSteps + 3; i++) {
+    const b = bs[i % bs.length]!;
+    const next = bs[(i + 1) % bs.length]!;
+    for (let j = 0; j < runs.length; j++) {
+      const r = runs[(i + j) % runs.length]!;
+      const t0 = performance.now();
+      const out = r.step(r.params, r.state, b, r.m.feed === 'fresh-probe' ? next : undefined);
+      out.loss.dataSync();
+      if (i >= 3) r.ms.push(performance.now() - t0); // 3 untimed warm-up rounds
+      ({ params: r.params, state: r.state } = out);
+    }
+  }
+  const sgdMs = median(runs[0]!.ms);
+  console.log(
+    `speed: ${o.speedSteps} interleaved rounds, batch ${o.batch}, load ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log('| method | ms/step (median) | time vs SGD |\n| --- | --- | --- |');
+  for (const r of runs)
+    console.log(`| ${r.m.name} | ${median(r.ms).toFixed(1)} | ${(median(r.ms) / sgdMs).toFixed(2)} |`);
+}
+
 function main(): void {
   const o = parse(process.argv.slice(2));
   const mn = loadMnist(o.train + o.val, o.test, 0);
   const d: Data = { train: split(mn.train, 0, o.train), val: split(mn.train, o.train, o.val), test: mn.test };
+  if (o.speedSteps > 0) {
+    speed(d, o);
+    return;
+  }
   const load0 = loadavg()[0]!;
   const t0 = performance.now();
   // the cosine schedules' peak rates, on the validation split of seed 0
