@@ -97,7 +97,8 @@ const ADAM_KEYS = [
  *     d_hat = numerator / ((1 - q) ||s||_1);   d = max(d, min(d_hat, d * growthRate))
  *     x = x - m / (sqrt(v) + eps)            (- dlr * weightDecay * x when decouple)
  *
- * A step whose `||s||_1` is 0 moves nothing and keeps `d`. Needs `params` when `weightDecay > 0`.
+ * A step whose `||s||_1` is 0 moves nothing and keeps `d`, as the reference does (the step count
+ * still advances; only `useBiasCorrection` reads it). Needs `params` when `weightDecay > 0`.
  * Reference: Defazio & Mishchenko 2023 (arXiv 2301.07733); dadaptation 3.2.
  *
  * @example

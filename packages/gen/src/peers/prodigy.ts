@@ -111,7 +111,8 @@ const KEYS = [
  *     x      = x - dlr * m / (sqrt(v) + d eps)     (- dlr * weightDecay * x when decouple)
  *
  * The moments and `r` use the old `d`, the denominator the new one. A step whose `||s||_1` is 0
- * (zero gradients so far) moves nothing and keeps `d`, as the reference does. Needs `params`.
+ * (zero gradients so far) moves nothing and keeps `d`, as the reference does (here the step count
+ * still advances; only `useBiasCorrection` reads it). Needs `params`.
  * Reference: Mishchenko & Defazio 2023 (arXiv 2306.06101); prodigyopt 1.1.2.
  *
  * @example
