@@ -307,3 +307,42 @@ describe('40-step trajectories against the reference code, float64', () => {
     trajectory(scheduleFreeAdamW(o), scheduleFreeOracle(true, o), {}, 40, scheduleFreeEvalParams);
   });
 });
+
+describe('a zero gradient moves nothing and keeps d, as the references do', () => {
+  // DAdaptSGD's reference divides by ||g_0|| and fails on a zero first gradient; here that step is
+  // skipped and ||g_0|| taken from the first non-zero one: the reference started there.
+  const cases: [
+    string,
+    () => GradientTransformation<any>,
+    () => { step: (x: V, g: V) => V; st: any },
+    boolean,
+  ][] = [
+    ['prodigy', () => prodigy(), () => prodigyOracle({}), true],
+    ['dAdaptAdam', () => dAdaptAdam(), () => dAdaptAdamOracle({}), true],
+    ['dAdaptSgd', () => dAdaptSgd(), () => dAdaptSgdOracle({}), false],
+  ];
+  it.each(cases)(
+    '%s: a zero first gradient, then the trajectory of the reference',
+    (_name, make, oracle, seesZero) => {
+      const opt = make();
+      const o = oracle();
+      let x = tensor([2, -1], F64);
+      let s = opt.init(x);
+      let xh: V = [2, -1];
+      const grads: V[] = [
+        [0, 0],
+        [2, -1],
+        [1.5, -0.5],
+        [1, 0.25],
+      ];
+      for (const g of grads) {
+        const [u, next] = opt.update(tensor(g, F64), s, x);
+        if (g[0] === 0) expect((u.toArray() as number[]).map(Math.abs)).toEqual([0, 0]);
+        [x, s] = [applyUpdates(x, u), next];
+        if (g[0] !== 0 || seesZero) xh = o.step(xh, g);
+        (x.toArray() as number[]).forEach((v, i) => close(v, xh[i]!));
+        close(s.d.itemSync(), o.st.d);
+      }
+    },
+  );
+});
