@@ -219,3 +219,20 @@ describe('reduceOnPlateau', () => {
     );
   });
 });
+
+describe('backtracking line search, first trial', () => {
+  it('increaseFactor Infinity starts every search at maxLearningRate, even after a step of 0', () => {
+    const opt = scaleByBacktrackingLinesearch({
+      maxBacktrackingSteps: 3,
+      increaseFactor: Infinity,
+      maxLearningRate: 0.5,
+    });
+    const f = (p: XY) => rosenbrock(p);
+    const p = xy(0.5, 0.5);
+    const [value, g] = valueAndGrad(f)(p) as [Tensor, XY];
+    const zeroed = { ...opt.init(p), learningRate: scalar(0, F64) };
+    const [, s] = opt.update(treeScale(g, -1), zeroed, p, { value, grad: g, valueFn: f });
+    const steps = num(s.info.numLinesearchSteps);
+    expect(Math.abs(num(s.learningRate) - 0.5 * 0.8 ** (steps - 1))).toBeLessThan(1e-15);
+  });
+});

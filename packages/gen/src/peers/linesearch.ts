@@ -193,7 +193,10 @@ export function scaleByBacktrackingLinesearch(
         };
       };
       let trial: Trial = {
-        learningRate: minimum(mul(lr0, increaseFactor), maxLearningRate),
+        learningRate:
+          increaseFactor === Infinity
+            ? like(lr0, maxLearningRate) // not Infinity * 0 after a step of 0
+            : minimum(mul(lr0, increaseFactor), maxLearningRate),
         newValue: f0,
         decreaseError: like(lr0, Infinity),
         steps: scalar0(lr0),
