@@ -81,14 +81,16 @@ describe('loadBrownCorpus', () => {
     );
     expect(detokenizeBrown('1-1/2/cd in/in', 'x')).toBe('1-1/2 in');
     expect(() => detokenizeBrown('fine/jj broken', 'cz99')).toThrow(/cz99: token "broken" is not word\/tag/);
-    expect(() => loadBrownCorpus({ categories: ['poetry' as 'news'] })).toThrow(/unknown category "poetry"/);
+    expect(() => loadBrownCorpus({ categories: ['poetry' as 'news'] })).toThrow(
+      /loadBrownCorpus: categories: unknown category "poetry"/,
+    );
     expect(() => loadBrownCorpus({ validation: 1 })).toThrow(
-      /option 'validation' must be a fraction in \[0, 1\)/,
+      /loadBrownCorpus: validation must be a number in \[0, 1\), got 1/,
     );
     expect(() => loadBrownCorpus({ maxDocuments: 1, validation: 0.5 })).toThrow(
       /1 documents leave none for training/,
     );
-    expect(() => loadBrownCorpus({ split: 1 } as object)).toThrow(/unknown option 'split'/);
+    expect(() => loadBrownCorpus({ split: 1 } as object)).toThrow(/loadBrownCorpus: unknown option "split"/);
     expect(new CharVocab('bca').chars).toEqual(['a', 'b', 'c']);
   });
 });

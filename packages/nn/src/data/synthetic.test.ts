@@ -25,7 +25,7 @@ describe('synthetic sets', () => {
     }
     expect(twoSpirals(key(0), { n: 400 }).x.dataSync()).not.toEqual(xs); // noise moves the points
     expect(() => twoSpirals(key(0), { n: 3 })).toThrow(/'n' must be even/);
-    expect(() => twoSpirals(key(0), { points: 3 } as object)).toThrow(/unknown option 'points'/);
+    expect(() => twoSpirals(key(0), { points: 3 } as object)).toThrow(/twoSpirals: unknown option "points"/);
   });
 
   it('linearRegression: y = x w + b exactly without noise', () => {
@@ -66,7 +66,7 @@ describe('synthetic sets', () => {
       { numRuns: 40 },
     );
     expect(() => randomQuadratic(key(0), { condition: 0.5 })).toThrow(
-      /'condition' must be a finite number >= 1/,
+      /randomQuadratic: condition must be a number in \[1, Infinity\), got 0.5/,
     );
   });
 });

@@ -3,6 +3,8 @@
  * model cannot fit), linear regression with known weights, and random quadratics with a chosen
  * condition number (where Newton's step, and so GeN's, is exact).
  */
+import { floatDType, numberIn, parseOptions, positiveInt } from '../validate.js';
+import { backend as backendOption } from './options.js';
 import {
   add,
   cpu,
@@ -24,27 +26,6 @@ const host = cpu();
 
 /** Float dtypes of the synthetic sets. */
 export type SyntheticDType = 'float32' | 'float64';
-
-function checkOptions(op: string, o: object, known: readonly string[]): void {
-  if (o === null || typeof o !== 'object') throw new TypeError(`${op}: options must be an object`);
-  for (const k of Object.keys(o))
-    if (!known.includes(k)) throw new TypeError(`${op}: unknown option '${k}' (known: ${known.join(', ')})`);
-}
-const positiveInt = (op: string, name: string, v: unknown): number => {
-  if (!Number.isSafeInteger(v) || (v as number) < 1)
-    throw new RangeError(`${op}: option '${name}' must be a positive integer, got ${String(v)}`);
-  return v as number;
-};
-const nonNegative = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== 'number' || !(v >= 0) || v === Infinity)
-    throw new RangeError(`${op}: option '${name}' must be a finite number >= 0, got ${String(v)}`);
-  return v;
-};
-const checkDtype = (op: string, d: unknown): SyntheticDType => {
-  if (d !== 'float32' && d !== 'float64')
-    throw new TypeError(`${op}: option 'dtype' must be 'float32' or 'float64', got ${JSON.stringify(d)}`);
-  return d;
-};
 
 /** Options of `twoSpirals`. */
 export interface TwoSpiralsOptions {
@@ -75,13 +56,15 @@ export interface TwoSpiralsOptions {
  * ```
  */
 export function twoSpirals(k: PRNGKey, options: TwoSpiralsOptions = {}): { x: Tensor; y: Tensor } {
-  checkOptions('twoSpirals', options, ['n', 'turns', 'noise', 'dtype', 'backend']);
-  const n = positiveInt('twoSpirals', 'n', options.n ?? 1000);
+  const { n, turns, noise, dtype, backend } = parseOptions('twoSpirals', options, {
+    n: positiveInt(1000),
+    turns: numberIn(1.5, 0, Infinity, true),
+    noise: numberIn(0.05, 0, Infinity, true),
+    dtype: floatDType(),
+    backend: backendOption(),
+  });
   if (n % 2 !== 0)
     throw new RangeError(`twoSpirals: option 'n' must be even (half the points per spiral), got ${n}`);
-  const turns = nonNegative('twoSpirals', 'turns', options.turns ?? 1.5);
-  const noise = nonNegative('twoSpirals', 'noise', options.noise ?? 0.05);
-  const dtype = checkDtype('twoSpirals', options.dtype ?? 'float32');
   const [kt, kn] = split(k);
   const t = uniform(kt!, [n], { dtype: 'float64', minval: 0.05, maxval: 1, backend: host }).dataSync();
   const eps = normal(kn!, [n, 2], { dtype: 'float64', backend: host }).dataSync();
@@ -95,8 +78,8 @@ export function twoSpirals(k: PRNGKey, options: TwoSpiralsOptions = {}): { x: Te
     ys[i] = c;
   }
   return {
-    x: tensor(xs, { dtype, shape: [n, 2], backend: options.backend }),
-    y: tensor(ys, { dtype: 'int32', backend: options.backend }),
+    x: tensor(xs, { dtype, shape: [n, 2], backend }),
+    y: tensor(ys, { dtype: 'int32', backend }),
   };
 }
 
@@ -131,13 +114,21 @@ export function linearRegression(
   k: PRNGKey,
   options: LinearRegressionOptions = {},
 ): { x: Tensor; y: Tensor; w: Tensor; b: Tensor } {
-  checkOptions('linearRegression', options, ['n', 'features', 'outputs', 'noise', 'dtype', 'backend']);
-  const n = positiveInt('linearRegression', 'n', options.n ?? 256);
-  const f = positiveInt('linearRegression', 'features', options.features ?? 4);
-  const o = positiveInt('linearRegression', 'outputs', options.outputs ?? 1);
-  const noise = nonNegative('linearRegression', 'noise', options.noise ?? 0.1);
-  const dtype = checkDtype('linearRegression', options.dtype ?? 'float32');
-  const backend = options.backend;
+  const {
+    n,
+    features: f,
+    outputs: o,
+    noise,
+    dtype,
+    backend,
+  } = parseOptions('linearRegression', options, {
+    n: positiveInt(256),
+    features: positiveInt(4),
+    outputs: positiveInt(1),
+    noise: numberIn(0.1, 0, Infinity, true),
+    dtype: floatDType(),
+    backend: backendOption(),
+  });
   const [kx, kw, kb, ke] = split(k, 4);
   const x = normal(kx!, [n, f], { dtype, backend });
   const w = normal(kw!, [f, o], { dtype, backend });
@@ -185,14 +176,17 @@ export interface Quadratic {
  * ```
  */
 export function randomQuadratic(k: PRNGKey, options: RandomQuadraticOptions = {}): Quadratic {
-  checkOptions('randomQuadratic', options, ['dim', 'condition', 'dtype', 'backend']);
-  const d = positiveInt('randomQuadratic', 'dim', options.dim ?? 10);
-  const condition = options.condition ?? 100;
-  if (typeof condition !== 'number' || !(condition >= 1) || condition === Infinity)
-    throw new RangeError(
-      `randomQuadratic: option 'condition' must be a finite number >= 1, got ${String(condition)}`,
-    );
-  const dtype = checkDtype('randomQuadratic', options.dtype ?? 'float32');
+  const {
+    dim: d,
+    condition,
+    dtype,
+    backend,
+  } = parseOptions('randomQuadratic', options, {
+    dim: positiveInt(10),
+    condition: numberIn(100, 1, Infinity, true),
+    dtype: floatDType(),
+    backend: backendOption(),
+  });
   const [kq, kb] = split(k);
   const g = normal(kq!, [d, d], { dtype: 'float64', backend: host }).dataSync();
   const bHost = normal(kb!, [d], { dtype: 'float64', backend: host }).dataSync();
@@ -228,7 +222,6 @@ export function randomQuadratic(k: PRNGKey, options: RandomQuadraticOptions = {}
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) wStar[i] += inv[i * d + j]! * bHost[j]!;
   let bw = 0;
   for (let i = 0; i < d; i++) bw += bHost[i]! * wStar[i]!;
-  const backend = options.backend;
   const aT = tensor(a, { dtype, shape: [d, d], backend });
   const bT = tensor(bHost, { dtype, backend });
   return {
