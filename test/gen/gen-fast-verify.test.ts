@@ -8,7 +8,6 @@ import { add, mul, relu, square, sub, sum, tensor, type Tensor } from '@gen-ts/c
 import { genSgd, scaleByGeN, trainStep, type GeNOptions } from '@gen-ts/gen';
 import { noReadBackend } from '../support/backends.js';
 import { F64 } from './helpers.js';
-import { noReadBackend } from '../support/no-read.js';
 
 const quad = (w: Tensor) => mul(sum(square(w)), 0.5); // along d = w: eta* = 1 exactly
 const w0 = () => tensor([1, -2, 0.5], F64);
