@@ -476,7 +476,7 @@ export class GpujsBackend implements Backend {
     return h;
   }
 
-  gather(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
+  take(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
     const outer = sizeOf(x.shape.slice(0, axis));
     const n = x.shape[axis]!;
     const inner = sizeOf(x.shape.slice(axis + 1));

@@ -542,7 +542,7 @@ describe('movement kernels', () => {
       fc.property(gatherCase, ({ shape, axis, idxShape, idx, seed }) => {
         const v = randValues(size(shape), seed);
         const out = [...shape.slice(0, axis), ...idxShape, ...shape.slice(axis + 1)];
-        const got = read(be.gather(info(v, shape), info(idx, idxShape, 'int32'), axis, out), out, 'float64');
+        const got = read(be.take(info(v, shape), info(idx, idxShape, 'int32'), axis, out), out, 'float64');
         for (let i = 0; i < got.length; i++) {
           const oi = unravel(i, out);
           const j = idx[ravel(oi.slice(axis, axis + idxShape.length), idxShape)]!;
@@ -581,7 +581,7 @@ describe('movement kernels', () => {
   });
 
   it('gather and scatterAdd refuse out-of-range indices', () => {
-    expect(() => be.gather(info([1, 2], [2]), info([2], [1], 'int32'), 0, [1])).toThrow(
+    expect(() => be.take(info([1, 2], [2]), info([2], [1], 'int32'), 0, [1])).toThrow(
       /take: index 2 .*size 2/,
     );
     expect(() => be.scatterAdd(info([-1], [1], 'int32'), info([1], [1]), 0, [2])).toThrow(
