@@ -1,0 +1,39 @@
+/**
+ * Every kernel generator, by name. A kernel is asked for as `(name, args)`: the cache key is the
+ * name and the arguments themselves (plain data), so it names exactly what the generator sees and
+ * cannot drift from it; on a miss the generator turns the arguments into source.
+ */
+import { mapSpec } from './elementwise.js';
+import { matmulBlockedSpec, matmulScalarSpec } from './matmul.js';
+import { concatSpec, padSpec, scatterAddSpec, takeSpec } from './movement.js';
+import { argmaxSpec, reducePartialSpec, reduceSpec } from './reduce.js';
+import type { KernelSpec } from './spec.js';
+
+/** Every kernel generator, by name. */
+export const GENERATORS = {
+  map: mapSpec,
+  matmulBlocked: matmulBlockedSpec,
+  matmulScalar: matmulScalarSpec,
+  pad: padSpec,
+  concat: concatSpec,
+  take: takeSpec,
+  scatterAdd: scatterAddSpec,
+  reduce: reduceSpec,
+  reducePartial: reducePartialSpec,
+  argmax: argmaxSpec,
+} satisfies Record<string, (...args: never[]) => KernelSpec>;
+
+/** The name of a kernel generator. */
+export type KernelName = keyof typeof GENERATORS;
+/** The arguments of generator `K`. */
+export type KernelArgs<K extends KernelName> = Parameters<(typeof GENERATORS)[K]>;
+
+/** The cache key of a kernel: its generator's name and arguments. */
+export function kernelKey<K extends KernelName>(name: K, args: KernelArgs<K>): string {
+  return name + JSON.stringify(args);
+}
+
+/** Generates the kernel `(name, args)`. */
+export function generate<K extends KernelName>(name: K, args: KernelArgs<K>): KernelSpec {
+  return (GENERATORS[name] as (...a: KernelArgs<K>) => KernelSpec)(...args);
+}
