@@ -3,7 +3,7 @@
  * than in the class so the ops and the class do not import each other at load time. Every unary
  * and binary primitive gets its method from the primitive tables: its type is the public
  * function's with the first argument dropped (so a row without a public function of the same name
- * fails `tsc`), and the methods below the derived ones are the hand-picked composites.
+ * fails `tsc`). The other methods (composites, ops with options) are listed by hand.
  */
 import type { DType } from './dtype.js';
 import * as el from './ops/elementwise.js';

@@ -135,9 +135,9 @@ export interface LinearSpec<P extends PrimName> {
 
 /**
  * A primitive that is a linear map of (some of) its inputs. Its JVP is the primitive itself
- * applied to the tangents (zeros for inputs without one), so only the transpose is written: the
- * forward map is never restated, and the VJP cannot disagree with it (the gradient checks'
- * inner-product identity tests exactly that pairing).
+ * applied to the tangents (zeros for inputs without one), so only the transpose is written and the
+ * forward map is never restated; the gradient checks' inner-product identity
+ * `<transpose(ct), t> = <ct, map(t)>` is what pairs the two.
  */
 export function defLinear<P extends PrimName>(name: P, spec: LinearSpec<P>): PrimitiveDef<P> {
   const { abstract, impl, transpose, linearIn, linearPart } = spec;
