@@ -373,8 +373,8 @@ const concatCase: Case = {
 };
 
 /** `take` along a random axis with int32 indices of rank 0-2, repeats common. */
-const gatherCase: Case = {
-  label: 'gather (take)',
+const takeCase: Case = {
+  label: 'take',
   kind: 'smooth',
   arb: fc
     .tuple(
@@ -479,7 +479,7 @@ const PRIM_CASES: { [P in PrimName]: Case[] } = {
   slice: [sliceCase],
   pad: [padCase],
   concat: [concatCase],
-  take: [gatherCase],
+  take: [takeCase],
   scatterAdd: [scatterAddCase],
   cast: [
     floatCastCase('float64', 'float32'),

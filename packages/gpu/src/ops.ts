@@ -16,6 +16,7 @@ import {
   type UnaryOp,
 } from '@gen-ts/core';
 import { checkDType, type Device } from './buffers.js';
+import type { MapFn } from './kernels/elementwise.js';
 import type { MatmulGeometry } from './kernels/matmul.js';
 import { reduceIdentity, reduceRuns } from './kernels/reduce.js';
 import type { StridedRead } from './kernels/index-math.js';
@@ -36,34 +37,29 @@ export function unary(d: Device, op: UnaryOp, x: TensorInfo): Handle {
   return d.kernel('map', [[n], [FLAT], ['unary', op]], [contiguous(d, x)]);
 }
 
-/** `op(a, b)` elementwise, broadcast to `out`. */
-export function binary(d: Device, op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): Handle {
+/** An elementwise kernel over `operands`, each broadcast to `out`. */
+function zip(d: Device, fn: MapFn, operands: readonly TensorInfo[], out: Shape): Handle {
   if (sizeOf(out) === 0) return d.empty();
   return d.kernel(
     'map',
-    [out, [reads(a, out), reads(b, out)], ['binary', op]],
-    [contiguous(d, a), contiguous(d, b)],
+    [out, operands.map((x) => reads(x, out)), fn],
+    operands.map((x) => contiguous(d, x)),
   );
+}
+
+/** `op(a, b)` elementwise, broadcast to `out`. */
+export function binary(d: Device, op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): Handle {
+  return zip(d, ['binary', op], [a, b], out);
 }
 
 /** `op(a, b)` as 0/1, broadcast to `out`. */
 export function compare(d: Device, op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): Handle {
-  if (sizeOf(out) === 0) return d.empty();
-  return d.kernel(
-    'map',
-    [out, [reads(a, out), reads(b, out)], ['compare', op]],
-    [contiguous(d, a), contiguous(d, b)],
-  );
+  return zip(d, ['compare', op], [a, b], out);
 }
 
 /** `cond ? a : b`, broadcast to `out`. */
 export function where(d: Device, cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): Handle {
-  if (sizeOf(out) === 0) return d.empty();
-  return d.kernel(
-    'map',
-    [out, [reads(cond, out), reads(a, out), reads(b, out)], ['where']],
-    [contiguous(d, cond), contiguous(d, a), contiguous(d, b)],
-  );
+  return zip(d, ['where'], [cond, a, b], out);
 }
 
 /** `x` as `dtype`. */
