@@ -82,11 +82,7 @@ export class GpujsBackend implements Backend {
    */
   async ready(): Promise<GpujsInfo> {
     const s = this.engine.upload(new Float32Array([1, 2, 3, 4]));
-    const t = this.engine.kernel(
-      'map',
-      [[4], [{ strides: [1] }, { strides: [1] }], ['binary', 'add']],
-      [s, s],
-    );
+    const t = this.engine.kernel('map', [[4], [[4], [4]], ['binary', 'add']], [s, s]);
     s.unref();
     const out = await this.engine.read(t);
     t.unref();

@@ -196,7 +196,7 @@ export class Engine {
     if (this.mode !== 'webgpu' || values.length === 0) return new Store(this.tracker, values.length, values);
     const n = values.length;
     const host = new Store(this.tracker, n, values);
-    const s = this.kernel('map', [[n], [{ strides: [1] }], ['copy']], [host]);
+    const s = this.kernel('map', [[n], [[n]], ['copy']], [host]);
     host.unref();
     return s;
   }

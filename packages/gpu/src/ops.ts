@@ -4,7 +4,6 @@
  * nothing, size-1 axes, exact casts).
  */
 import {
-  broadcastStrides,
   checkIndices,
   sizeOf,
   type BinaryOp,
@@ -19,22 +18,14 @@ import { checkDType, type Device } from './buffers.js';
 import type { MapFn } from './kernels/elementwise.js';
 import type { MatmulGeometry } from './kernels/matmul.js';
 import { reduceIdentity, reduceRuns } from './kernels/reduce.js';
-import type { StridedRead } from './kernels/index-math.js';
 import type { Handle, Store, StoreValue } from './store.js';
 import { contiguous, share } from './views.js';
-
-/** How operand `x` is read for an output of shape `out` (broadcasting). */
-function reads(x: TensorInfo, out: Shape): StridedRead {
-  return { strides: broadcastStrides(x.shape, out) };
-}
-
-const FLAT: StridedRead = { strides: [1] };
 
 /** `op(x)` elementwise. */
 export function unary(d: Device, op: UnaryOp, x: TensorInfo): Handle {
   const n = sizeOf(x.shape);
   if (n === 0) return d.empty();
-  return d.kernel('map', [[n], [FLAT], ['unary', op]], [contiguous(d, x)]);
+  return d.kernel('map', [[n], [[n]], ['unary', op]], [contiguous(d, x)]);
 }
 
 /** An elementwise kernel over `operands`, each broadcast to `out`. */
@@ -42,7 +33,7 @@ function zip(d: Device, fn: MapFn, operands: readonly TensorInfo[], out: Shape):
   if (sizeOf(out) === 0) return d.empty();
   return d.kernel(
     'map',
-    [out, operands.map((x) => reads(x, out)), fn],
+    [out, operands.map((x) => x.shape), fn],
     operands.map((x) => contiguous(d, x)),
   );
 }
@@ -71,7 +62,7 @@ export function cast(d: Device, x: TensorInfo, dtype: DType): Handle {
   if (exact) return share(d, x);
   const n = sizeOf(x.shape);
   if (n === 0) return d.empty();
-  return d.kernel('map', [[n], [FLAT], [dtype === 'bool' ? 'toBool' : 'toInt']], [contiguous(d, x)]);
+  return d.kernel('map', [[n], [[n]], [dtype === 'bool' ? 'toBool' : 'toInt']], [contiguous(d, x)]);
 }
 
 /** `op` over `axes`. */

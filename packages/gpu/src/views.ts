@@ -30,7 +30,7 @@ export function share(d: Device, x: TensorInfo): Handle {
 
 /** A contiguous copy of `store` read through `strides` from `base`, shaped `out`. */
 function strided(d: Device, out: Shape, strides: readonly number[], base: number, store: Store): Store {
-  return d.engine.kernel('map', [out, [{ strides, base }], ['copy']], [store]);
+  return d.engine.kernel('copy', [out, strides, base], [store]);
 }
 
 /** `x` with a new shape of the same size. */

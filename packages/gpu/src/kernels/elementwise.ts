@@ -1,5 +1,5 @@
 /** Elementwise kernels: any number of operands, each read through broadcast strides. */
-import { sizeOf, type BinaryOp, type CompareOp, type UnaryOp } from '@gen-ts/core';
+import { broadcastStrides, sizeOf, type BinaryOp, type CompareOp, type UnaryOp } from '@gen-ts/core';
 import { coalesce, offsetExpr, splitIndex, type StridedRead } from './index-math.js';
 import { BINARY_SRC, COMPARE_SRC, UNARY_SRC } from './ops.js';
 import type { KernelSpec } from './spec.js';
@@ -39,10 +39,31 @@ function body(fn: MapFn, v: readonly string[]): string {
 }
 
 /**
- * One output per thread: `out[i] = fn(x0[...], x1[...], ...)`, operand `k` read at
- * `base_k + sum(c_d * strides_k[d])` for the coordinates `c` of `i` in `out`.
+ * One output per thread: `out[i] = fn(x0[...], x1[...], ...)` with each operand (of the given
+ * shape) broadcast to `out`.
  */
-export function mapSpec(out: readonly number[], reads: readonly StridedRead[], fn: MapFn): KernelSpec {
+export function mapSpec(
+  out: readonly number[],
+  shapes: readonly (readonly number[])[],
+  fn: MapFn,
+): KernelSpec {
+  return stridedSpec(
+    out,
+    shapes.map((s) => ({ strides: broadcastStrides(s, out) })),
+    fn,
+  );
+}
+
+/** A contiguous copy, shaped `out`, of an operand read through `strides` from `base` (views). */
+export function copySpec(out: readonly number[], strides: readonly number[], base: number): KernelSpec {
+  return stridedSpec(out, [{ strides, base }], ['copy']);
+}
+
+/**
+ * `out[i] = fn(x0[...], x1[...], ...)`, operand `k` read at `base_k + sum(c_d * strides_k[d])` for
+ * the coordinates `c` of `i` in `out`.
+ */
+function stridedSpec(out: readonly number[], reads: readonly StridedRead[], fn: MapFn): KernelSpec {
   const co = coalesce(
     out,
     reads.map((r) => r.strides),

@@ -3,7 +3,7 @@
  * name and the arguments themselves (plain data), so it names exactly what the generator sees and
  * cannot drift from it; on a miss the generator turns the arguments into source.
  */
-import { mapSpec } from './elementwise.js';
+import { copySpec, mapSpec } from './elementwise.js';
 import { matmulBlockedSpec, matmulScalarSpec } from './matmul.js';
 import { concatSpec, padSpec, scatterAddSpec, takeSpec } from './movement.js';
 import { argmaxSpec, reducePartialSpec, reduceSpec } from './reduce.js';
@@ -12,6 +12,7 @@ import type { KernelSpec } from './spec.js';
 /** Every kernel generator, by name. */
 export const GENERATORS = {
   map: mapSpec,
+  copy: copySpec,
   matmulBlocked: matmulBlockedSpec,
   matmulScalar: matmulScalarSpec,
   pad: padSpec,
@@ -43,13 +44,14 @@ function encode(v: unknown): string {
   if (Array.isArray(v)) {
     let i = 0;
     while (i < v.length && typeof v[i] !== 'object') i++;
-    if (i === v.length) return `[${v.join(',')}]`;
+    if (i === v.length) return '[' + v.join(',') + ']';
     let s = '[';
-    for (const x of v) s += encode(x) + ',';
+    for (i = 0; i < v.length; i++) s += encode(v[i]) + ',';
     return s + ']';
   }
   let s = '{';
-  for (const [k, x] of Object.entries(v)) s += `${k}:${encode(x)},`;
+  const o = v as Record<string, unknown>;
+  for (const k in o) s += k + ':' + encode(o[k]) + ',';
   return s + '}';
 }
 
