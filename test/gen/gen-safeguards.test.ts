@@ -27,7 +27,7 @@ import {
   type ScaleByAdamState,
 } from '@gen-ts/gen';
 import { F64 } from './helpers.js';
-import { noReadBackend } from '../support/no-read.js';
+import { noReadBackend } from '../support/backends.js';
 
 const quad = (w: Tensor) => mul(sum(square(w)), 0.5); // a = |d|^2, b = w.d
 const w0 = () => tensor([1, -2, 0.5], F64);

@@ -19,7 +19,7 @@ import {
 } from '@gen-ts/core';
 import * as G from '@gen-ts/gen';
 import type { GradientTransformation } from '@gen-ts/gen';
-import { noReadBackend } from '../support/no-read.js';
+import { noReadBackend } from '../support/backends.js';
 
 const F64 = { dtype: 'float64' as const };
 type P = { a: Tensor; b: Tensor };
