@@ -5,37 +5,14 @@
  * disposal in the caller's code; and once the caller disposes what fit returned, the count is back
  * where it was before fit. The FinalizationRegistry is off, so only explicit releases count.
  */
-import {
-  add,
-  key,
-  logSoftmax,
-  matmul,
-  mean,
-  mul,
-  neg,
-  normal,
-  oneHot,
-  relu,
-  split,
-  sum,
-  treeLeaves,
-  useBackend,
-  zeros,
-  type Backend,
-  type Tensor,
-} from '@gen-ts/core';
+import { key, treeLeaves, useBackend, type Backend, type Tensor } from '@gen-ts/core';
 import { adam, genSgd, sgd, type GradientTransformation } from '@gen-ts/gen';
 import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
 import { Dataset, fit, twoSpirals } from '@gen-ts/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initParams, loss, type Params } from '../support/mlp.js';
 
-type P = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
-type B = { x: Tensor; y: Tensor };
-
-const lossFn = (p: P, b: B): Tensor => {
-  const logits = add(matmul(relu(add(matmul(b.x, p.w1), p.b1)), p.w2), p.b2);
-  return mean(neg(sum(mul(logSoftmax(logits, -1), oneHot(b.y, 2, 'float32')), -1)));
-};
+const lossFn = (p: Params, b: { x: Tensor; y: Tensor }): Tensor => loss(p, b.x, b.y);
 
 describe.each([0, 2])('fit memory on gpu.js webasm (threads %i)', (threads) => {
   let f: GpujsBackend;
@@ -60,13 +37,7 @@ describe.each([0, 2])('fit memory on gpu.js webasm (threads %i)', (threads) => {
       const train = Dataset.fromArrays(twoSpirals(key(0), { n: 64, turns: 0.5 }))
         .shuffle(key(1))
         .batch(16);
-      const [k1, k2] = split(key(2));
-      const params: P = {
-        w1: normal(k1!, [2, 16]),
-        b1: zeros([16]),
-        w2: mul(normal(k2!, [16, 2]), 0.25),
-        b2: zeros([2]),
-      };
+      const params = initParams([2, 16, 2], 2);
       const before = f.info().liveBuffers;
       const counts: number[] = [];
       const r = await fit({
@@ -88,7 +59,7 @@ describe.each([0, 2])('fit memory on gpu.js webasm (threads %i)', (threads) => {
       const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       expect(avg(r.history.loss.slice(-50))).toBeLessThan(avg(r.history.loss.slice(0, 50))); // it trained
       for (const l of treeLeaves([r.params, r.optState])) l.dispose();
-      await Promise.all(Object.values(params).map((t) => t.data())); // nothing still queued
+      await Promise.all(Object.values(params).map((t: Tensor) => t.data())); // nothing still queued
       expect(f.info().liveBuffers).toBe(before);
     },
   );
