@@ -63,7 +63,8 @@ export function encodeTree(tree: unknown, what: string): { json: string; leaves:
       if (seen.has(t)) throw new Error(`${what}: the tree contains a cycle at '${path.join('.')}'`);
       seen.add(t);
       let node: Node;
-      if (Array.isArray(t)) node = { a: t.map((c, i) => walk(c, [...path, String(i)], depth + 1)) };
+      // Array.from visits holes too (as undefined), where map would skip them and JSON write null
+      if (Array.isArray(t)) node = { a: Array.from(t, (c, i) => walk(c, [...path, String(i)], depth + 1)) };
       else if (isPlainObject(t))
         node = { o: Object.keys(t).map((k) => [k, walk(t[k], [...path, k], depth + 1)] as [string, Node]) };
       else

@@ -7,7 +7,17 @@
  * training mode with the step's key (the same dropout mask for every probe) and never update the
  * model state, so the loss along the step is a deterministic function of the params.
  */
-import { Tensor, treeMap, valueAndGrad, type PRNGKey } from '@gen-ts/core';
+import {
+  onesLike,
+  Tensor,
+  treeMap,
+  valueAndGrad,
+  vjp,
+  zerosLike,
+  type PRNGKey,
+  type Tree,
+  type VjpFn,
+} from '@gen-ts/core';
 import { applyUpdates, type GradientTransformation, type LossExtras } from '@gen-ts/gen';
 import type { Layer } from '../layer.js';
 
@@ -33,9 +43,6 @@ export interface XY {
   readonly x: Tensor;
   readonly y: Tensor;
 }
-
-/** A concrete copy of what a transform handed out of its scope (`hasAux` values can be tracers). */
-const lower = <T>(t: T): T => (t === undefined ? t : treeMap<T>((x) => x.concrete(), t));
 
 /**
  * The loss (and new model state) of `objective` at `params` on `batch`.
@@ -97,13 +104,25 @@ export function makeStep<P, B, S>(
   probeBatch: B | undefined,
   key: PRNGKey,
 ) => StepOut<P, S> {
+  const stateful = objective.kind === 'model' && objective.model.stateful;
+  // A model's new state comes out of the differentiated pass as a second output of `vjp` (whose
+  // outputs are primals, unlike a `hasAux` value), with a zero cotangent; a stateless objective
+  // needs only the loss and its gradient.
   const vg = valueAndGrad(
-    (p: P, batch: B, ms: unknown, key: PRNGKey) =>
-      lossAndState(objective, p, batch, ms, { key, train: true }),
-    { hasAux: true },
+    (p: P, batch: B, key: PRNGKey) => lossAndState(objective, p, batch, undefined, { key, train: true })[0],
   );
+  const withState = (params: P, batch: B, modelState: unknown, key: PRNGKey): [Tensor, unknown, P] => {
+    const f = (p: P) => lossAndState(objective, p, batch, modelState, { key, train: true }) as Tree;
+    const [[loss, next], pullback] = vjp(f, params) as [[Tensor, unknown], VjpFn];
+    const [grads] = pullback([onesLike(loss), treeMap((t) => zerosLike(t), next)]) as [P];
+    return [loss, next, grads];
+  };
   return (params, optState, modelState, batch, probeBatch, key) => {
-    const [[loss, nextState], grads] = vg(params, batch, modelState, key) as [[Tensor, unknown], P];
+    let loss: Tensor;
+    let grads: P;
+    let nextState = modelState;
+    if (stateful) [loss, nextState, grads] = withState(params, batch, modelState, key);
+    else [loss, grads] = vg(params, batch, key) as [Tensor, P];
     const data = probe === 'same' || probeBatch === undefined ? batch : probeBatch;
     const extra: LossExtras<P> = {
       valueFn: (p: P) => lossAndState(objective, p, data, modelState, { key, train: true })[0],
@@ -116,7 +135,7 @@ export function makeStep<P, B, S>(
     return {
       params: applyUpdates(params, updates),
       optState: next,
-      modelState: objective.kind === 'model' && objective.model.stateful ? lower(nextState) : modelState,
+      modelState: nextState,
       loss,
     };
   };
