@@ -13,7 +13,7 @@ import {
   MAX_HEADER_BYTES,
   readSafetensorsHeader,
 } from './safetensors.js';
-import { assemble, concatBytes, decodeOrClearError, le } from './safetensors-bytes.js';
+import { assemble, concatBytes, decodeOrClearError, le } from '../../../../test/support/safetensors-bytes.js';
 
 describe('safetensors refuses bad files', () => {
   const f32 = (n: number) => le(new Float32Array(n));

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { tensor, type DType, type Tensor } from '@gen-ts/core';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
-import { assemble, concatBytes, le } from './safetensors-bytes.js';
+import { assemble, concatBytes, le } from '../../../../test/support/safetensors-bytes.js';
 
 describe('safetensors layout', () => {
   it('writes a u64 LE header length, a space-padded JSON header and sorted, contiguous, aligned data', async () => {

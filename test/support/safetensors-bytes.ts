@@ -1,7 +1,7 @@
 /** Byte-level helpers of the safetensors tests: files assembled by hand, as a foreign writer would. */
 import type { Tensor } from '@gen-ts/core';
 import { expect } from 'vitest';
-import { decodeSafetensors } from './safetensors.js';
+import { decodeSafetensors } from '@gen-ts/nn';
 
 /** A file from its parts, as a foreign writer would assemble it: u64 LE length, JSON, data. */
 export function assemble(header: unknown, data: Uint8Array = new Uint8Array(0), pad = 0): Uint8Array {
