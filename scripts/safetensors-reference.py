@@ -6,6 +6,11 @@ against gen-ts's reader and writer.
   python3 scripts/safetensors-reference.py read FILE   reads FILE (written by gen-ts) and prints its
                                                        tensors and metadata as JSON
 
+The test also keeps a file gen-ts wrote (packages/nn/src/io/fixtures/gen-ts-writer.safetensors, from
+`encodeSafetensors` of the tree `ourTree()` in that test) beside this reader's output for it
+(gen-ts-writer.reference.json, from `read`), so CI checks the writer without Python. After a
+deliberate change to the writer, write the file again and run `read` on it into the .json.
+
 Needs `safetensors` and `numpy` (pip install safetensors numpy).
 """
 import json
