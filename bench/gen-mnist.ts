@@ -12,7 +12,7 @@
  * optimizer (against the cost model 3 / (3 + evals / phi)) and GeN's learning-rate trace, whose
  * rise from eta_0 is the self-warm-up.
  *
- * Run: npx tsx examples/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
+ * Run: npx tsx bench/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
  *      [--gen-lr 1e-3] [--gen-options '{"clipRatio":4}'] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own,own-slope] [--no-cosine]
  */
 import { pathToFileURL } from 'node:url';

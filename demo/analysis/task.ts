@@ -1,0 +1,90 @@
+/**
+ * One training task's results, grouped the way the report reads them: untuned GeN from each
+ * initial rate, the grids (first seed, chosen on validation), the tuned schedules over all seeds,
+ * the peers, and the verdicts.
+ */
+import type { Base, GenVariantId } from '../methods.js';
+import { bestOfGrid } from '../plan.js';
+import type { RunResult } from '../run.js';
+import type { TaskId, TaskPlan } from '../sizes.js';
+import { summarize, summarizeAll, type MethodSummary } from './summary.js';
+import { scoringFor, verdicts, type Scoring, type Verdict } from './verdict.js';
+
+export interface TaskMeta {
+  readonly id: TaskId;
+  readonly title: string;
+  readonly about: string;
+  readonly metric: 'accuracy' | 'perplexity';
+  readonly plan: TaskPlan;
+}
+
+export interface Tuned {
+  readonly base: Base;
+  readonly kind: 'constant' | 'cosine';
+  readonly summary: MethodSummary;
+}
+
+export interface TaskAnalysis {
+  readonly meta: TaskMeta;
+  readonly scoring: Scoring;
+  readonly seeds: readonly number[];
+  /** GeN at its default phi (4), probing the next batch, from every initial rate and variant. */
+  readonly gen: readonly MethodSummary[];
+  /** Every grid run (first seed only), by base and kind. */
+  readonly grid: readonly MethodSummary[];
+  readonly tuned: readonly Tuned[];
+  readonly peers: readonly MethodSummary[];
+  readonly verdicts: readonly Verdict[];
+}
+
+/** GeN summaries of one variant and base, by initial rate. */
+export const genOf = (a: TaskAnalysis, variant: GenVariantId, base: Base): MethodSummary[] =>
+  a.gen.filter((s) => s.method.kind === 'gen' && s.method.variant === variant && s.method.base === base);
+
+export const tunedOf = (
+  a: TaskAnalysis,
+  base: Base,
+  kind: 'constant' | 'cosine',
+): MethodSummary | undefined => a.tuned.find((t) => t.base === base && t.kind === kind)?.summary;
+
+/** Groups a task's runs (horizon 1). */
+export function analyzeTask(
+  meta: TaskMeta,
+  all: readonly RunResult[],
+  seeds: readonly number[],
+): TaskAnalysis {
+  const runs = all.filter((r) => r.spec.task === meta.id && (r.spec.horizon ?? 1) === 1);
+  const m = (r: RunResult) => r.spec.method;
+  const gen = summarizeAll(
+    runs.filter(
+      (r) =>
+        m(r).kind === 'gen' &&
+        (m(r) as { phi: number }).phi === 4 &&
+        (m(r) as { probe: string }).probe === 'next',
+    ),
+  );
+  const scheduled = runs.filter((r) => m(r).kind === 'constant' || m(r).kind === 'cosine');
+  const grid = summarizeAll(scheduled.filter((r) => r.spec.seed === seeds[0]));
+  const tuned: Tuned[] = [];
+  for (const base of meta.plan.bases)
+    for (const kind of ['constant', 'cosine'] as const) {
+      const g = grid.filter((s) => s.method.kind === kind && (s.method as { base: Base }).base === base);
+      if (g.length === 0) continue;
+      const best = bestOfGrid(
+        g.map((s) => s.runs[0]!),
+        meta.metric === 'accuracy',
+      ).spec.method as { lr: number };
+      const same = scheduled.filter(
+        (r) =>
+          m(r).kind === kind &&
+          (m(r) as { base: Base }).base === base &&
+          (m(r) as { lr: number }).lr === best.lr,
+      );
+      tuned.push({ base, kind, summary: summarize(same) });
+    }
+  const peers = summarizeAll(runs.filter((r) => m(r).kind === 'peer'));
+  const scoring = scoringFor(meta.metric);
+  const result = { meta, scoring, seeds, gen, grid, tuned, peers, verdicts: [] as Verdict[] };
+  result.verdicts = verdicts(gen, (base) => tunedOf(result, base as Base, 'cosine'), peers, scoring);
+  return result;
+}

@@ -1,0 +1,257 @@
+/**
+ * The report's charts as SVG strings: line charts (linear or log axes, one line per series, an
+ * optional band for the spread over seeds, markers, a legend) and dot plots (one row per method:
+ * the mean as a dot, the spread as a whisker, a reference line). No dependencies, no scripts, no
+ * external resources, so the HTML that inlines them stays self-contained. Every data mark carries
+ * `class="series"` (lines, bands) or `class="mark"` (dots), which the browser test looks for.
+ */
+import { drawable, makeScale, tickLabel, type Scale } from './scale.js';
+
+/** Ten colours that stay apart from each other (Tableau 10). */
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
+
+/** One line (or set of markers) of a line chart. */
+export interface Series {
+  readonly label: string;
+  readonly x: readonly number[];
+  /** The line (a mean over seeds, say); NaN leaves a gap. */
+  readonly y: readonly number[];
+  /** A band from `lo` to `hi` around the line (the spread over seeds). */
+  readonly lo?: readonly number[];
+  readonly hi?: readonly number[];
+  /** Default: the palette, in order. */
+  readonly color?: string;
+  readonly dashed?: boolean;
+  /** Draw a dot at each point; `'only'` draws no line. */
+  readonly markers?: boolean | 'only';
+}
+
+/** A line chart. */
+export interface LineChart {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly Series[];
+  readonly xLog?: boolean;
+  readonly yLog?: boolean;
+  /** Force the y range (e.g. accuracy's). */
+  readonly yRange?: readonly [number, number];
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** One row of a dot plot. */
+export interface DotRow {
+  readonly label: string;
+  readonly mean: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly color?: string;
+}
+
+/** A dot plot: a row per method, the mean as a dot and the spread as a whisker. */
+export interface DotPlot {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly rows: readonly DotRow[];
+  /** A dashed vertical line, e.g. the tuned cosine schedule's mean. */
+  readonly reference?: { readonly value: number; readonly label: string };
+  readonly xLog?: boolean;
+  readonly width?: number;
+}
+
+/** Text for SVG/HTML content and attributes. */
+export const escapeXml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const num = (v: number) => String(Math.round(v * 10) / 10);
+const FONT = 'font-family="system-ui, sans-serif"';
+
+/** Polyline pieces through the points both scales can draw; a point that cannot be drawn breaks the line. */
+function segments(xs: Scale, ys: Scale, x: readonly number[], y: readonly number[]): [number, number][][] {
+  const out: [number, number][][] = [];
+  let cur: [number, number][] = [];
+  for (let i = 0; i < x.length; i++) {
+    const px = xs.map(x[i]!);
+    const py = ys.map(y[i]!);
+    if (Number.isFinite(px) && Number.isFinite(py)) cur.push([px, py]);
+    else if (cur.length) {
+      out.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+const pathOf = (seg: [number, number][]) =>
+  seg.map(([x, y], i) => `${i ? 'L' : 'M'}${num(x)} ${num(y)}`).join('');
+
+function band(xs: Scale, ys: Scale, s: Series): string {
+  const { lo, hi } = s;
+  if (!lo || !hi) return '';
+  const pieces: string[] = [];
+  let run: number[] = [];
+  const flush = () => {
+    if (run.length > 1) {
+      const top = run.map((i) => [xs.map(s.x[i]!), ys.map(hi[i]!)] as [number, number]);
+      const bottom = run.map((i) => [xs.map(s.x[i]!), ys.map(lo[i]!)] as [number, number]).reverse();
+      pieces.push(`${pathOf([...top, ...bottom])}Z`);
+    }
+    run = [];
+  };
+  for (let i = 0; i < s.x.length; i++) {
+    const ok = [s.x[i]!, lo[i]!, hi[i]!].every((v, j) => drawable(v, j === 0 ? xs.log : ys.log));
+    if (ok) run.push(i);
+    else flush();
+  }
+  flush();
+  return pieces.length ? pieces.join('') : '';
+}
+
+/** Axes, grid and tick labels of the plot area `[l, r] x [t, b]`. */
+function axes(xs: Scale, ys: Scale, l: number, r: number, t: number, b: number): string {
+  const parts: string[] = [];
+  for (const v of ys.ticks) {
+    const y = ys.map(v);
+    parts.push(`<line x1="${l}" x2="${r}" y1="${num(y)}" y2="${num(y)}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<text x="${l - 6}" y="${num(y + 4)}" text-anchor="end" font-size="11" fill="#444">${tickLabel(v, ys.log)}</text>`,
+    );
+  }
+  for (const v of xs.ticks) {
+    const x = xs.map(v);
+    parts.push(`<line x1="${num(x)}" x2="${num(x)}" y1="${t}" y2="${b}" stroke="#f0f0f0"/>`);
+    parts.push(
+      `<text x="${num(x)}" y="${b + 16}" text-anchor="middle" font-size="11" fill="#444">${tickLabel(v, xs.log)}</text>`,
+    );
+  }
+  parts.push(`<rect x="${l}" y="${t}" width="${r - l}" height="${b - t}" fill="none" stroke="#888"/>`);
+  return parts.join('');
+}
+
+function frame(width: number, height: number, title: string, body: string): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" ${FONT}>` +
+    `<title>${escapeXml(title)}</title><rect width="${width}" height="${height}" fill="#fff"/>` +
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(title)}</text>` +
+    `${body}</svg>`
+  );
+}
+
+/** Renders a line chart. */
+export function lineChart(c: LineChart): string {
+  const width = c.width ?? 760;
+  const legendW = 230;
+  const rowH = 16;
+  const height = Math.max(c.height ?? 360, 40 + c.series.length * rowH + 20);
+  const [l, r, t, b] = [62, width - legendW, 32, height - 44];
+  const allX = c.series.flatMap((s) => s.x);
+  const allY = c.series.flatMap((s) => [...s.y, ...(s.lo ?? []), ...(s.hi ?? [])]);
+  const xs = makeScale(allX, l, r, { log: c.xLog });
+  const ys = makeScale(allY, b, t, { log: c.yLog, fixed: c.yRange });
+  const parts = [axes(xs, ys, l, r, t, b)];
+  const clip = `clip-${Math.abs(hash(c.title))}`;
+  parts.push(
+    `<clipPath id="${clip}"><rect x="${l}" y="${t}" width="${r - l}" height="${b - t}"/></clipPath><g clip-path="url(#${clip})">`,
+  );
+  c.series.forEach((s, i) => {
+    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const d = band(xs, ys, s);
+    if (d)
+      parts.push(`<path class="series band" d="${d}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+  });
+  c.series.forEach((s, i) => {
+    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const segs = segments(xs, ys, s.x, s.y);
+    if (s.markers !== 'only') {
+      const d = segs.map(pathOf).join('');
+      if (d)
+        parts.push(
+          `<path class="series" data-series="${escapeXml(s.label)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        );
+    }
+    if (s.markers)
+      for (const [x, y] of segs.flat())
+        parts.push(`<circle class="mark" cx="${num(x)}" cy="${num(y)}" r="3" fill="${color}"/>`);
+  });
+  parts.push('</g>');
+  parts.push(
+    `<text x="${(l + r) / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(c.xLabel)}</text>`,
+    `<text transform="translate(14 ${(t + b) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(c.yLabel)}</text>`,
+  );
+  c.series.forEach((s, i) => {
+    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const y = t + 8 + i * rowH;
+    const swatch = s.markers === 'only' ? `<circle cx="${r + 24}" cy="${y}" r="3" fill="${color}"/>` : '';
+    const line =
+      s.markers === 'only'
+        ? ''
+        : `<line x1="${r + 14}" x2="${r + 34}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
+    parts.push(
+      `${line}${swatch}<text x="${r + 40}" y="${y + 4}" font-size="11">${escapeXml(shorten(s.label, 32))}</text>`,
+    );
+  });
+  return frame(width, height, c.title, parts.join(''));
+}
+
+/** Renders a dot plot. */
+export function dotPlot(p: DotPlot): string {
+  const width = p.width ?? 760;
+  const labelW = 250;
+  const rowH = 18;
+  const height = 40 + p.rows.length * rowH + 44;
+  const [l, r, t, b] = [labelW, width - 24, 32, 40 + p.rows.length * rowH];
+  const values = p.rows.flatMap((row) => [row.mean, row.lo, row.hi]);
+  if (p.reference) values.push(p.reference.value);
+  const xs = makeScale(values, l, r, { log: p.xLog });
+  const ys = makeScale([0, 1], b, t, { fixed: [0, 1] });
+  const parts = [axes(xs, { ...ys, ticks: [] }, l, r, t, b)];
+  p.rows.forEach((row, i) => {
+    const y = t + 10 + i * rowH;
+    const color = row.color ?? PALETTE[0];
+    const [x0, x1, xm] = [xs.map(row.lo), xs.map(row.hi), xs.map(row.mean)];
+    parts.push(
+      `<text x="${l - 8}" y="${y + 4}" text-anchor="end" font-size="11">${escapeXml(shorten(row.label, 40))}</text>`,
+    );
+    if (Number.isFinite(x0) && Number.isFinite(x1))
+      parts.push(
+        `<path class="series" d="M${num(x0)} ${y}L${num(x1)} ${y}" stroke="${color}" stroke-width="2"/>`,
+      );
+    if (Number.isFinite(xm))
+      parts.push(`<circle class="mark" cx="${num(xm)}" cy="${y}" r="4" fill="${color}"/>`);
+    else parts.push(`<text x="${l + 6}" y="${y + 4}" font-size="11" fill="#b00">not finite</text>`);
+  });
+  if (p.reference) {
+    const x = xs.map(p.reference.value);
+    if (Number.isFinite(x))
+      parts.push(
+        `<path class="series" d="M${num(x)} ${t}L${num(x)} ${b}" stroke="#333" stroke-dasharray="4 3"/>`,
+        `<text x="${num(x + 4)}" y="${t + 10}" font-size="10" fill="#333">${escapeXml(p.reference.label)}</text>`,
+      );
+  }
+  parts.push(
+    `<text x="${(l + r) / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(p.xLabel)}</text>`,
+  );
+  return frame(width, height, p.title, parts.join(''));
+}
+
+const shorten = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/** A small stable hash, for ids that must differ between the charts of one page. */
+function hash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}

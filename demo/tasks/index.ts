@@ -1,0 +1,23 @@
+/** The training tasks by id, built once per process. */
+import type { Size, TaskId } from '../sizes.js';
+import { charTask } from './char.js';
+import { mlpTask } from './mnist.js';
+import type { Task, TaskFactory } from './task.js';
+
+const FACTORIES: Readonly<Record<TaskId, TaskFactory>> = {
+  mlp: mlpTask,
+  cnn: () => {
+    throw new Error('demo: the CNN task needs conv2d and maxPool2d in @gen-ts/nn');
+  },
+  char: charTask,
+};
+
+const built = new Map<string, Task>();
+
+/** The task `id` at `size` (loaded on first use, then shared by every run in this process). */
+export function getTask(id: TaskId, size: Size): Task {
+  const k = `${id}/${size}`;
+  let t = built.get(k);
+  if (!t) built.set(k, (t = FACTORIES[id](size)));
+  return t;
+}
