@@ -10,7 +10,7 @@ import { add, div, greater, jvp, mul, scalar, sub, Tensor, treeMap, valueAndGrad
 import type { LossExtras } from '../types.js';
 import { castTo } from '../util.js';
 import { fitParabola, type FitWeights, type ParabolaFit } from './fit.js';
-import { and, finite } from './logic.js';
+import { and, finite } from '../logic.js';
 import type { GeNConfig } from './options.js';
 
 /** A probe on the descent side (`r_i > 0`): step `x = r_i * eta` and `y = L(w - x d) - L(w)`. */
@@ -127,7 +127,7 @@ export function estimate(
     if (extra?.grad === undefined || !(extra.value instanceof Tensor))
       throw new Error(
         `${name}: step ${t} is a probe step and needs extra.grad and extra.value, the gradient and ` +
-          "loss on valueFn's own data (trainStep passes them when it probes the gradient's batch)",
+          "loss on valueFn's own data (trainStep passes them with probe: 'own', probing the gradient's batch)",
       );
     slope = castTo(treeVdotMixed(extra.grad, d, `${name}: extra.grad`), lr);
   }

@@ -9,8 +9,8 @@
 import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type Tensor } from '@gen-ts/core';
 import type { EmptyState } from '../base.js';
 import type { GradientTransformation, LossExtras } from '../types.js';
-import { checkNumber } from '../util.js';
-import { or } from './logic.js';
+import { checkOptions, numberRule } from '../validate.js';
+import { or } from '../logic.js';
 
 /** Options of `newtonDirection`. */
 export interface NewtonDirectionOptions {
@@ -32,10 +32,11 @@ const axpy = <T>(x: T, alpha: Tensor | number, y: T): T => treeMap<T>((a, b) => 
 export function newtonDirection(
   options: NewtonDirectionOptions = {},
 ): GradientTransformation<EmptyState, LossExtras> {
-  const op = 'newtonDirection';
-  const damping = checkNumber(op, 'damping', options.damping ?? 0, { min: 0 });
-  const maxIter = checkNumber(op, 'maxIter', options.maxIter ?? 20, { min: 1, integer: true });
-  const tol = checkNumber(op, 'tol', options.tol ?? 1e-10, { min: 0 });
+  const { damping, maxIter, tol } = checkOptions('newtonDirection', options, {
+    damping: numberRule(0, { min: 0 }),
+    maxIter: numberRule(20, { min: 1, integer: true }),
+    tol: numberRule(1e-10, { min: 0 }),
+  });
   return {
     init: () => ({}),
     update: (g, state, params, extra) => {

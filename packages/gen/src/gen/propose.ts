@@ -19,7 +19,7 @@ import {
   type Tensor,
 } from '@gen-ts/core';
 import type { Estimate } from './estimate.js';
-import { and, finite } from './logic.js';
+import { and, finite } from '../logic.js';
 import type { GeNConfig } from './options.js';
 
 /** The options the propose stage reads. */

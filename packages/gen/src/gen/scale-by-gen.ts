@@ -19,7 +19,9 @@ import { estimate, lossAt, moved } from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
-import { genConfig, type GeNOptions } from './options.js';
+import { and, finite, not, treeFinite } from '../logic.js';
+import { checkState } from '../validate.js';
+import { genConfig, type GeNConfig, type GeNOptions } from './options.js';
 
 /** The last fit of `scaleByGeN` (0-d tensors on the params' backend, in the params' float dtype). */
 export interface GeNFit {
@@ -35,6 +37,11 @@ export interface GeNFit {
   readonly accepted: Tensor;
   /** Whether the chosen step passed the `verify` check (bool; true when `verify` is off). */
   readonly verified: Tensor;
+  /**
+   * Whether this probe step's update was skipped, the params left as they were (bool): the
+   * direction or the loss at `w` was not finite, or `verify` failed with no better probe.
+   */
+  readonly skipped: Tensor;
   /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
   readonly evals: number;
   /** The step count at which it was made (-1 before the first probe). */
@@ -83,6 +90,13 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
  * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient', negativeCurvature: 'grow' }`.
  *
+ * Non-finite steps are skipped, never applied: when the direction has a NaN or infinite entry (on
+ * any step) or the loss at `w` is not finite (on a probe step), the update is exactly 0, chosen
+ * with `where` (`0 * NaN` would still reach the params), and `fit.skipped` says so. A non-finite
+ * direction keeps the rate (it says nothing about the step length); a non-finite loss follows the
+ * non-finite rule above. State before GeN in a chain (Adam's moments) is not GeN's to keep:
+ * `trainStep`'s `skipNonFinite` keeps it too.
+ *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
  * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
@@ -91,7 +105,11 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * @example const safe = chain(scaleByAdam(), scaleByGeN({ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }));
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
-  const cfg = genConfig(options);
+  return scaleByGeNFrom(genConfig(options));
+}
+
+/** @internal `scaleByGeN` for options already validated (the aliases validate under their own name). */
+export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const weights = fitWeights(cfg.factors, cfg.slope === 'gradient');
   const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };
   return {
@@ -106,20 +124,27 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         r2: nan,
         accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         verified: scalar(1, { dtype: 'bool', backend: leaf.backend }),
+        skipped: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         evals: 0,
         step: -1,
       };
       return { count: 0, lr: s(cfg.lr), fit };
     },
     update: (d, state, params, extra) => {
+      checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
       const t = state.count;
-      if (t % cfg.phi !== 0) return [scaled(d, neg(state.lr)), { ...state, count: t + 1 }];
+      // Skipping is a `where`, never a multiplication by 0: `0 * NaN` would still reach the params.
+      const dFinite = treeFinite(d);
+      if (t % cfg.phi !== 0) return [stepAlong(d, state.lr, dFinite), { ...state, count: t + 1 }];
       const est = estimate(cfg, weights, d, params, state.lr, extra, t);
       const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t));
       const checked = cfg.verify
         ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
         : undefined;
-      const lr = checked?.lr ?? proposal.lr;
+      // A non-finite direction says nothing about the rate: keep it.
+      const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
+      let moves = and(dFinite, finite(est.L0));
+      if (checked !== undefined) moves = and(moves, checked.moves);
       const fit: GeNFit = {
         a: est.a,
         b: est.b,
@@ -127,16 +152,17 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         r2: est.r2,
         accepted: proposal.accepted,
         verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
+        skipped: not(moves),
         evals: est.evals + (checked === undefined ? 0 : 1),
         step: t,
       };
-      const stepLr = checked === undefined ? lr : where(checked.moves, lr, mul(lr, 0));
-      return [scaled(d, neg(stepLr)), { count: t + 1, lr, fit }];
+      return [stepAlong(d, lr, moves), { count: t + 1, lr, fit }];
     },
   };
 }
 
-/** `step * d`, leaf by leaf, in each leaf's dtype. */
-function scaled<T>(d: T, step: Tensor): T {
-  return treeMap<T>((u) => mul(u, castTo(step, u)), d);
+/** `-lr * d`, leaf by leaf in each leaf's dtype, where `moves`; 0 (the params kept) elsewhere. */
+function stepAlong<T>(d: T, lr: Tensor, moves: Tensor): T {
+  const step = neg(lr);
+  return treeMap<T>((u) => where(moves, mul(u, castTo(step, u)), 0), d);
 }

@@ -5,7 +5,7 @@
  */
 import { greater, less, lessEqual, minimum, mul, sub, where, type Tensor } from '@gen-ts/core';
 import type { Estimate } from './estimate.js';
-import { and, finite, or } from './logic.js';
+import { and, finite, or } from '../logic.js';
 import type { GeNConfig } from './options.js';
 import { clampRate, type Proposal } from './propose.js';
 
