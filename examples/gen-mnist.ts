@@ -289,11 +289,11 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
 
   const train = (m: Method): MethodResult => {
     const opt = m.make(totalSteps);
-    const step = trainStep(loss, opt);
-    let params = params0;
-    let state = opt.init(params);
     const gen = m.kind === 'GeN';
     const fresh = gen && m.probe === 'fresh';
+    const step = trainStep(loss, opt, { probe: fresh || !gen ? 'fresh' : 'own' });
+    let params = params0;
+    let state = opt.init(params);
     const epochLoss: number[] = [];
     const testAcc: number[] = [];
     const lrTrace: number[] = [];
