@@ -48,15 +48,14 @@ export function declareStateHeld(factory: object, options: Readonly<Record<strin
  * for it is an error. A schedule's values are not range-checked (a cosine decay may end at 0).
  * @example
  * ```ts
- * import { tensor } from '@gen-ts/core';
  * import { adam, injectHyperparams } from '@gen-ts/gen';
- *
- * const params = tensor([1, -2]);
+ * import { tensor } from '@gen-ts/core';
  * const opt = injectHyperparams(adam)({ lr: 1e-3 });
+ * const params = tensor([1, 2]);
  * let state = opt.init(params);
- * state = { ...state, hyperparams: { ...state.hyperparams, lr: 1e-4 } }; // lower the rate
- * const [updates] = opt.update(tensor([0.5, 0.5]), state);
- * console.log(updates.toArray());
+ * state = { ...state, hyperparams: { ...state.hyperparams, lr: 1e-4 } }; // lower the LR
+ * const [updates] = opt.update(tensor([1, 1]), state, params);
+ * console.log(updates.toArray()); // about [-1e-4, -1e-4]
  * ```
  */
 export function injectHyperparams<H extends object, S, X>(

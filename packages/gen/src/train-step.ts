@@ -64,24 +64,23 @@ const OPTIONS = ['probeLossFn', 'probe', 'skipNonFinite'];
  *
  * @example
  * ```ts
- * import { matmul, mean, square, sub, tensor, type Tensor } from '@gen-ts/core';
- * import { findGeNState, genAdam, trainStep } from '@gen-ts/gen';
- *
+ * import { genAdam, trainStep } from '@gen-ts/gen';
+ * import { matmul, mean, normal, key, split, square, sub, zeros, type Tensor } from '@gen-ts/core';
  * type Batch = { x: Tensor; y: Tensor };
+ * const [k1, k2, k3] = split(key(0), 3);
+ * const batches: Batch[] = [k1!, k2!].map((k) => {
+ *   const x = normal(k, [32, 3]);
+ *   return { x, y: matmul(x, normal(k3!, [3, 1])) };
+ * });
  * const mse = (w: Tensor, b: Batch) => mean(square(sub(matmul(b.x, w), b.y)));
- * const batches: Batch[] = [
- *   { x: tensor([[1, 0], [0, 1]]), y: tensor([1, -1]) },
- *   { x: tensor([[1, 1], [1, -1]]), y: tensor([0, 2]) },
- * ];
- * const opt = genAdam({ lr: 1e-2, phi: 2 });
+ * const opt = genAdam({ lr: 1e-3 });
  * const step = trainStep(mse, opt);
- * let params = tensor([0, 0]);
+ * let params = zeros([3, 1]);
  * let state = opt.init(params);
  * for (let t = 0; t < 20; t++) {
  *   // the gradient on one batch, GeN's probes on the other
  *   ({ params, state } = step(params, state, batches[t % 2]!, batches[(t + 1) % 2]!));
  * }
- * console.log(params.toArray(), findGeNState(state)!.lr.itemSync());
  * ```
  */
 export function trainStep<P, B, S>(
