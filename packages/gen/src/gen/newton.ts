@@ -4,7 +4,7 @@
  * forming `H`. A fixed number of iterations with on-device guards (no readback): iterations after
  * convergence or after negative curvature leave the solution unchanged. If the very first
  * curvature is not positive, the gradient itself is returned. Followed by `scaleByGeN`, GeN's
- * estimate is `eta* = 1` on a quadratic: the Newton special case of GEN-SPEC.md.
+ * estimate is `eta* = 1` on a quadratic: the Newton special case (docs/gen.md, section 1).
  */
 import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type Tensor } from '@gen-ts/core';
 import type { EmptyState } from '../base.js';

@@ -1,6 +1,6 @@
 /**
  * GeN's options, validated once into a typed, fully defaulted object. A bad option throws here,
- * at construction, with a message naming it; never mid-training. Defaults follow GEN-SPEC.md.
+ * at construction, with a message naming it; never mid-training. Defaults: docs/gen.md, section 4.
  */
 import type { Schedule } from '../types.js';
 import { checkNumber } from '../util.js';

@@ -1,6 +1,6 @@
 /**
  * `scaleByGeN`: the generalized-Newton learning rate as a transformation in the learning-rate slot
- * (GEN-SPEC.md, Algorithm 1). It receives a direction `d` (gradient-like, pointing uphill), and
+ * (Algorithm 1 of the paper; docs/gen.md). It receives a direction `d` (gradient-like, pointing uphill), and
  * every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
  * `d`, either from probe losses at `w - r_i * eta * d` (`'fit'`) or from `jvp` (`'exact'`). The
  * optimal step `eta* = b / a` updates the learning rate, which lives in the state as a 0-d tensor:
@@ -80,7 +80,7 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
  * exact line-search step along `d` (on a quadratic). That is the authors' rule, the default.
  *
- * Two options make it safe where the authors' rule is not (GEN-SPEC item 7, measured in
+ * Two options make it safe where the authors' rule is not (docs/gen.md, check 7, measured in
  * bench/RESULTS-gen.md): `fastDecrease` drops the rate to `eta*` at once when `eta* < eta` (the
  * smoothed rule lowers it ~5% per probe, slower than GD blows up above its stability limit), and
  * `verify` spends one forward pass to check the chosen step lowers the loss (a parabola fitted far
