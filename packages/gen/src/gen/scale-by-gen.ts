@@ -1,7 +1,7 @@
 /**
  * `scaleByGeN`: the generalized-Newton learning rate as a transformation in the learning-rate slot
- * (Algorithm 1 of the paper; docs/gen.md). It receives a direction `d` (gradient-like, pointing uphill), and
- * every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
+ * (the paper's Algorithm 1, described in docs/gen.md). It receives a direction `d` (gradient-like,
+ * pointing uphill), and every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
  * `d`, either from probe losses at `w - r_i * eta * d` (`'fit'`) or from `jvp` (`'exact'`). The
  * optimal step `eta* = b / a` updates the learning rate, which lives in the state as a 0-d tensor:
  * accept/reject is a `where`, so a step never reads a value back to the host.
@@ -90,12 +90,13 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
  * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient', negativeCurvature: 'grow' }`.
  *
- * Non-finite steps are skipped, never applied: when the direction has a NaN or infinite entry (on
- * any step) or the loss at `w` is not finite (on a probe step), the update is exactly 0, chosen
- * with `where` (`0 * NaN` would still reach the params), and `fit.skipped` says so. A non-finite
- * direction keeps the rate (it says nothing about the step length); a non-finite loss follows the
- * non-finite rule above. State before GeN in a chain (Adam's moments) is not GeN's to keep:
- * `trainStep`'s `skipNonFinite` keeps it too.
+ * A probe step skips, never applies, a non-finite step: when the direction has a NaN or infinite
+ * entry or the loss at `w` is not finite, the update is exactly 0, chosen with `where` (`0 * NaN`
+ * would still reach the params), and `fit.skipped` says so. A non-finite direction keeps the rate
+ * (it says nothing about the step length); a non-finite loss follows the non-finite rule above.
+ * Between probes the update is `-eta * d` as for any learning rate, at no extra cost; `trainStep`'s
+ * `skipNonFinite` (on by default) guards every step, and also keeps the state of the transforms
+ * before GeN (Adam's moments), which GeN cannot.
  *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
@@ -149,9 +150,15 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
     update: (d, state, params, extra) => {
       checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
       const t = state.count;
-      // Skipping is a `where`, never a multiplication by 0: `0 * NaN` would still reach the params.
+      // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
+      // left to trainStep's guard, so these steps cost what the base optimizer's do.
+      if (t % cfg.phi !== 0) {
+        const step = neg(state.lr);
+        return [treeMap((u) => mul(u, castTo(step, u)), d), { ...state, count: t + 1 }];
+      }
+      // A probe step decides whether to move: skipping is a `where`, never a multiplication by 0,
+      // since `0 * NaN` would still reach the params.
       const dFinite = treeFinite(d);
-      if (t % cfg.phi !== 0) return [stepAlong(d, state.lr, dFinite), { ...state, count: t + 1 }];
       const est = estimate(cfg, weights, d, params, state.lr, extra, t);
       const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t));
       const checked = cfg.verify
