@@ -8,8 +8,7 @@ import { scalar, treeFlatten, treeUnflatten, valueAndGrad, where, type Tensor } 
 import { applyUpdates, checkTransform } from './base.js';
 import { and, finite, treeFinite } from './logic.js';
 import type { GradientTransformation, LossExtras } from './types.js';
-import { checkBoolean } from './util.js';
-import { checkOptionsObject } from './validate.js';
+import { anyRule, booleanRule, checkOptions, oneOfRule } from './validate.js';
 
 /** Options of `trainStep`. */
 export interface TrainStepOptions<P, B> {
@@ -48,8 +47,6 @@ export interface TrainStepResult<P, S> {
   /** Whether the step was applied (0-d bool): false when `skipNonFinite` skipped it. */
   readonly applied: Tensor;
 }
-
-const OPTIONS = ['probeLossFn', 'probe', 'skipNonFinite'];
 
 /**
  * Returns `step(params, state, batch, probeBatch?)`. The gradient is taken on `batch`;
@@ -91,14 +88,14 @@ export function trainStep<P, B, S>(
   if (typeof lossFn !== 'function')
     throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
   checkTransform('trainStep', 'the second argument (the optimizer)', transform);
-  checkOptionsObject('trainStep', options, OPTIONS);
-  const { probe = 'fresh', skipNonFinite = true } = options;
-  if (probe !== 'fresh' && probe !== 'own')
-    throw new TypeError(`trainStep: option probe must be 'fresh' or 'own', got ${String(probe)}`);
-  checkBoolean('trainStep', 'skipNonFinite', skipNonFinite);
-  if (options.probeLossFn !== undefined && typeof options.probeLossFn !== 'function')
+  const { probe, skipNonFinite, probeLossFn } = checkOptions('trainStep', options, {
+    probe: oneOfRule<'fresh' | 'own'>('fresh', ['fresh', 'own']),
+    skipNonFinite: booleanRule(true),
+    probeLossFn: anyRule<unknown>(lossFn),
+  });
+  if (typeof probeLossFn !== 'function')
     throw new TypeError('trainStep: option probeLossFn must be a function (params, batch) -> scalar loss');
-  const probeLoss = options.probeLossFn ?? lossFn;
+  const probeLoss = probeLossFn as (params: P, batch: B) => Tensor;
   const vg = valueAndGrad(lossFn);
   const noProbeBatch = (): never => {
     throw new Error(
