@@ -3,7 +3,7 @@
  * with messages that name the option), per-leaf dtype handling, and walking a tree of labels or
  * booleans in step with a tree of tensors (labels are not tensors, so core's `treeMap` skips them).
  */
-import { cast, isFloat, isPlainObject, Tensor, treeLeaves } from '@gen-ts/core';
+import { cast, isFloat, isPlainObject, scalar, Tensor, treeLeaves } from '@gen-ts/core';
 import type { Schedule } from './types.js';
 
 // Values a schedule produced are the schedule's own (as PyTorch's schedulers write the rate past
@@ -95,6 +95,12 @@ export function firstFloatLeaf(op: string, tree: unknown): Tensor {
   const leaf = treeLeaves(tree).find((l) => isFloat(l.dtype));
   if (leaf === undefined) throw new TypeError(`${op}: the params have no float tensors`);
   return leaf;
+}
+
+/** A 0-d tensor holding `v` with the dtype and backend of the first float leaf of `tree`. */
+export function scalarFor(op: string, tree: unknown, v: number): Tensor {
+  const leaf = firstFloatLeaf(op, tree);
+  return scalar(v, { dtype: leaf.dtype, backend: leaf.backend });
 }
 
 /**
