@@ -11,8 +11,8 @@ export type Base = 'sgd' | 'adamw';
 export const BASES: readonly Base[] = ['sgd', 'adamw'];
 export const BASE_NAME: Readonly<Record<Base, string>> = { sgd: 'SGD', adamw: 'AdamW' };
 
-/** Where GeN evaluates its probe losses: the next batch (`'next'`, fresh data) or the gradient's own. */
-export type Probe = 'next' | 'same';
+/** Where GeN evaluates its probe losses: the next batch (`'fresh'`, fresh data) or the gradient's own. */
+export type Probe = 'fresh' | 'own';
 
 /** What a run needs to know about its horizon. */
 export interface Horizon {
@@ -43,21 +43,21 @@ export type GenVariantId = keyof typeof GEN_VARIANTS;
 
 /** The automatic-learning-rate peers, at their authors' defaults. */
 export const PEERS = {
-  prodigy: { label: 'Prodigy', probe: 'same', make: () => G.prodigy() },
-  dAdaptAdam: { label: 'D-Adapt Adam', probe: 'same', make: () => G.dAdaptAdam() },
-  dAdaptSgd: { label: 'D-Adapt SGD', probe: 'same', make: () => G.dAdaptSgd() },
-  dog: { label: 'DoG', probe: 'same', make: () => G.dog() },
+  prodigy: { label: 'Prodigy', probe: 'own', make: () => G.prodigy() },
+  dAdaptAdam: { label: 'D-Adapt Adam', probe: 'own', make: () => G.dAdaptAdam() },
+  dAdaptSgd: { label: 'D-Adapt SGD', probe: 'own', make: () => G.dAdaptSgd() },
+  dog: { label: 'DoG', probe: 'own', make: () => G.dog() },
   scheduleFreeAdamW: {
     label: 'Schedule-free AdamW',
-    probe: 'same',
+    probe: 'own',
     make: () => G.scheduleFreeAdamW(),
     evalParams: true,
   },
-  polyak: { label: 'Polyak SGD', probe: 'same', make: () => G.polyakSgd() },
+  polyak: { label: 'Polyak SGD', probe: 'own', make: () => G.polyakSgd() },
   armijo: {
     label: 'SGD + Armijo backtracking',
-    probe: 'same',
-    // the line search reads the loss of the gradient's own batch (probe 'same'), starting each step from 1
+    probe: 'own',
+    // the line search reads the loss of the gradient's own batch (probe 'own'), starting each step from 1
     make: () => G.chain(G.sgd({ lr: 1 }), G.scaleByBacktrackingLinesearch({ maxBacktrackingSteps: 15 })),
   },
 } as const satisfies Record<
@@ -109,7 +109,7 @@ export function methodLabel(
       const tags = [
         o.variant ? GEN_VARIANTS[m.variant].label : '',
         o.phi ? `phi ${m.phi}` : '',
-        o.probe ? (m.probe === 'next' ? 'fresh batch' : 'own batch') : '',
+        o.probe ? (m.probe === 'fresh' ? 'fresh batch' : 'own batch') : '',
       ].filter((t) => t !== '');
       return `GeN-${BASE_NAME[m.base]} from ${fmtRate(m.lr0)}${tags.length ? ` (${tags.join(', ')})` : ''}`;
     }
@@ -122,7 +122,7 @@ export function methodLabel(
 
 /** The data a method's loss-dependent part reads (see `fit`'s `probe`). */
 export const probeOf = (m: MethodSpec): Probe =>
-  m.kind === 'gen' ? m.probe : m.kind === 'peer' ? PEERS[m.peer].probe : 'same';
+  m.kind === 'gen' ? m.probe : m.kind === 'peer' ? PEERS[m.peer].probe : 'own';
 
 /** Whether a method evaluates at other params than it trains (schedule-free's averaged iterate). */
 export const evalParamsOf = (m: MethodSpec): boolean =>

@@ -83,7 +83,7 @@ export function plan(o: PlanOptions): PlannedJob[] {
     variant: GenVariantId,
     lr0: number,
     phi = 4,
-    probe: 'next' | 'same' = 'next',
+    probe: 'fresh' | 'own' = 'fresh',
   ): MethodSpec => ({
     kind: 'gen',
     base,
@@ -147,7 +147,7 @@ export function plan(o: PlanOptions): PlannedJob[] {
   if (o.studies.includes('probe')) {
     const s = SIZES[size].probe;
     for (const base of SIZES[size].mlp.bases)
-      for (const probe of ['next', 'same'] as const)
+      for (const probe of ['fresh', 'own'] as const)
         for (const seed of seeds)
           addRun(
             { task: 'mlp', size, seed, horizon: s.epochsScale, method: gen(base, 'paper', s.lr0, 4, probe) },

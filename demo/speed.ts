@@ -57,10 +57,10 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
     methods.push({
       base,
       phi: 0,
-      probe: 'same',
+      probe: 'own',
       spec: { kind: 'constant', base, lr: base === 'sgd' ? 0.1 : 1e-3 },
     });
-    for (const probe of ['next', 'same'] as const)
+    for (const probe of ['fresh', 'own'] as const)
       for (const phi of phis)
         methods.push({
           base,
@@ -125,4 +125,4 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
 export const speedLabel = (r: SpeedRow): string =>
   r.phi === 0
     ? BASE_NAME[r.base]
-    : `GeN-${BASE_NAME[r.base]} phi ${r.phi} (${r.probe === 'next' ? 'fresh' : 'own'} batch)`;
+    : `GeN-${BASE_NAME[r.base]} phi ${r.phi} (${r.probe === 'fresh' ? 'fresh' : 'own'} batch)`;

@@ -60,7 +60,7 @@ export function analyzeTask(
       (r) =>
         m(r).kind === 'gen' &&
         (m(r) as { phi: number }).phi === 4 &&
-        (m(r) as { probe: string }).probe === 'next',
+        (m(r) as { probe: string }).probe === 'fresh',
     ),
   );
   const scheduled = runs.filter((r) => m(r).kind === 'constant' || m(r).kind === 'cosine');
