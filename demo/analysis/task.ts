@@ -3,7 +3,7 @@
  * initial rate, the grids (first seed, chosen on validation), the tuned schedules over all seeds,
  * the peers, and the verdicts.
  */
-import type { Base, GenVariantId } from '../methods.js';
+import { BASES, GEN_VARIANTS, type Base, type GenVariantId, type MethodSpec } from '../methods.js';
 import { bestOfGrid } from '../plan.js';
 import type { RunResult } from '../run.js';
 import type { TaskId, TaskPlan } from '../sizes.js';
@@ -55,16 +55,32 @@ export function analyzeTask(
 ): TaskAnalysis {
   const runs = all.filter((r) => r.spec.task === meta.id && (r.spec.horizon ?? 1) === 1);
   const m = (r: RunResult) => r.spec.method;
-  const gen = summarizeAll(
-    runs.filter(
-      (r) =>
-        m(r).kind === 'gen' &&
-        (m(r) as { phi: number }).phi === 4 &&
-        (m(r) as { probe: string }).probe === 'fresh',
-    ),
-  );
+  // the task's own GeN runs: phi 4, fresh-batch probes, the initial rates its plan lists (the
+  // Phi and probe studies add runs of the same task that are not part of this comparison)
+  const variants = Object.keys(GEN_VARIANTS);
+  const ownGen = (x: MethodSpec) =>
+    x.kind === 'gen' &&
+    x.phi === 4 &&
+    x.probe === 'fresh' &&
+    (meta.plan.genLr0[x.base] ?? []).includes(x.lr0);
+  const gen = summarizeAll(runs.filter((r) => ownGen(m(r)))).sort((a, b) => {
+    const [x, y] = [a.method, b.method] as Extract<MethodSpec, { kind: 'gen' }>[];
+    return (
+      BASES.indexOf(x!.base) - BASES.indexOf(y!.base) ||
+      variants.indexOf(x!.variant) - variants.indexOf(y!.variant) ||
+      x!.lr0 - y!.lr0
+    );
+  });
   const scheduled = runs.filter((r) => m(r).kind === 'constant' || m(r).kind === 'cosine');
-  const grid = summarizeAll(scheduled.filter((r) => r.spec.seed === seeds[0]));
+  const kinds = ['constant', 'cosine'];
+  const grid = summarizeAll(scheduled.filter((r) => r.spec.seed === seeds[0])).sort((a, b) => {
+    const [x, y] = [a.method, b.method] as Extract<MethodSpec, { kind: 'constant' | 'cosine' }>[];
+    return (
+      BASES.indexOf(x!.base) - BASES.indexOf(y!.base) ||
+      kinds.indexOf(x!.kind) - kinds.indexOf(y!.kind) ||
+      x!.lr - y!.lr
+    );
+  });
   const tuned: Tuned[] = [];
   for (const base of meta.plan.bases)
     for (const kind of ['constant', 'cosine'] as const) {
@@ -82,7 +98,10 @@ export function analyzeTask(
       );
       tuned.push({ base, kind, summary: summarize(same) });
     }
-  const peers = summarizeAll(runs.filter((r) => m(r).kind === 'peer'));
+  const peerOrder = (x: MethodSpec) => (x.kind === 'peer' ? meta.plan.peers.indexOf(x.peer) : -1);
+  const peers = summarizeAll(runs.filter((r) => peerOrder(m(r)) >= 0)).sort(
+    (a, b) => peerOrder(a.method) - peerOrder(b.method),
+  );
   const scoring = scoringFor(meta.metric);
   const result = { meta, scoring, seeds, gen, grid, tuned, peers, verdicts: [] as Verdict[] };
   result.verdicts = verdicts(gen, (base) => tunedOf(result, base as Base, 'cosine'), peers, scoring);
