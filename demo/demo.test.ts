@@ -158,7 +158,7 @@ if (missing !== null && !required) {
         await page.goto(pathToFileURL(join(OUT, 'index.html')).href);
         const charts = await page.$$eval('figure > svg', (svgs) =>
           svgs.map((svg) => {
-            const size = (el: Element) => {
+            const size = (el: unknown) => {
               const b = (el as unknown as { getBBox(): { width: number; height: number } }).getBBox();
               return b.width + b.height;
             };
