@@ -1,15 +1,21 @@
 /**
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
+ * Matrix products run on WebAssembly SIMD kernels where the runtime has them (`cpu/wasm/`), in
+ * plain loops otherwise; `info()` says which.
  */
 import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { matmulJs, productOf } from './matmul.js';
+import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
+import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
+import type { WasmGemm } from './wasm/gemm.js';
 
 function arr(x: TensorInfo): TypedArray {
-  return x.buf as TypedArray;
+  return contiguous(x);
 }
 
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
@@ -47,16 +53,52 @@ function isSuffix(shape: Shape, out: Shape): boolean {
   return true;
 }
 
-/** Creates the float64/float32 reference backend. */
-export function cpu(): Backend {
-  return new CpuBackend();
+/**
+ * Creates the cpu backend: float64, float32, int32 and bool in typed arrays. By default its
+ * matrix products run on WebAssembly SIMD kernels where this runtime can run them and in plain
+ * JavaScript where it cannot (`info()` says which, and why); everything else runs in plain loops.
+ *
+ * @example
+ * ```ts
+ * import { cpu, matmul, ones, useBackend } from '@gen-ts/core';
+ *
+ * const backend = cpu();
+ * useBackend(backend);
+ * console.log(matmul(ones([2, 3]), ones([3, 4])).toArray()); // [[3, 3, 3, 3], [3, 3, 3, 3]]
+ * console.log(backend.info().kernels, backend.info().products); // 'wasm-simd' { wasm: 1, threaded: 0, js: 0 }
+ * ```
+ */
+export function cpu(options: CpuOptions = {}): CpuBackend {
+  return new CpuBackend(options);
 }
 
-class CpuBackend implements Backend {
+/** The backend `cpu()` creates. */
+export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
+  private readonly gemm: WasmGemm | null;
+  private readonly reason: string | null;
+  private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
 
-  upload(values: TypedArray): unknown {
+  /** @internal Use `cpu()`. */
+  constructor(options: CpuOptions) {
+    const r = resolveCpuOptions(options);
+    this.gemm = r.gemm;
+    this.reason = r.reason;
+  }
+
+  /** Which kernels the products run on, why (if in JavaScript), and how many ran where. */
+  info(): CpuInfo {
+    return {
+      kernels: this.gemm ? 'wasm-simd' : 'js',
+      reason: this.reason,
+      threads: this.gemm?.threads ?? 1,
+      products: { ...this.counts },
+      wasmBytes: this.gemm?.bytes ?? 0,
+    };
+  }
+
+  upload(values: TypedArray, _shape?: Shape, _dtype?: DType): unknown {
     return values;
   }
   read(x: TensorInfo): Promise<TypedArray> {
@@ -148,38 +190,26 @@ class CpuBackend implements Backend {
   }
 
   matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    const xa = arr(a);
-    const xb = arr(b);
-    const r = out.length;
-    const m = out[r - 2]!;
-    const n = out[r - 1]!;
-    const k = a.shape[a.shape.length - 1]!;
-    const batch = out.slice(0, r - 2);
-    const nb = sizeOf(batch);
-    const ia = broadcastIndex(a.shape.slice(0, -2), batch);
-    const ib = broadcastIndex(b.shape.slice(0, -2), batch);
-    const res = allocArray(a.dtype, nb * m * n);
-    // Float64 copies of A and of B transposed: every dot product then reads two contiguous rows
-    // of one monomorphic array type, and sums in double precision.
-    const at = new Float64Array(m * k);
-    const bt = new Float64Array(k * n);
-    const c = new Float64Array(m * n);
-    for (let t = 0; t < nb; t++) {
-      const oa = (ia ? ia[t]! : t) * m * k;
-      const ob = (ib ? ib[t]! : t) * k * n;
-      for (let i = 0; i < m * k; i++) at[i] = xa[oa + i]!;
-      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt[j * k + p] = xb[ob + p * n + j]!;
-      matmulRows(at, bt, c, m, k, n);
-      res.set(c, t * m * n);
-    }
+    const g = productOf(a.shape, b.shape, out);
+    const res = allocArray(a.dtype, g.nb * g.m * g.n);
+    if (res.length === 0 || g.k === 0) return res;
+    const [xa, xb] = [operand(a), operand(b)];
+    const float = a.dtype === 'float32' || a.dtype === 'float64';
+    const threads = this.gemm && float ? this.gemm.matmul(a.dtype as 'float32', xa, xb, g, res) : 0;
+    if (threads === 0) {
+      matmulJs(xa, xb, g, res);
+      this.counts.js++;
+    } else if (threads === 1) this.counts.wasm++;
+    else this.counts.threaded++;
     return res;
   }
 
-  reshape(x: TensorInfo): unknown {
-    return x.buf; // immutable buffers can be shared
+  reshape(x: TensorInfo, _shape?: Shape): unknown {
+    return arr(x); // immutable buffers can be shared
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
+    if (swapsLastTwo(perm)) return swapLastTwo(x);
     const s = stridesOf(x.shape);
     return gatherOffsets(
       x,
@@ -274,69 +304,6 @@ class CpuBackend implements Backend {
     else res.set(xs);
     return res;
   }
-}
-
-/**
- * `c = a @ b^T` for row-major `a` [m, k] and `bt` [n, k]: blocks of 2 rows x 4 columns keep eight
- * accumulators in registers, so each loaded element is used 4 or 2 times.
- */
-function matmulRows(
-  a: Float64Array,
-  bt: Float64Array,
-  c: Float64Array,
-  m: number,
-  k: number,
-  n: number,
-): void {
-  let i = 0;
-  for (; i + 1 < m; i += 2) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    for (let j = 0; j + 3 < n; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p]!;
-        const x1 = a[a1 + p]!;
-        const y0 = bt[b0 + p]!;
-        const y1 = bt[b1 + p]!;
-        const y2 = bt[b2 + p]!;
-        const y3 = bt[b3 + p]!;
-        c00 += x0 * y0;
-        c01 += x0 * y1;
-        c02 += x0 * y2;
-        c03 += x0 * y3;
-        c10 += x1 * y0;
-        c11 += x1 * y1;
-        c12 += x1 * y2;
-        c13 += x1 * y3;
-      }
-      const o0 = i * n + j;
-      const o1 = o0 + n;
-      c[o0] = c00;
-      c[o0 + 1] = c01;
-      c[o0 + 2] = c02;
-      c[o0 + 3] = c03;
-      c[o1] = c10;
-      c[o1 + 1] = c11;
-      c[o1 + 2] = c12;
-      c[o1 + 3] = c13;
-    }
-    for (let j = n - (n % 4); j < n; j++) {
-      c[i * n + j] = dotRows(a, a0, bt, j * k, k);
-      c[(i + 1) * n + j] = dotRows(a, a1, bt, j * k, k);
-    }
-  }
-  for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dotRows(a, i * k, bt, j * k, k);
-}
-
-function dotRows(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
-  let s = 0;
-  for (let p = 0; p < k; p++) s += a[ao + p]! * b[bo + p]!;
-  return s;
 }
 
 /** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */

@@ -1,0 +1,185 @@
+/**
+ * Runs batched products on the WebAssembly kernels. Tensors stay plain typed arrays (the cpu
+ * backend's buffers are garbage-collected JavaScript memory); a product copies its two operands
+ * into the module's memory, runs `gemm` there and copies the result out. The copies cost O(mk +
+ * kn + mn) against the product's O(mnk) (a few percent of the MLP's products, see BENCHMARKS.md),
+ * and they keep WebAssembly memory a scratch area: it grows to the largest single product seen
+ * (one matrix of each operand, the result, and the packing buffers) and is reused, never holding
+ * a tensor, so nothing in it can leak or dangle. With worker threads the memory is shared and the
+ * output is split between the calling thread and the workers by column or row panels.
+ */
+import type { TypedArray } from '../../dtype.js';
+import { matrixStrides, type Product } from '../matmul.js';
+import type { MatrixOperand } from '../views.js';
+import { F32X4, F64X2, nrOf, packBytes, type Precision, type Tiling } from './gemm-module.js';
+import type { WasmMemory, WasmModule, WebAssemblyApi } from './api.js';
+
+/** The register and cache blocking, per precision (chosen with bench/cpu-matmul.ts). */
+export const TILINGS: { readonly f32: Tiling; readonly f64: Tiling } = {
+  f32: { mr: 4, nv: 2, unroll: 4, kc: 256, mc: 128, nc: 4096 },
+  f64: { mr: 4, nv: 2, unroll: 4, kc: 256, mc: 128, nc: 2048 },
+};
+
+const PAGE = 65536;
+/** Bytes at the start of memory kept for the thread control block (see `threads.ts`). */
+export const CONTROL_BYTES = 4096;
+const ALIGN = 64;
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+/** The kernels address memory with 32-bit offsets; a product needing more runs in JavaScript. */
+const MAX_BYTES = 2 ** 31;
+
+/** What a thread pool offers the products: run `gemm_<precision>(...args)` on worker `w`, then wait. */
+export interface GemmWorkers {
+  /** Number of workers (the calling thread is one more participant). */
+  readonly count: number;
+  /** Starts a call on worker `w` (0-based); returns at once. */
+  start(w: number, precision: 0 | 1, args: readonly number[]): void;
+  /** Blocks until worker `w` has finished its call; throws the worker's error, if any. */
+  wait(w: number): void;
+}
+
+type GemmFn = (...args: number[]) => void;
+
+/** Products on one WebAssembly memory (shared with `workers`, if any). */
+export class WasmGemm {
+  private readonly fns: [GemmFn, GemmFn];
+  private buffer: ArrayBufferLike | null = null;
+  private f32: Float32Array = new Float32Array(0);
+  private f64: Float64Array = new Float64Array(0);
+
+  constructor(
+    api: WebAssemblyApi,
+    module: WasmModule,
+    readonly memory: WasmMemory,
+    private readonly workers: GemmWorkers | null = null,
+    /** Products with fewer multiply-adds than this run on the calling thread alone. */
+    private readonly threadMin = 0,
+  ) {
+    const e = new api.Instance(module, { env: { memory } }).exports as Record<string, GemmFn>;
+    this.fns = [e['gemm_f32']!, e['gemm_f64']!];
+  }
+
+  /** Current size of the WebAssembly memory, in bytes. */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Threads available to one product (the calling thread included). */
+  get threads(): number {
+    return 1 + (this.workers?.count ?? 0);
+  }
+
+  /**
+   * `res = a @ b` for float32 or float64 operands; returns the number of threads that ran it, or
+   * 0 when the product is too large for 32-bit addressing (the caller then runs it in JavaScript).
+   */
+  matmul(
+    dtype: 'float32' | 'float64',
+    a: MatrixOperand,
+    b: MatrixOperand,
+    g: Product,
+    res: TypedArray,
+  ): number {
+    const p = dtype === 'float32' ? F32X4 : F64X2;
+    const t = dtype === 'float32' ? TILINGS.f32 : TILINGS.f64;
+    const { m, n, k } = g;
+    const es = p.bytes;
+    const nr = nrOf(p, t);
+    const ldc = Math.ceil(n / nr) * nr * es;
+    const parts = this.workers && m * n * k >= this.threadMin ? this.threads : 1;
+    const pack = packBytes(p, t);
+    const packs = CONTROL_BYTES;
+    const offA = packs + parts * align(pack.a + pack.b);
+    const offB = offA + align(m * k * es);
+    const offC = offB + align(k * n * es);
+    const end = offC + Math.ceil(m / t.mr) * t.mr * ldc;
+    if (end > MAX_BYTES) return 0;
+    const heap = this.heap(p, end);
+    const [rsa, csa] = matrixStrides(a, m, k).map((s) => s * es) as [number, number];
+    const [rsb, csb] = matrixStrides(b, k, n).map((s) => s * es) as [number, number];
+    let loadedA = -1;
+    let loadedB = -1;
+    for (let bt = 0; bt < g.nb; bt++) {
+      const ta = g.ia ? g.ia[bt]! : bt;
+      const tb = g.ib ? g.ib[bt]! : bt;
+      if (ta !== loadedA) heap.set(a.data.subarray(ta * m * k, (ta + 1) * m * k), offA / es);
+      if (tb !== loadedB) heap.set(b.data.subarray(tb * k * n, (tb + 1) * k * n), offB / es);
+      [loadedA, loadedB] = [ta, tb];
+      this.run(
+        p,
+        t,
+        parts,
+        [offA, rsa, csa, offB, rsb, csb, offC, ldc, m, n, k],
+        packs,
+        align(pack.a + pack.b),
+        pack.a,
+      );
+      const c0 = offC / es;
+      if (ldc === n * es) res.set(heap.subarray(c0, c0 + m * n), bt * m * n);
+      else
+        for (let i = 0; i < m; i++)
+          res.set(heap.subarray(c0 + (i * ldc) / es, c0 + (i * ldc) / es + n), (bt * m + i) * n);
+    }
+    return parts;
+  }
+
+  /**
+   * One `gemm` over `parts` threads: the output is cut into `parts` strips of whole register
+   * tiles along its longer side (in tiles), each with its own packing buffers.
+   */
+  private run(
+    p: Precision,
+    t: Tiling,
+    parts: number,
+    [a, rsa, csa, b, rsb, csb, c, ldc, m, n, k]: number[],
+    packs: number,
+    packStride: number,
+    packA: number,
+  ): void {
+    const nr = nrOf(p, t);
+    const byCols = Math.ceil(n / nr) >= Math.ceil(m / t.mr);
+    const unit = byCols ? nr : t.mr;
+    const total = byCols ? n! : m!;
+    const per = Math.ceil(Math.ceil(total / unit) / parts) * unit;
+    const fn = p === F32X4 ? 0 : 1;
+    const args = (i: number): number[] => {
+      const s = i * per;
+      const len = Math.min(per, total - s);
+      const pa = packs + i * packStride;
+      if (byCols)
+        return [
+          a!,
+          rsa!,
+          csa!,
+          b! + s * csb!,
+          rsb!,
+          csb!,
+          c! + s * p.bytes,
+          ldc!,
+          m!,
+          len,
+          k!,
+          pa,
+          pa + packA,
+        ];
+      return [a! + s * rsa!, rsa!, csa!, b!, rsb!, csb!, c! + s * ldc!, ldc!, len, n!, k!, pa, pa + packA];
+    };
+    let started = 0;
+    for (let i = 1; i < parts && i * per < total; i++, started++) this.workers!.start(i - 1, fn, args(i));
+    this.fns[fn](...args(0));
+    for (let w = 0; w < started; w++) this.workers!.wait(w);
+  }
+
+  /** A view of the memory as precision `p`, grown first to at least `bytes`. */
+  private heap(p: Precision, bytes: number): Float32Array | Float64Array {
+    const have = this.memory.buffer.byteLength;
+    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    const buf = this.memory.buffer;
+    if (buf !== this.buffer || this.f32.length * 4 !== buf.byteLength) {
+      this.buffer = buf;
+      this.f32 = new Float32Array(buf);
+      this.f64 = new Float64Array(buf);
+    }
+    return p === F32X4 ? this.f32 : this.f64;
+  }
+}
