@@ -25,7 +25,7 @@ export {
   type UnaryOp,
 } from './backend.js';
 export { cpu, CpuBackend };
-export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from "./cpu/options.js";
+export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from './cpu/options.js';
 export {
   arange,
   eye,

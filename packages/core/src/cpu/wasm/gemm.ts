@@ -16,8 +16,8 @@ import type { WasmMemory, WasmModule, WebAssemblyApi } from './api.js';
 
 /** The register and cache blocking, per precision (chosen with bench/cpu-matmul.ts). */
 export const TILINGS: { readonly f32: Tiling; readonly f64: Tiling } = {
-  f32: { mr: 4, nv: 2, unroll: 4, kc: 256, mc: 128, nc: 4096 },
-  f64: { mr: 4, nv: 2, unroll: 4, kc: 256, mc: 128, nc: 2048 },
+  f32: { mr: 5, nv: 2, unroll: 1, kc: 256, mc: 120, nc: 4096 },
+  f64: { mr: 5, nv: 2, unroll: 1, kc: 256, mc: 120, nc: 2048 },
 };
 
 const PAGE = 65536;
@@ -36,6 +36,52 @@ export interface GemmWorkers {
   start(w: number, precision: 0 | 1, args: readonly number[]): void;
   /** Blocks until worker `w` has finished its call; throws the worker's error, if any. */
   wait(w: number): void;
+}
+
+/**
+ * Where one product's data sits in the memory (byte offsets): the control block, `parts` pairs of
+ * packing buffers, then one matrix of A, one of B, and C with `mr`-padded rows of `ldc` bytes.
+ */
+export interface ProductLayout {
+  readonly packs: number;
+  /** Bytes per thread's pair of packing buffers; B's buffer starts `packA` bytes into the pair. */
+  readonly packStride: number;
+  readonly packA: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly ldc: number;
+  /** The first byte past the layout: the memory the product needs. */
+  readonly end: number;
+}
+
+/** The memory layout of an `m x k @ k x n` product in `dtype` split `parts` ways. */
+export function productLayout(
+  dtype: 'float32' | 'float64',
+  m: number,
+  n: number,
+  k: number,
+  parts: number,
+): ProductLayout {
+  const [p, t] = dtype === 'float32' ? [F32X4, TILINGS.f32] : [F64X2, TILINGS.f64];
+  const es = p.bytes;
+  const nr = nrOf(p, t);
+  const ldc = Math.ceil(n / nr) * nr * es;
+  const pack = packBytes(p, t);
+  const packStride = align(pack.a) + align(pack.b);
+  const a = CONTROL_BYTES + parts * packStride;
+  const b = a + align(m * k * es);
+  const c = b + align(k * n * es);
+  return {
+    packs: CONTROL_BYTES,
+    packStride,
+    packA: align(pack.a),
+    a,
+    b,
+    c,
+    ldc,
+    end: c + Math.ceil(m / t.mr) * t.mr * ldc,
+  };
 }
 
 type GemmFn = (...args: number[]) => void;
@@ -70,8 +116,9 @@ export class WasmGemm {
   }
 
   /**
-   * `res = a @ b` for float32 or float64 operands; returns the number of threads that ran it, or
-   * 0 when the product is too large for 32-bit addressing (the caller then runs it in JavaScript).
+   * `res = a @ b` for float32 or float64 operands (`g.k` > 0); returns the number of threads that
+   * ran it (1: the calling thread alone), or 0 when the product is too large for 32-bit
+   * addressing (the caller then runs it in JavaScript).
    */
   matmul(
     dtype: 'float32' | 'float64',
@@ -80,94 +127,66 @@ export class WasmGemm {
     g: Product,
     res: TypedArray,
   ): number {
-    const p = dtype === 'float32' ? F32X4 : F64X2;
-    const t = dtype === 'float32' ? TILINGS.f32 : TILINGS.f64;
     const { m, n, k } = g;
-    const es = p.bytes;
-    const nr = nrOf(p, t);
-    const ldc = Math.ceil(n / nr) * nr * es;
     const parts = this.workers && m * n * k >= this.threadMin ? this.threads : 1;
-    const pack = packBytes(p, t);
-    const packs = CONTROL_BYTES;
-    const offA = packs + parts * align(pack.a + pack.b);
-    const offB = offA + align(m * k * es);
-    const offC = offB + align(k * n * es);
-    const end = offC + Math.ceil(m / t.mr) * t.mr * ldc;
-    if (end > MAX_BYTES) return 0;
-    const heap = this.heap(p, end);
-    const [rsa, csa] = matrixStrides(a, m, k).map((s) => s * es) as [number, number];
-    const [rsb, csb] = matrixStrides(b, k, n).map((s) => s * es) as [number, number];
-    let loadedA = -1;
-    let loadedB = -1;
-    for (let bt = 0; bt < g.nb; bt++) {
-      const ta = g.ia ? g.ia[bt]! : bt;
-      const tb = g.ib ? g.ib[bt]! : bt;
-      if (ta !== loadedA) heap.set(a.data.subarray(ta * m * k, (ta + 1) * m * k), offA / es);
-      if (tb !== loadedB) heap.set(b.data.subarray(tb * k * n, (tb + 1) * k * n), offB / es);
+    const L = productLayout(dtype, m, n, k, parts);
+    if (L.end > MAX_BYTES) return 0;
+    const p = dtype === 'float32' ? F32X4 : F64X2;
+    const heap = this.heap(p, L.end);
+    const es = p.bytes;
+    const [rsa, csa] = matrixStrides(a, m, k);
+    const [rsb, csb] = matrixStrides(b, k, n);
+    const args = [L.a, rsa * es, csa * es, L.b, rsb * es, csb * es, L.c, L.ldc, m, n, k];
+    const [c0, ldc] = [L.c / es, L.ldc / es];
+    let [loadedA, loadedB, ran] = [-1, -1, 1];
+    for (let t = 0; t < g.nb; t++) {
+      const ta = g.ia ? g.ia[t]! : t;
+      const tb = g.ib ? g.ib[t]! : t;
+      if (ta !== loadedA) heap.set(a.data.subarray(ta * m * k, (ta + 1) * m * k), L.a / es);
+      if (tb !== loadedB) heap.set(b.data.subarray(tb * k * n, (tb + 1) * k * n), L.b / es);
       [loadedA, loadedB] = [ta, tb];
-      this.run(
-        p,
-        t,
-        parts,
-        [offA, rsa, csa, offB, rsb, csb, offC, ldc, m, n, k],
-        packs,
-        align(pack.a + pack.b),
-        pack.a,
-      );
-      const c0 = offC / es;
-      if (ldc === n * es) res.set(heap.subarray(c0, c0 + m * n), bt * m * n);
+      ran = this.run(dtype, parts, args, L);
+      if (ldc === n) res.set(heap.subarray(c0, c0 + m * n), t * m * n);
       else
-        for (let i = 0; i < m; i++)
-          res.set(heap.subarray(c0 + (i * ldc) / es, c0 + (i * ldc) / es + n), (bt * m + i) * n);
+        for (let i = 0; i < m; i++) res.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), (t * m + i) * n);
     }
-    return parts;
+    return ran;
   }
 
   /**
    * One `gemm` over `parts` threads: the output is cut into `parts` strips of whole register
-   * tiles along its longer side (in tiles), each with its own packing buffers.
+   * tiles along its longer side (in tiles), each thread with its own packing buffers. Returns the
+   * number of threads that had a strip.
    */
   private run(
-    p: Precision,
-    t: Tiling,
+    dtype: 'float32' | 'float64',
     parts: number,
-    [a, rsa, csa, b, rsb, csb, c, ldc, m, n, k]: number[],
-    packs: number,
-    packStride: number,
-    packA: number,
-  ): void {
+    args: readonly number[],
+    L: ProductLayout,
+  ): number {
+    const [p, t] = dtype === 'float32' ? [F32X4, TILINGS.f32] : [F64X2, TILINGS.f64];
+    const [a, rsa, csa, b, rsb, csb, c, ldc, m, n, k] = args as [
+      number, number, number, number, number, number, number, number, number, number, number,
+    ]; // prettier-ignore
     const nr = nrOf(p, t);
     const byCols = Math.ceil(n / nr) >= Math.ceil(m / t.mr);
     const unit = byCols ? nr : t.mr;
-    const total = byCols ? n! : m!;
+    const total = byCols ? n : m;
     const per = Math.ceil(Math.ceil(total / unit) / parts) * unit;
-    const fn = p === F32X4 ? 0 : 1;
-    const args = (i: number): number[] => {
+    const strip = (i: number): number[] => {
       const s = i * per;
       const len = Math.min(per, total - s);
-      const pa = packs + i * packStride;
-      if (byCols)
-        return [
-          a!,
-          rsa!,
-          csa!,
-          b! + s * csb!,
-          rsb!,
-          csb!,
-          c! + s * p.bytes,
-          ldc!,
-          m!,
-          len,
-          k!,
-          pa,
-          pa + packA,
-        ];
-      return [a! + s * rsa!, rsa!, csa!, b!, rsb!, csb!, c! + s * ldc!, ldc!, len, n!, k!, pa, pa + packA];
+      const pa = L.packs + i * L.packStride;
+      const pb = pa + L.packA;
+      if (byCols) return [a, rsa, csa, b + s * csb, rsb, csb, c + s * p.bytes, ldc, m, len, k, pa, pb];
+      return [a + s * rsa, rsa, csa, b, rsb, csb, c + s * ldc, ldc, len, n, k, pa, pb];
     };
+    const fn = dtype === 'float32' ? 0 : 1;
     let started = 0;
-    for (let i = 1; i < parts && i * per < total; i++, started++) this.workers!.start(i - 1, fn, args(i));
-    this.fns[fn](...args(0));
+    for (let i = 1; i < parts && i * per < total; i++, started++) this.workers!.start(i - 1, fn, strip(i));
+    this.fns[fn](...strip(0));
     for (let w = 0; w < started; w++) this.workers!.wait(w);
+    return 1 + started;
   }
 
   /** A view of the memory as precision `p`, grown first to at least `bytes`. */
