@@ -11,6 +11,7 @@ import { broadcastIndex, offsets } from './index-math.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 import { matmulJs, productOf } from './matmul.js';
 import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
+import { ArrayPool } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
 
@@ -79,6 +80,7 @@ export class CpuBackend implements Backend {
   private readonly gemm: WasmGemm | null;
   private readonly reason: string | null;
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
+  private readonly pool = new ArrayPool();
 
   /** @internal Use `cpu()`. */
   constructor(options: CpuOptions) {
@@ -95,7 +97,13 @@ export class CpuBackend implements Backend {
       threads: this.gemm?.threads ?? 1,
       products: { ...this.counts },
       wasmBytes: this.gemm?.bytes ?? 0,
+      pooledBytes: this.pool.bytes,
     };
+  }
+
+  /** Keeps the array of a disposed tensor for reuse, if that tensor was its only holder. */
+  dispose(x: TensorInfo): void {
+    this.pool.release(x.buf, x.dtype);
   }
 
   upload(values: TypedArray, _shape?: Shape, _dtype?: DType): unknown {
@@ -110,22 +118,22 @@ export class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
-    const res = allocArray(x.dtype, xs.length);
+    const res = this.pool.alloc(x.dtype, xs.length);
     unaryLoop(op, x.dtype)(res, xs, xs.length);
     return res;
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
+    return zip(this.pool.alloc(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return zip(this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
     const n = sizeOf(out);
-    const res = allocArray(a.dtype, n);
+    const res = this.pool.alloc(a.dtype, n);
     const [xc, xa, xb] = [arr(cond), arr(a), arr(b)];
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
@@ -139,7 +147,7 @@ export class CpuBackend implements Backend {
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown {
     const xs = arr(x);
     const outShape = x.shape.filter((_, i) => !axes.includes(i));
-    const res = allocArray(x.dtype, sizeOf(outShape));
+    const res = this.pool.alloc(x.dtype, sizeOf(outShape));
     const init = op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity;
     if (res.length === 0) return res;
     // Accumulate in a float64 scratch array, so float32 sums round once.
@@ -155,6 +163,20 @@ export class CpuBackend implements Backend {
       else if (op === 'prod') for (let i = 0; i < xs.length; i++) v *= xs[i]!;
       else for (let i = 0; i < xs.length; i++) v = Math.max(v, xs[i]!);
       acc[0] = v;
+    } else if (axes[axes.length - 1]! - axes[0]! === axes.length - 1) {
+      // one block of adjacent axes: x is [outer, r, inner] and the result [outer, inner]; the
+      // loops visit x in storage order, as the general case does, so sums round the same way
+      const outer = sizeOf(x.shape.slice(0, axes[0]));
+      const r = sizeOf(x.shape.slice(axes[0], axes[axes.length - 1]! + 1));
+      const inner = res.length / outer;
+      for (let o = 0, i = 0; o < outer; o++) {
+        const a0 = o * inner;
+        for (let j = 0; j < r; j++) {
+          if (op === 'sum') for (let q = a0; q < a0 + inner; q++) acc[q] += xs[i++]!;
+          else if (op === 'prod') for (let q = a0; q < a0 + inner; q++) acc[q] *= xs[i++]!;
+          else for (let q = a0; q < a0 + inner; q++) acc[q] = Math.max(acc[q]!, xs[i++]!);
+        }
+      }
     } else {
       const oi = offsets(x.shape, strides);
       if (op === 'sum') for (let i = 0; i < xs.length; i++) acc[oi[i]!] += xs[i]!;
@@ -191,7 +213,7 @@ export class CpuBackend implements Backend {
 
   matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
     const g = productOf(a.shape, b.shape, out);
-    const res = allocArray(a.dtype, g.nb * g.m * g.n);
+    const res = this.pool.alloc(a.dtype, g.nb * g.m * g.n);
     if (res.length === 0 || g.k === 0) return res;
     const [xa, xb] = [operand(a), operand(b)];
     const float = a.dtype === 'float32' || a.dtype === 'float64';
@@ -205,11 +227,11 @@ export class CpuBackend implements Backend {
   }
 
   reshape(x: TensorInfo, _shape?: Shape): unknown {
-    return arr(x); // immutable buffers can be shared
+    return this.pool.share(arr(x)); // immutable buffers can be shared
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
-    if (swapsLastTwo(perm)) return swapLastTwo(x);
+    if (swapsLastTwo(perm)) return swapLastTwo(x, this.pool);
     const s = stridesOf(x.shape);
     return gatherOffsets(
       x,
@@ -222,7 +244,7 @@ export class CpuBackend implements Backend {
     const idx = broadcastIndex(x.shape, shape);
     if (!idx) return arr(x).slice();
     const xs = arr(x);
-    const res = allocArray(x.dtype, idx.length);
+    const res = this.pool.alloc(x.dtype, idx.length);
     for (let i = 0; i < idx.length; i++) res[i] = xs[idx[i]!]!;
     return res;
   }
@@ -236,7 +258,7 @@ export class CpuBackend implements Backend {
 
   pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown {
     const outShape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
-    const res = allocArray(x.dtype, sizeOf(outShape)).fill(value);
+    const res = this.pool.alloc(x.dtype, sizeOf(outShape)).fill(value);
     const os = stridesOf(outShape);
     let base = 0;
     for (let d = 0; d < widths.length; d++) base += widths[d]![0] * os[d]!;
@@ -247,7 +269,7 @@ export class CpuBackend implements Backend {
   }
 
   concat(xs: readonly TensorInfo[], axis: number, out: Shape): unknown {
-    const res = allocArray(xs[0]!.dtype, sizeOf(out));
+    const res = this.pool.alloc(xs[0]!.dtype, sizeOf(out));
     const outer = sizeOf(out.slice(0, axis));
     const rowOut = sizeOf(out.slice(axis));
     let col = 0;
@@ -266,7 +288,7 @@ export class CpuBackend implements Backend {
     const n = x.shape[axis]!;
     const outer = sizeOf(x.shape.slice(0, axis));
     const inner = sizeOf(x.shape.slice(axis + 1));
-    const res = allocArray(x.dtype, sizeOf(out));
+    const res = this.pool.alloc(x.dtype, sizeOf(out));
     checkIndices('take', idx, n);
     let o = 0;
     for (let a = 0; a < outer; a++) {
@@ -284,7 +306,7 @@ export class CpuBackend implements Backend {
     const n = out[axis]!;
     const outer = sizeOf(out.slice(0, axis));
     const inner = sizeOf(out.slice(axis + 1));
-    const res = allocArray(updates.dtype, sizeOf(out));
+    const res = this.pool.alloc(updates.dtype, sizeOf(out));
     checkIndices('scatterAdd', idx, n);
     let u = 0;
     for (let a = 0; a < outer; a++) {
@@ -298,7 +320,7 @@ export class CpuBackend implements Backend {
 
   cast(x: TensorInfo, dtype: DType): unknown {
     const xs = arr(x);
-    const res = allocArray(dtype, xs.length);
+    const res = this.pool.alloc(dtype, xs.length);
     if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
     else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
     else res.set(xs);

@@ -54,6 +54,8 @@ export interface CpuInfo {
   readonly products: ProductCounts;
   /** Size of the kernels' WebAssembly memory: it grows to the largest product and is reused. */
   readonly wasmBytes: number;
+  /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
+  readonly pooledBytes: number;
 }
 
 const KEYS = ['kernels', 'threads'];

@@ -7,17 +7,28 @@
 import type { TensorInfo } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
 import { sizeOf } from '../shape.js';
+import type { ArrayPool } from './pool.js';
 
-/** A tensor whose elements `[..., i, j]` are the elements `[..., j, i]` of `base` (contiguous). */
+/**
+ * A tensor of shape `shape` whose elements `[..., i, j]` are the elements `[..., j, i]` of `base`
+ * (contiguous). The view keeps its own shape, so a kernel that hands the buffer on under another
+ * shape (a reshape, or a kernel reading it as a matrix) gets the row-major data of the view.
+ */
 export class Swapped {
+  /** @internal Contiguous copies made so far, in this realm (tests check the backward pass makes none). */
+  static copies = 0;
   private copy: TypedArray | null = null;
 
   /** @param base the stored data, of shape `[...batch, cols, rows]` for a view of shape `[...batch, rows, cols]` */
-  constructor(readonly base: TypedArray) {}
+  constructor(
+    readonly base: TypedArray,
+    readonly shape: readonly number[],
+  ) {}
 
-  /** The contiguous data of the view of shape `shape`, copied on first use. */
-  contiguous(shape: readonly number[]): TypedArray {
+  /** The contiguous (row-major) data of the view, copied on first use. */
+  contiguous(): TypedArray {
     if (this.copy === null) {
+      const shape = this.shape;
       const r = shape.length;
       const rows = shape[r - 2]!;
       const cols = shape[r - 1]!;
@@ -29,6 +40,7 @@ export class Swapped {
         for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[o++] = src[b + j * rows + i]!;
       }
       this.copy = out;
+      Swapped.copies++;
     }
     return this.copy;
   }
@@ -44,19 +56,33 @@ export interface MatrixOperand {
 /** The data of `x` as a contiguous array (copying a swapped view once). */
 export function contiguous(x: TensorInfo): TypedArray {
   const b = x.buf;
-  return b instanceof Swapped ? b.contiguous(x.shape) : (b as TypedArray);
+  return b instanceof Swapped ? b.contiguous() : (b as TypedArray);
 }
 
-/** The data of `x` as a product reads it: a swapped view in place. */
+/** The data of `x` as a product reads it: a swapped view of the same shape in place. */
 export function operand(x: TensorInfo): MatrixOperand {
   const b = x.buf;
-  return b instanceof Swapped ? { data: b.base, swapped: true } : { data: b as TypedArray, swapped: false };
+  if (b instanceof Swapped && sameShape(b.shape, x.shape)) return { data: b.base, swapped: true };
+  return { data: contiguous(x), swapped: false };
 }
 
-/** The buffer of `x` transposed on its last two axes: a view, or the base of a view transposed back. */
-export function swapLastTwo(x: TensorInfo): TypedArray | Swapped {
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * The buffer of `x` transposed on its last two axes: a view, or the base of a view transposed
+ * back. Either way the base now has a second holder, which `pool` must know.
+ */
+export function swapLastTwo(x: TensorInfo, pool: ArrayPool): TypedArray | Swapped {
   const b = x.buf;
-  return b instanceof Swapped ? b.base : new Swapped(b as TypedArray);
+  if (b instanceof Swapped && sameShape(b.shape, x.shape)) return pool.share(b.base);
+  return new Swapped(pool.share(contiguous(x)), swapped(x.shape));
+}
+
+function swapped(shape: readonly number[]): number[] {
+  const r = shape.length;
+  return [...shape.slice(0, -2), shape[r - 1]!, shape[r - 2]!];
 }
 
 /** True when `perm` swaps the last two axes and keeps the others in place. */

@@ -166,8 +166,10 @@ function copyRun(c: Code, p: Precision, dst: number, src: number, bytes: number)
  * `pack(src, along, across, len, width, dst)`, shared by A and B: panels of `w` lines (`w = mr`
  * rows of A, or `nr` columns of B) of `len` steps each; line `l` of the matrix starts at
  * `src + l * across` and its step `s` is at `+ s * along` (byte strides). A panel is stored
- * step-major (`w` elements per step), the last one zero-padded to `w` lines. When lines are
- * adjacent elements (`across` = one element), each step of a full panel is one contiguous run.
+ * step-major (`w` elements per step). Full panels whose lines are adjacent elements (`across` =
+ * one element) copy one contiguous run per step; other full panels gather `w` elements per step
+ * in straight-line code; the last, partial panel is gathered in a loop and zero-padded to `w`
+ * lines (stale bytes there could be float denormals, which are slow on x86).
  */
 function pack(p: Precision, w: number): Code {
   const c = new Code([I32, I32, I32, I32, I32, I32]);
@@ -176,31 +178,42 @@ function pack(p: Precision, w: number): Code {
     number, number, number, number, number, number,
   ]; // prettier-ignore
   const nextStep = () => c.bump(from, { local: along }).bump(dst, w * p.bytes);
+  const contiguous = () =>
+    c.for(s, 0, { local: len }, 1, () => {
+      copyRun(c, p, dst, from, w * p.bytes);
+      nextStep();
+    });
+  const gatherFull = () =>
+    c.for(s, 0, { local: len }, 1, () => {
+      c.get(from).set(at);
+      for (let e = 0; e < w; e++) {
+        c.get(dst)
+          .get(at)
+          .mem(p.load)
+          .mem(p.store, e * p.bytes);
+        if (e + 1 < w) c.bump(at, { local: across });
+      }
+      nextStep();
+    });
+  const gatherPartial = () =>
+    c.for(s, 0, { local: len }, 1, () => {
+      c.get(from).set(at);
+      c.for(i, 0, { local: lines }, 1, () => {
+        c.get(dst).get(i).i32(p.bytes).op('i32.mul').op('i32.add');
+        c.get(at).mem(p.load).mem(p.store);
+        c.bump(at, { local: across });
+      });
+      // zeros for the missing lines: fill(dst + lines * bytes, 0, (w - lines) * bytes)
+      c.get(dst).get(lines).i32(p.bytes).op('i32.mul').op('i32.add');
+      c.i32(0).i32(w).get(lines).op('i32.sub').i32(p.bytes).op('i32.mul').memoryFill();
+      nextStep();
+    });
   c.for(l, 0, { local: width }, w, () => {
     c.get(width).get(l).op('i32.sub').set(lines); // lines = min(w, width - l)
     c.i32(w).get(lines).get(lines).i32(w).op('i32.gt_s').op('select').set(lines);
     c.get(src).set(from);
-    c.get(lines).i32(w).op('i32.eq').get(across).i32(p.bytes).op('i32.eq').op('i32.and');
-    c.ifElse(
-      () =>
-        c.for(s, 0, { local: len }, 1, () => {
-          copyRun(c, p, dst, from, w * p.bytes);
-          nextStep();
-        }),
-      () =>
-        c.for(s, 0, { local: len }, 1, () => {
-          c.get(from).set(at);
-          c.for(i, 0, { local: lines }, 1, () => {
-            c.get(dst).get(i).i32(p.bytes).op('i32.mul').op('i32.add');
-            c.get(at).mem(p.load).mem(p.store);
-            c.bump(at, { local: across });
-          });
-          // zeros for the missing lines: fill(dst + lines * bytes, 0, (w - lines) * bytes)
-          c.get(dst).get(lines).i32(p.bytes).op('i32.mul').op('i32.add');
-          c.i32(0).i32(w).get(lines).op('i32.sub').i32(p.bytes).op('i32.mul').memoryFill();
-          nextStep();
-        }),
-    );
+    c.get(lines).i32(w).op('i32.eq');
+    c.ifElse(() => c.get(across).i32(p.bytes).op('i32.eq').ifElse(contiguous, gatherFull), gatherPartial);
     c.get(src).get(across).i32(w).op('i32.mul').op('i32.add').set(src);
   });
   return c;
