@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { CpuThreads } from './cpu/options.js';
+import { registerThreads, type CpuThreads } from './cpu/options.js';
 import { compileKernels, globalWebAssembly, SHARED_MAXIMUM_PAGES } from './cpu/wasm/api.js';
 import { WasmGemm } from './cpu/wasm/gemm.js';
 import { ControlBlock, MAX_WORKERS, WORKER_LOOP } from './cpu/wasm/threads.js';
@@ -80,13 +80,15 @@ export async function wasmThreads(
   for (const w of workers) w.unref();
   const control = new ControlBlock(memory.buffer, workers.length);
   const gemm = new WasmGemm(api!, compiled.module, memory, control, min);
-  return {
-    threads,
-    gemm,
-    async terminate() {
-      control.exit(); // leaves the wait loops; terminate() then ends the threads
-      for (const w of workers) w.ref();
-      await Promise.all(workers.map((w) => w.terminate()));
+  return registerThreads(
+    {
+      threads,
+      async terminate() {
+        control.exit(); // leaves the wait loops; terminate() then ends the threads
+        for (const w of workers) w.ref();
+        await Promise.all(workers.map((w) => w.terminate()));
+      },
     },
-  };
+    gemm,
+  );
 }

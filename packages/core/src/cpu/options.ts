@@ -10,10 +10,17 @@ import type { WasmGemm } from './wasm/gemm.js';
 export interface CpuThreads {
   /** Threads one product may use, the calling thread included. */
   readonly threads: number;
-  /** @internal The products on the shared memory. */
-  readonly gemm: WasmGemm;
   /** Stops the workers; products of a backend that uses them then throw. */
   terminate(): Promise<void>;
+}
+
+/** The products on the shared memory of each `CpuThreads` that `wasmThreads` made. */
+const kernelsOf = new WeakMap<CpuThreads, WasmGemm>();
+
+/** @internal Records the products behind a `CpuThreads` (called by `wasmThreads`). */
+export function registerThreads(t: CpuThreads, gemm: WasmGemm): CpuThreads {
+  kernelsOf.set(t, gemm);
+  return t;
 }
 
 /** What `cpu()` accepts. */
@@ -71,12 +78,12 @@ export function resolveCpuOptions(o: CpuOptions): { gemm: WasmGemm | null; reaso
     );
   }
   if (o.threads !== undefined) {
-    if (typeof o.threads !== 'object' || o.threads === null || !('gemm' in o.threads)) {
+    const gemm = typeof o.threads === 'object' && o.threads !== null ? kernelsOf.get(o.threads) : undefined;
+    if (!gemm)
       throw new TypeError(`cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node'`);
-    }
     if (kernels === 'js')
       throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
-    return { gemm: o.threads.gemm, reason: null };
+    return { gemm, reason: null };
   }
   if (kernels === 'js') return { gemm: null, reason: "the option kernels: 'js' was given" };
   const k = singleThreadKernels();
