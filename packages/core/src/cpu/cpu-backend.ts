@@ -14,6 +14,7 @@ import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } 
 import { ArrayPool } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
+import type { WasmMinMax } from './wasm/minmax.js';
 
 function arr(x: TensorInfo): TypedArray {
   return contiguous(x);
@@ -78,7 +79,9 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
   private readonly gemm: WasmGemm | null;
+  private readonly minmax: WasmMinMax | null;
   private readonly reason: string | null;
+  private readonly minmaxCounts = { wasm: 0, js: 0 };
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
 
@@ -86,6 +89,7 @@ export class CpuBackend implements Backend {
   constructor(options: CpuOptions) {
     const r = resolveCpuOptions(options);
     this.gemm = r.gemm;
+    this.minmax = r.minmax;
     this.reason = r.reason;
   }
 
@@ -96,6 +100,7 @@ export class CpuBackend implements Backend {
       reason: this.reason,
       threads: this.gemm?.threads ?? 1,
       products: { ...this.counts },
+      minmax: { ...this.minmaxCounts },
       wasmBytes: this.gemm?.bytes ?? 0,
       pooledBytes: this.pool.bytes,
     };
@@ -124,7 +129,16 @@ export class CpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(this.pool.alloc(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
+    const res = this.pool.alloc(a.dtype, sizeOf(out));
+    if (op === 'maximum' || op === 'minimum') {
+      const float = a.dtype === 'float32' || a.dtype === 'float64';
+      if (float && this.minmax?.run(op, a.dtype as 'float32', arr(a), arr(b), res)) {
+        this.minmaxCounts.wasm++;
+        return res;
+      }
+      this.minmaxCounts.js++;
+    }
+    return zip(res, a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {

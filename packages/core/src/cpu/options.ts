@@ -1,6 +1,7 @@
 /** Options of `cpu()`, validated once, and what its `info()` reports. */
 import { singleThreadKernels } from './wasm/api.js';
 import type { WasmGemm } from './wasm/gemm.js';
+import type { WasmMinMax } from './wasm/minmax.js';
 
 /**
  * Worker threads for the cpu backend's matrix products, on a shared WebAssembly memory. Create
@@ -59,6 +60,11 @@ export interface CpuInfo {
   readonly threads: number;
   /** Products run so far, by path. */
   readonly products: ProductCounts;
+  /**
+   * Elementwise `maximum` / `minimum` (relu, clip) run so far on the SIMD kernels (float, full or
+   * scalar operands, 64 elements or more) and in JavaScript (the rest).
+   */
+  readonly minmax: { readonly wasm: number; readonly js: number };
   /** Size of the kernels' WebAssembly memory: it grows to the largest product and is reused. */
   readonly wasmBytes: number;
   /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
@@ -68,7 +74,11 @@ export interface CpuInfo {
 const KEYS = ['kernels', 'threads'];
 
 /** Validates `cpu()` options into the kernels to use (null: plain loops) and the reason for plain loops. */
-export function resolveCpuOptions(o: CpuOptions): { gemm: WasmGemm | null; reason: string | null } {
+export function resolveCpuOptions(o: CpuOptions): {
+  gemm: WasmGemm | null;
+  minmax: WasmMinMax | null;
+  reason: string | null;
+} {
   if (typeof o !== 'object' || o === null) throw new TypeError('cpu: options must be an object');
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new TypeError(`cpu: unknown option '${k}'`);
   const kernels = o.kernels ?? 'auto';
@@ -83,11 +93,12 @@ export function resolveCpuOptions(o: CpuOptions): { gemm: WasmGemm | null; reaso
       throw new TypeError(`cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node'`);
     if (kernels === 'js')
       throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
-    return { gemm, reason: null };
+    const k = singleThreadKernels(); // compiled, or wasmThreads would have failed
+    return { gemm, minmax: k.ok ? k.minmax : null, reason: null };
   }
-  if (kernels === 'js') return { gemm: null, reason: "the option kernels: 'js' was given" };
+  if (kernels === 'js') return { gemm: null, minmax: null, reason: "the option kernels: 'js' was given" };
   const k = singleThreadKernels();
-  if (k.ok) return { gemm: k.gemm, reason: null };
+  if (k.ok) return { gemm: k.gemm, minmax: k.minmax, reason: null };
   if (kernels === 'wasm-simd') throw new Error(`cpu: kernels 'wasm-simd' cannot run here: ${k.reason}`);
-  return { gemm: null, reason: k.reason };
+  return { gemm: null, minmax: null, reason: k.reason };
 }

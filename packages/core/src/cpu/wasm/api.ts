@@ -6,6 +6,7 @@
  */
 import { gemmModule } from './gemm-module.js';
 import { TILINGS, WasmGemm } from './gemm.js';
+import { minmaxModule, WasmMinMax } from './minmax.js';
 
 /** A compiled module (`WebAssembly.Module`). */
 export type WasmModule = object;
@@ -26,7 +27,8 @@ export interface WebAssemblyApi {
 
 /** Whether the kernels can run here: the products if so, the reason if not. */
 export type KernelAvailability =
-  { readonly ok: true; readonly gemm: WasmGemm } | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly gemm: WasmGemm; readonly minmax: WasmMinMax }
+  | { readonly ok: false; readonly reason: string };
 
 /** The global `WebAssembly`, if this runtime has one. */
 export function globalWebAssembly(): WebAssemblyApi | undefined {
@@ -70,5 +72,10 @@ export function singleThreadKernels(): KernelAvailability {
 export function loadSingle(api: WebAssemblyApi | undefined): KernelAvailability {
   const c = compileKernels(api, false);
   if ('reason' in c) return { ok: false, reason: c.reason };
-  return { ok: true, gemm: new WasmGemm(api!, c.module, new api!.Memory({ initial: 1 })) };
+  const minmax = new api!.Module(minmaxModule()); // valid and small wherever the products compiled
+  return {
+    ok: true,
+    gemm: new WasmGemm(api!, c.module, new api!.Memory({ initial: 1 })),
+    minmax: new WasmMinMax(api!, minmax, new api!.Memory({ initial: 1 })),
+  };
 }

@@ -38,6 +38,10 @@ const OPS = {
   'f32x4.mul': 0xfde6,
   'f64x2.add': 0xfdf0,
   'f64x2.mul': 0xfdf2,
+  'f32x4.min': 0xfde8,
+  'f32x4.max': 0xfde9,
+  'f64x2.min': 0xfdf4,
+  'f64x2.max': 0xfdf5,
 } as const;
 
 // Memory instructions (each takes a memarg: alignment exponent and offset).

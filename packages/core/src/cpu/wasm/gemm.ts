@@ -11,7 +11,8 @@
 import type { TypedArray } from '../../dtype.js';
 import { matrixStrides, type Product } from '../matmul.js';
 import type { MatrixOperand } from '../views.js';
-import { F32X4, F64X2, nrOf, packBytes, type Precision, type Tiling } from './gemm-module.js';
+import { F32X4, F64X2, nrOf, packBytes, type Tiling } from './gemm-module.js';
+import { Heap } from './heap.js';
 import type { WasmMemory, WasmModule, WebAssemblyApi } from './api.js';
 
 /** The register and cache blocking, per precision (chosen with bench/cpu-matmul.ts). */
@@ -20,7 +21,6 @@ export const TILINGS: { readonly f32: Tiling; readonly f64: Tiling } = {
   f64: { mr: 5, nv: 2, unroll: 1, kc: 256, mc: 120, nc: 2048 },
 };
 
-const PAGE = 65536;
 /** Bytes at the start of memory kept for the thread control block (see `threads.ts`). */
 export const CONTROL_BYTES = 4096;
 const ALIGN = 64;
@@ -89,9 +89,7 @@ type GemmFn = (...args: number[]) => void;
 /** Products on one WebAssembly memory (shared with `workers`, if any). */
 export class WasmGemm {
   private readonly fns: [GemmFn, GemmFn];
-  private buffer: ArrayBufferLike | null = null;
-  private f32: Float32Array = new Float32Array(0);
-  private f64: Float64Array = new Float64Array(0);
+  private readonly heap: Heap;
 
   constructor(
     api: WebAssemblyApi,
@@ -103,11 +101,12 @@ export class WasmGemm {
   ) {
     const e = new api.Instance(module, { env: { memory } }).exports as Record<string, GemmFn>;
     this.fns = [e['gemm_f32']!, e['gemm_f64']!];
+    this.heap = new Heap(memory);
   }
 
   /** Current size of the WebAssembly memory, in bytes. */
   get bytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.heap.bytes;
   }
 
   /** Threads available to one product (the calling thread included). */
@@ -131,9 +130,8 @@ export class WasmGemm {
     const parts = this.workers && m * n * k >= this.threadMin ? this.threads : 1;
     const L = productLayout(dtype, m, n, k, parts);
     if (L.end > MAX_BYTES) return 0;
-    const p = dtype === 'float32' ? F32X4 : F64X2;
-    const heap = this.heap(p, L.end);
-    const es = p.bytes;
+    const heap = this.heap.view(dtype, L.end);
+    const es = dtype === 'float32' ? 4 : 8;
     const [rsa, csa] = matrixStrides(a, m, k);
     const [rsb, csb] = matrixStrides(b, k, n);
     const args = [L.a, rsa * es, csa * es, L.b, rsb * es, csb * es, L.c, L.ldc, m, n, k];
@@ -187,18 +185,5 @@ export class WasmGemm {
     this.fns[fn](...strip(0));
     for (let w = 0; w < started; w++) this.workers!.wait(w);
     return 1 + started;
-  }
-
-  /** A view of the memory as precision `p`, grown first to at least `bytes`. */
-  private heap(p: Precision, bytes: number): Float32Array | Float64Array {
-    const have = this.memory.buffer.byteLength;
-    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    const buf = this.memory.buffer;
-    if (buf !== this.buffer || this.f32.length * 4 !== buf.byteLength) {
-      this.buffer = buf;
-      this.f32 = new Float32Array(buf);
-      this.f64 = new Float64Array(buf);
-    }
-    return p === F32X4 ? this.f32 : this.f64;
   }
 }
