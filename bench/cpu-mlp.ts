@@ -9,60 +9,15 @@
  * JS=0 leaves out the plain-JavaScript contender). The load average is printed before and after.
  */
 import { loadavg } from 'node:os';
-import { cpu, useBackend, type Backend } from '@gen-ts/core';
+import { cpu } from '@gen-ts/core';
 import { wasmThreads } from '@gen-ts/core/node';
 import * as jax from '@jax-js/jax';
-import '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { batch, initParams, sgdStep } from '../test/support/mlp.js';
+import { batch } from '../test/support/mlp.js';
 import { compare, type Contender } from './harness.js';
+import { B, genTsMlp, H, I, LR, O, tfjsMlp } from './mlp-contenders.js';
 
-const [B, I, H, O] = [128, 784, 256, 10];
-const LR = 0.05;
 const rounds = Number(process.env['ROUNDS'] ?? 21);
-
-function genTs(name: string, backend: Backend): Contender {
-  useBackend(backend);
-  const { x, y } = batch(B, I, O);
-  let p = initParams([I, H, O], 0);
-  return {
-    name,
-    async run() {
-      useBackend(backend);
-      const r = sgdStep(p, x, y, LR);
-      p = r.params;
-      await r.loss.data();
-      r.loss.dispose();
-    },
-  };
-}
-
-async function tfjsWasm(): Promise<Contender> {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const { xs, ys } = batch(B, I, O);
-  const x = tf.tensor2d(xs, [B, I]);
-  const y = tf.oneHot(tf.tensor1d(ys, 'int32'), O);
-  const w1 = tf.variable(tf.randomNormal([I, H], 0, Math.sqrt(2 / I)));
-  const b1 = tf.variable(tf.zeros([H]));
-  const w2 = tf.variable(tf.randomNormal([H, O], 0, Math.sqrt(1 / H)));
-  const b2 = tf.variable(tf.zeros([O]));
-  const opt = tf.train.sgd(LR);
-  const loss = (): tf.Scalar =>
-    tf.losses.softmaxCrossEntropy(
-      y,
-      tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2),
-    ) as tf.Scalar;
-  return {
-    name: 'tfjs-wasm',
-    async run() {
-      const l = opt.minimize(loss, true)!;
-      await l.data();
-      l.dispose();
-    },
-  };
-}
 
 type JaxParams = { w1: jax.Array; b1: jax.Array; w2: jax.Array; b2: jax.Array };
 
@@ -111,7 +66,7 @@ const backends: [string, ReturnType<typeof cpu>][] = [['gen-ts cpu (default: was
 if (process.env['JS'] !== '0')
   backends.push(["gen-ts cpu (kernels: 'js', the old default)", cpu({ kernels: 'js' })]);
 if (threads) backends.push([`gen-ts cpu (wasm-simd, ${threads.threads} threads)`, cpu({ threads })]);
-const contenders = [await jaxJit(), await tfjsWasm(), ...backends.map(([n, b]) => genTs(n, b))];
+const contenders = [await jaxJit(), await tfjsMlp('wasm'), ...backends.map(([n, b]) => genTsMlp(n, b))];
 const t = await compare(contenders, rounds, 3);
 const ref = t.get('jax-js (jit, wasm)')!;
 const tfw = t.get('tfjs-wasm')!;

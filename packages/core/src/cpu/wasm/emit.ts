@@ -18,35 +18,26 @@ export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 const OPS = {
   'i32.eqz': 0x45,
   'i32.eq': 0x46,
-  'i32.ne': 0x47,
   'i32.lt_s': 0x48,
   'i32.gt_s': 0x4a,
-  'i32.le_s': 0x4c,
   'i32.ge_s': 0x4e,
   'i32.add': 0x6a,
   'i32.sub': 0x6b,
   'i32.mul': 0x6c,
-  'i32.and': 0x71,
-  'i32.or': 0x72,
-  'i32.shl': 0x74,
-  'i32.shr_u': 0x76,
   select: 0x1b,
-  drop: 0x1a,
-  'f32x4.splat': 0xfd13,
-  'f64x2.splat': 0xfd14,
   'f32x4.add': 0xfde4,
   'f32x4.mul': 0xfde6,
-  'f64x2.add': 0xfdf0,
-  'f64x2.mul': 0xfdf2,
   'f32x4.min': 0xfde8,
   'f32x4.max': 0xfde9,
+  'f64x2.add': 0xfdf0,
+  'f64x2.mul': 0xfdf2,
   'f64x2.min': 0xfdf4,
   'f64x2.max': 0xfdf5,
 } as const;
 
 // Memory instructions (each takes a memarg: alignment exponent and offset).
 const MEM_OPS = {
-  'i32.load': [0x28, 2],
+  'i32.store': [0x36, 2],
   'f32.load': [0x2a, 2],
   'f64.load': [0x2b, 3],
   'f32.store': [0x38, 2],
@@ -139,34 +130,14 @@ export class Code {
     return this;
   }
   get(local: number): this {
-    this.bytes.push(0x20);
-    uleb(this.bytes, local);
-    return this;
+    return this.indexed(0x20, local);
   }
   set(local: number): this {
-    this.bytes.push(0x21);
-    uleb(this.bytes, local);
-    return this;
-  }
-  tee(local: number): this {
-    this.bytes.push(0x22);
-    uleb(this.bytes, local);
-    return this;
+    return this.indexed(0x21, local);
   }
   i32(v: number): this {
     this.bytes.push(0x41);
     sleb(this.bytes, v | 0);
-    return this;
-  }
-  /** `v128.const` of zeros. */
-  zero(): this {
-    opcode(this.bytes, 0xfd0c);
-    for (let i = 0; i < 16; i++) this.bytes.push(0);
-    return this;
-  }
-  /** `memory.copy` (dst, src, n on the stack). */
-  memoryCopy(): this {
-    this.bytes.push(0xfc, 10, 0, 0);
     return this;
   }
   /** `memory.fill` (dst, byte value, n on the stack). */
@@ -181,52 +152,36 @@ export class Code {
     else this.get(delta.local);
     return this.op('i32.add').set(local);
   }
+  /** `call` of the function with index `fn` (its arguments on the stack). */
+  call(fn: number): this {
+    return this.indexed(0x10, fn);
+  }
+  br(depth: number): this {
+    return this.indexed(0x0c, depth);
+  }
+  brIf(depth: number): this {
+    return this.indexed(0x0d, depth);
+  }
 
   /** `block ... end`; a `br` of depth 0 inside `body` jumps past the end. */
   block(body: () => void): this {
-    this.bytes.push(0x02, 0x40);
-    body();
-    this.bytes.push(0x0b);
-    return this;
+    return this.structured(0x02, body);
   }
   /** `loop ... end`; a `br` of depth 0 inside `body` jumps back to the start. */
   loop(body: () => void): this {
-    this.bytes.push(0x03, 0x40);
-    body();
-    this.bytes.push(0x0b);
-    return this;
+    return this.structured(0x03, body);
   }
   /** `if ... end` on the i32 on the stack. */
   if(body: () => void): this {
-    this.bytes.push(0x04, 0x40);
-    body();
-    this.bytes.push(0x0b);
-    return this;
-  }
-  /** `call` of the function with index `fn` (its arguments on the stack). */
-  call(fn: number): this {
-    this.bytes.push(0x10);
-    uleb(this.bytes, fn);
-    return this;
+    return this.structured(0x04, body);
   }
   /** `if ... else ... end` on the i32 on the stack. */
   ifElse(then: () => void, otherwise: () => void): this {
-    this.bytes.push(0x04, 0x40);
-    then();
-    this.bytes.push(0x05);
-    otherwise();
-    this.bytes.push(0x0b);
-    return this;
-  }
-  br(depth: number): this {
-    this.bytes.push(0x0c);
-    uleb(this.bytes, depth);
-    return this;
-  }
-  brIf(depth: number): this {
-    this.bytes.push(0x0d);
-    uleb(this.bytes, depth);
-    return this;
+    return this.structured(0x04, () => {
+      then();
+      this.bytes.push(0x05);
+      otherwise();
+    });
   }
 
   /**
@@ -250,6 +205,19 @@ export class Code {
         this.bump(i, step).br(0);
       }),
     );
+  }
+
+  /** An instruction with one unsigned immediate (a local, function or branch depth). */
+  private indexed(code: number, index: number): this {
+    this.bytes.push(code);
+    uleb(this.bytes, index);
+    return this;
+  }
+  private structured(code: number, body: () => void): this {
+    this.bytes.push(code, 0x40); // 0x40: the block yields no value
+    body();
+    this.bytes.push(0x0b);
+    return this;
   }
 }
 
