@@ -6,7 +6,9 @@
  * (`jit` of the whole step, wasm device; single-threaded in Node, which has no global `Worker`)
  * and TensorFlow.js wasm (single-threaded in Node).
  * Run: npx tsx bench/cpu-mlp.ts   (ROUNDS=n, default 21; THREADS=n adds gen-ts with n threads;
- * JS=0 leaves out the plain-JavaScript contender). The load average is printed before and after.
+ * JS=0 leaves out the plain-JavaScript contender). The load average is printed before and after,
+ * and each step is timed by the wall clock and by CPU time (steadier on a shared machine; not
+ * shown for the threaded contender, whose CPU time sums its threads).
  */
 import { loadavg } from 'node:os';
 import { cpu } from '@gen-ts/core';
@@ -14,7 +16,7 @@ import { wasmThreads } from '@gen-ts/core/node';
 import * as jax from '@jax-js/jax';
 import '@tensorflow/tfjs-backend-wasm';
 import { batch } from '../test/support/mlp.js';
-import { compare, type Contender } from './harness.js';
+import { compareClocks, type Contender } from './harness.js';
 import { B, genTsMlp, H, I, LR, O, tfjsMlp } from './mlp-contenders.js';
 
 const rounds = Number(process.env['ROUNDS'] ?? 21);
@@ -67,14 +69,25 @@ if (process.env['JS'] !== '0')
   backends.push(["gen-ts cpu (kernels: 'js', the old default)", cpu({ kernels: 'js' })]);
 if (threads) backends.push([`gen-ts cpu (wasm-simd, ${threads.threads} threads)`, cpu({ threads })]);
 const contenders = [await jaxJit(), await tfjsMlp('wasm'), ...backends.map(([n, b]) => genTsMlp(n, b))];
-const t = await compare(contenders, rounds, 3);
-const ref = t.get('jax-js (jit, wasm)')!;
-const tfw = t.get('tfjs-wasm')!;
+const { wall, cpu: cpuTime } = await compareClocks(contenders, rounds, 3);
 console.log(`MLP ${I}-${H}-${O}, batch ${B}, float32 SGD step; median of ${rounds} round-robin runs`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
-console.log('| implementation | ms/step | ratio to jax-js | ratio to tfjs-wasm |\n|---|---|---|---|');
-for (const [n, ms] of t)
-  console.log(`| ${n} | ${ms.toFixed(2)} | ${(ms / ref).toFixed(2)} | ${(ms / tfw).toFixed(2)} |`);
+console.log(
+  '| implementation | ms/step (wall) | ratio to jax-js | ratio to tfjs-wasm | ms/step (CPU) | CPU ratio to jax-js |',
+);
+console.log('|---|---|---|---|---|---|');
+const [jw, tw, jc] = [
+  wall.get('jax-js (jit, wasm)')!,
+  wall.get('tfjs-wasm')!,
+  cpuTime.get('jax-js (jit, wasm)')!,
+];
+for (const [n, ms] of wall) {
+  const c = cpuTime.get(n)!;
+  const cpuCols = threads && n.includes('threads') ? ['-', '-'] : [c.toFixed(2), (c / jc).toFixed(2)];
+  console.log(
+    `| ${n} | ${ms.toFixed(2)} | ${(ms / jw).toFixed(2)} | ${(ms / tw).toFixed(2)} | ${cpuCols.join(' | ')} |`,
+  );
+}
 for (const [n, b] of backends) {
   const i = b.info();
   console.log(`${n}: kernels ${i.kernels}, threads ${i.threads}, products ${JSON.stringify(i.products)}`);

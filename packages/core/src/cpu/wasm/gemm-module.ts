@@ -219,24 +219,33 @@ function pack(p: Precision, w: number): Code {
   return c;
 }
 
+/** Parameters of `gemm`. */
+export const GEMM_ARGS = 15;
+
 /**
- * `gemm(a, rsa, csa, b, rsb, csb, c, ldc, m, n, k, pa, pb)`: `C = A B` for A `[m, k]` at `a`
- * (row and column byte strides `rsa`, `csa`), B `[k, n]` at `b` (`rsb`, `csb`) and C at `c` with
- * row stride `ldc` bytes (room for `m` rounded up to `mr` rows of `n` rounded up to `nr`
- * columns); `pa` and `pb` are the packing buffers (`packBytes`). `k` > 0.
+ * `gemm(a, rsa, csa, b, rsb, csb, c, ldc, m, n, k, pa, pb, kc, mc)`: `C = A B` for A `[m, k]` at
+ * `a` (row and column byte strides `rsa`, `csa`), B `[k, n]` at `b` (`rsb`, `csb`) and C at `c`
+ * with row stride `ldc` bytes (room for `m` rounded up to `mr` rows of `n` rounded up to `nr`
+ * columns); `pa` and `pb` are the packing buffers (`packBytes`); `kc` <= the tiling's `kc` and
+ * `mc` <= its `mc` (a multiple of `mr`) are this product's blocks. `k` > 0.
  */
 function gemm(p: Precision, t: Tiling, fn: { micro: number; packA: number; packB: number }): Code {
-  const c = new Code(Array<typeof I32>(13).fill(I32));
-  const [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, pa, pb] = Array.from({ length: 13 }, (_, i) => i) as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number,
+  const c = new Code(Array<typeof I32>(GEMM_ARGS).fill(I32));
+  const [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, pa, pb, kcMax, mcMax] = Array.from({ length: GEMM_ARGS }, (_, i) => i) as [
+    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
   ]; // prettier-ignore
   const [jc, nc, pc, kc, ic, mc, jr, ir] = Array.from({ length: 8 }, () => c.local(I32)) as [
     number, number, number, number, number, number, number, number,
   ]; // prettier-ignore
   const nr = nrOf(p, t);
-  const min = (dst: number, block: number, total: number, at: number) => {
+  // dst = min(block, total - at), `block` a constant or a local
+  const min = (dst: number, block: number | { local: number }, total: number, at: number) => {
+    const push = () => (typeof block === 'number' ? c.i32(block) : c.get(block.local));
     c.get(total).get(at).op('i32.sub').set(dst);
-    c.i32(block).get(dst).get(dst).i32(block).op('i32.gt_s').op('select').set(dst);
+    push();
+    c.get(dst).get(dst);
+    push();
+    c.op('i32.gt_s').op('select').set(dst);
   };
   // addr = base + i * s1 + j * s2
   const addr = (base: number, i: number, s1: number, j: number, s2: number) => {
@@ -244,13 +253,13 @@ function gemm(p: Precision, t: Tiling, fn: { micro: number; packA: number; packB
   };
   c.for(jc, 0, { local: n }, t.nc, () => {
     min(nc, t.nc, n, jc);
-    c.for(pc, 0, { local: k }, t.kc, () => {
-      min(kc, t.kc, k, pc);
+    c.for(pc, 0, { local: k }, { local: kcMax }, () => {
+      min(kc, { local: kcMax }, k, pc);
       // B block rows pc.., columns jc..: lines are columns (across = csb), steps are rows (along = rsb)
       addr(b, pc, rsb, jc, csb);
       c.get(rsb).get(csb).get(kc).get(nc).get(pb).call(fn.packB);
-      c.for(ic, 0, { local: m }, t.mc, () => {
-        min(mc, t.mc, m, ic);
+      c.for(ic, 0, { local: m }, { local: mcMax }, () => {
+        min(mc, { local: mcMax }, m, ic);
         addr(a, ic, rsa, pc, csa);
         c.get(csa).get(rsa).get(kc).get(mc).get(pa).call(fn.packA);
         c.for(jr, 0, { local: nc }, nr, () => {

@@ -86,6 +86,18 @@ export function productLayout(
 
 type GemmFn = (...args: number[]) => void;
 
+/**
+ * The inner-dimension and row blocks of one product: the tiling's `kc` and `mc` at most, split
+ * evenly (784 = 4 x 196, not 3 x 256 + 16: a thin last block packs and stores a whole C panel
+ * for a few steps), `mc` a multiple of `mr`.
+ */
+function evenBlocks(dtype: 'float32' | 'float64', m: number, k: number): [number, number] {
+  const t = dtype === 'float32' ? TILINGS.f32 : TILINGS.f64;
+  const kc = Math.ceil(k / Math.ceil(k / t.kc));
+  const rows = Math.ceil(m / Math.ceil(m / t.mc));
+  return [kc, Math.min(t.mc, Math.ceil(rows / t.mr) * t.mr)];
+}
+
 /** Products on one WebAssembly memory (shared with `workers`, if any). */
 export class WasmGemm {
   private readonly fns: [GemmFn, GemmFn];
@@ -135,6 +147,7 @@ export class WasmGemm {
     const [rsa, csa] = matrixStrides(a, m, k);
     const [rsb, csb] = matrixStrides(b, k, n);
     const args = [L.a, rsa * es, csa * es, L.b, rsb * es, csb * es, L.c, L.ldc, m, n, k];
+    const blocks = evenBlocks(dtype, m, k);
     const [c0, ldc] = [L.c / es, L.ldc / es];
     let [loadedA, loadedB, ran] = [-1, -1, 1];
     for (let t = 0; t < g.nb; t++) {
@@ -143,7 +156,7 @@ export class WasmGemm {
       if (ta !== loadedA) heap.set(a.data.subarray(ta * m * k, (ta + 1) * m * k), L.a / es);
       if (tb !== loadedB) heap.set(b.data.subarray(tb * k * n, (tb + 1) * k * n), L.b / es);
       [loadedA, loadedB] = [ta, tb];
-      ran = this.run(dtype, parts, args, L);
+      ran = this.run(dtype, parts, args, L, blocks);
       if (ldc === n) res.set(heap.subarray(c0, c0 + m * n), t * m * n);
       else
         for (let i = 0; i < m; i++) res.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), (t * m + i) * n);
@@ -161,6 +174,7 @@ export class WasmGemm {
     parts: number,
     args: readonly number[],
     L: ProductLayout,
+    [kc, mc]: readonly [number, number],
   ): number {
     const [p, t] = dtype === 'float32' ? [F32X4, TILINGS.f32] : [F64X2, TILINGS.f64];
     const [a, rsa, csa, b, rsb, csb, c, ldc, m, n, k] = args as [
@@ -176,8 +190,9 @@ export class WasmGemm {
       const len = Math.min(per, total - s);
       const pa = L.packs + i * L.packStride;
       const pb = pa + L.packA;
-      if (byCols) return [a, rsa, csa, b + s * csb, rsb, csb, c + s * p.bytes, ldc, m, len, k, pa, pb];
-      return [a + s * rsa, rsa, csa, b, rsb, csb, c + s * ldc, ldc, len, n, k, pa, pb];
+      if (byCols)
+        return [a, rsa, csa, b + s * csb, rsb, csb, c + s * p.bytes, ldc, m, len, k, pa, pb, kc, mc];
+      return [a + s * rsa, rsa, csa, b, rsb, csb, c + s * ldc, ldc, len, n, k, pa, pb, kc, mc];
     };
     const fn = dtype === 'float32' ? 0 : 1;
     let started = 0;

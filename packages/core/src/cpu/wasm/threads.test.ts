@@ -54,7 +54,7 @@ describe('wasmThreads', () => {
   });
 
   it('refuses bad arguments, and products after terminate() throw', async () => {
-    await expect(wasmThreads(0)).rejects.toThrow(/threads must be an integer in \[1, 65\], got 0/);
+    await expect(wasmThreads(0)).rejects.toThrow(/threads must be an integer in \[1, 33\], got 0/);
     await expect(wasmThreads(2, { min: 1 } as never)).rejects.toThrow(/unknown option 'min'/);
     expect(() => cpu({ threads: pool, kernels: 'js' })).toThrow(/needs kernels 'wasm-simd' or 'auto'/);
     const own = await wasmThreads(2, { minMultiplyAdds: 0 });

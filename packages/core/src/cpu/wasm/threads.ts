@@ -1,16 +1,17 @@
 /**
  * The calling side of the worker protocol, shared by every host that can block on `Atomics.wait`
- * (Node's main thread, any worker). Each worker owns a slot of 16 int32s at the start of the
+ * (Node's main thread, any worker). Each worker owns a slot of int32s at the start of the
  * shared memory: `[posted call number, finished call number (negative: it threw), precision,
- * 13 arguments of gemm]`. The caller writes the arguments and bumps the call number; the worker,
+ * the arguments of gemm]`. The caller writes the arguments and bumps the call number; the worker,
  * parked in `Atomics.wait` on it, runs the call and stores the number back into the second word.
  * No messages and no event loop are involved, so a synchronous kernel can use the workers.
  */
 import type { GemmWorkers } from './gemm.js';
 import { CONTROL_BYTES } from './gemm.js';
+import { GEMM_ARGS } from './gemm-module.js';
 
-/** int32s per worker slot. */
-export const SLOT = 16;
+/** int32s per worker slot: call number, finished number, precision, then gemm's arguments. */
+export const SLOT = 32;
 /** Most workers the control block has room for. */
 export const MAX_WORKERS = CONTROL_BYTES / 4 / SLOT;
 /** Call number that tells a worker to exit. */
@@ -34,8 +35,7 @@ function workerLoop(module, memory, slot, post) {
     if (seen === ${EXIT}) return;
     let status = seen;
     try {
-      const a = ctl.slice(base + 3, base + 16);
-      fns[ctl[base + 2]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+      fns[ctl[base + 2]](...ctl.slice(base + 3, base + ${3 + GEMM_ARGS}));
     } catch (err) {
       status = -seen;
       post(String(err && err.message || err));
@@ -64,7 +64,7 @@ export class ControlBlock implements GemmWorkers {
     if (this.closed) throw new Error('cpu: the worker threads of this backend were terminated');
     const base = w * SLOT;
     this.ctl[base + 2] = precision;
-    for (let i = 0; i < 13; i++) this.ctl[base + 3 + i] = args[i]!;
+    for (let i = 0; i < GEMM_ARGS; i++) this.ctl[base + 3 + i] = args[i]!;
     const n = (this.posted[w] = (this.posted[w]! % 0x3fffffff) + 1);
     Atomics.store(this.ctl, base, n);
     Atomics.notify(this.ctl, base, 1);
