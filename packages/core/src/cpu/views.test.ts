@@ -5,6 +5,8 @@
  * only when no other tensor can still see it: reshapes, views and the caller's own arrays are
  * never handed out twice.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   add,
@@ -80,6 +82,22 @@ describe('transposed views', () => {
         1 + 0 + 0 + 5 + 3 + 6,
       ]);
     });
+  });
+
+  it('no cpu kernel reads a buffer except through views.ts (a view is not a typed array)', () => {
+    const dir = new URL('.', import.meta.url).pathname;
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'views.ts',
+    );
+    expect(files.length).toBeGreaterThan(5);
+    // handing a buffer on (dispose's release) is fine; reading one as an array is not
+    const reads = files.flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .map((line, i) => [`${f}:${i + 1}`, line] as const)
+        .filter(([, line]) => /\.buf\b/.test(line) && !/release\(x\.buf/.test(line)),
+    );
+    expect(reads, 'use contiguous(x) or operand(x) from views.ts').toEqual([]);
   });
 });
 
