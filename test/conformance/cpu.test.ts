@@ -42,7 +42,9 @@ function cpuCase(
       if (path === 'wasm') expect(i.products.threaded).toBe(0);
     },
     destroy(b: Backend) {
-      if (path === 'threaded') expect(info(b).products.threaded).toBeGreaterThan(10);
+      // some products were split (unless a filtered run ran almost none)
+      const p = info(b).products;
+      if (path === 'threaded' && p.wasm + p.threaded > 10) expect(p.threaded).toBeGreaterThan(10);
       void threads?.terminate();
     },
   };
