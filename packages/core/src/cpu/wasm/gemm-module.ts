@@ -6,7 +6,9 @@
  * micro-kernel reads them), and the micro-kernel keeps an `mr x nr` tile of C in registers while it
  * sums `kc` outer products. A and B are read through byte strides, so a transposed operand is
  * packed straight from its stored layout. C is written in full tiles: the caller gives it room for
- * `mr`-padded rows and an `nr`-padded row stride.
+ * `mr`-padded rows and an `nr`-padded row stride. Each element of C sums its k terms in order
+ * p = 0 .. k-1 (a later `kc` block adds onto the stored tile), with a rounded multiply and a
+ * rounded add per term, exactly as the plain loops do: float64 results match them bit for bit.
  */
 import {
   Code,

@@ -15,7 +15,7 @@ import { F32X4, F64X2, nrOf, packBytes, type Tiling } from './gemm-module.js';
 import { Heap } from './heap.js';
 import type { WasmMemory, WasmModule, WebAssemblyApi } from './api.js';
 
-/** The register and cache blocking, per precision (chosen with bench/cpu-matmul.ts). */
+/** The register and cache blocking, per precision (chosen with bench/cpu-tiling.ts). */
 export const TILINGS: { readonly f32: Tiling; readonly f64: Tiling } = {
   f32: { mr: 5, nv: 2, unroll: 1, kc: 256, mc: 120, nc: 4096 },
   f64: { mr: 5, nv: 2, unroll: 1, kc: 256, mc: 120, nc: 2048 },
