@@ -119,6 +119,11 @@ export class CpuBackend implements Backend {
     this.pool.release(x.buf, x.dtype);
   }
 
+  /** @internal Notes that a kernel handed `result` to a new tensor (see the wrapping below the class). */
+  track(result: unknown): unknown {
+    return this.pool.track(result);
+  }
+
   upload(values: TypedArray, _shape?: Shape, _dtype?: DType): unknown {
     return values;
   }
@@ -155,8 +160,15 @@ export class CpuBackend implements Backend {
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
     const n = sizeOf(out);
-    const res = this.pool.alloc(a.dtype, n);
     const [xc, xa, xb] = [arr(cond), arr(a), arr(b)];
+    if (xc.length === 1 && n > 0) {
+      // One decision for every element (a guard that keeps or replaces a whole tensor): the chosen
+      // operand itself (buffers are immutable, so it can be shared, as reshape does), broadcast if
+      // it must be, without the index arrays of the general loop.
+      const pick = xc[0] ? a : b;
+      return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
+    }
+    const res = this.pool.alloc(a.dtype, n);
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);
@@ -249,11 +261,11 @@ export class CpuBackend implements Backend {
   }
 
   reshape(x: TensorInfo, _shape?: Shape): unknown {
-    return this.pool.share(arr(x)); // immutable buffers can be shared
+    return arr(x); // immutable buffers can be shared
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
-    if (swapsLastTwo(perm)) return swapLastTwo(x, this.pool);
+    if (swapsLastTwo(perm)) return swapLastTwo(x);
     const s = stridesOf(x.shape);
     return gatherOffsets(
       x,
@@ -348,6 +360,19 @@ export class CpuBackend implements Backend {
     else res.set(xs);
     return res;
   }
+}
+
+// Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
+// tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
+// and it is never reused: wrapping the methods here keeps that out of each kernel's code.
+const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync']);
+for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
+  if (NOT_KERNELS.has(name)) continue;
+  const proto = CpuBackend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const kernel = proto[name]!;
+  proto[name] = function (this: CpuBackend, ...args: unknown[]) {
+    return this.track(kernel.apply(this, args));
+  };
 }
 
 /** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */

@@ -4,10 +4,13 @@
  * BENCHMARKS.md), and a training step allocates the same sizes every step while it disposes the
  * previous parameters and gradients. So `dispose()` hands a large array back, and the next
  * result of the same dtype and length gets it (zeroed). Only an array that exactly one tensor
- * holds is kept: reshapes and transposed views share their input's array, and arrays that came
- * from the caller (`upload`) are never owned, so neither ever returns to the pool.
+ * holds is kept. The backend passes every kernel's result through `track`, so an array handed out
+ * twice (a reshape, a transposed view, `where` picking an operand whole, any future kernel that
+ * shares) is seen to have two holders and is never reused; arrays that came from the caller
+ * (`upload`) are never owned in the first place.
  */
 import { allocArray, type DType, type TypedArray } from '../dtype.js';
+import { Swapped } from './views.js';
 
 /** Arrays below this many bytes are cheap to allocate and are not kept. */
 export const MIN_POOLED_BYTES = 1 << 16;
@@ -18,8 +21,10 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
 
 /** A pool of typed arrays by dtype and length, for one backend. */
 export class ArrayPool {
-  /** Arrays that exactly one live tensor of the backend holds. */
+  /** Arrays allocated here that at most one tensor holds so far. */
   private readonly owned = new WeakSet<TypedArray>();
+  /** Arrays some tensor holds (handed out by a kernel). */
+  private readonly handed = new WeakSet<object>();
   private readonly free = new Map<string, TypedArray[]>();
   private held = 0;
 
@@ -38,10 +43,17 @@ export class ArrayPool {
     return a;
   }
 
-  /** `a` is now held by more than one tensor: it must never be reused. */
-  share(a: TypedArray): TypedArray {
-    this.owned.delete(a);
-    return a;
+  /**
+   * A kernel hands `result` (an array, or a view of one) to a new tensor. If some tensor already
+   * holds that array, it now has two holders and must never be reused.
+   */
+  track<T>(result: T): T {
+    const a = result instanceof Swapped ? result.base : result;
+    if (typeof a === 'object' && a !== null) {
+      if (this.handed.has(a)) this.owned.delete(a as TypedArray);
+      else this.handed.add(a);
+    }
+    return result;
   }
 
   /** The tensor holding `a` was disposed: keep `a` if that tensor was its only holder. */
@@ -49,6 +61,7 @@ export class ArrayPool {
     if (!ArrayBuffer.isView(a) || !this.owned.has(a as TypedArray)) return;
     const t = a as TypedArray;
     this.owned.delete(t);
+    this.handed.delete(t);
     if (this.held + t.byteLength > MAX_POOLED_BYTES) return;
     const key = `${dtype}:${t.length}`;
     const list = this.free.get(key);

@@ -23,6 +23,7 @@ import {
   sub,
   tensor,
   valueAndGrad,
+  where,
   withBackend,
   type Tensor,
 } from '../index.js';
@@ -121,11 +122,14 @@ describe('reuse of disposed arrays', () => {
     });
   });
 
-  it('never reuses an array another tensor still sees: reshapes, views, the caller’s array', () => {
+  it('never reuses an array another tensor still sees: reshapes, views, where, the caller’s array', () => {
     const b = cpu();
     withBackend(b, () => {
       const y = add(big(1), 1);
       const r = reshape(y, [2, n / 2]);
+      const kept = add(big(1), 3);
+      const w = where(tensor(true, { dtype: 'bool' }), kept, big(0)); // one decision: shares kept's array
+      kept.dispose();
       const t = mT(add(big(1), 2).reshape([n / 2, 2]));
       const host = new Float32Array(n).fill(7);
       const u = tensor(host, { shape: [n] });
@@ -134,6 +138,7 @@ describe('reuse of disposed arrays', () => {
       expect(b.info().pooledBytes).toBe(0);
       const fresh = [mul(big(1), 5), mul(big(1), 6), mul(big(1), 8)];
       expect(values(r).every((v) => v === 2)).toBe(true);
+      expect(values(w).every((v) => v === 4)).toBe(true);
       expect(values(t).every((v) => v === 3)).toBe(true);
       expect(host.every((v) => v === 7)).toBe(true);
       expect(fresh.map((f) => f.dataSync()[0])).toEqual([5, 6, 8]);

@@ -7,7 +7,6 @@
 import type { TensorInfo } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
 import { sizeOf } from '../shape.js';
-import type { ArrayPool } from './pool.js';
 
 /**
  * A tensor of shape `shape` whose elements `[..., i, j]` are the elements `[..., j, i]` of `base`
@@ -70,14 +69,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/**
- * The buffer of `x` transposed on its last two axes: a view, or the base of a view transposed
- * back. Either way the base now has a second holder, which `pool` must know.
- */
-export function swapLastTwo(x: TensorInfo, pool: ArrayPool): TypedArray | Swapped {
+/** The buffer of `x` transposed on its last two axes: a view, or the base of a view transposed back. */
+export function swapLastTwo(x: TensorInfo): TypedArray | Swapped {
   const b = x.buf;
-  if (b instanceof Swapped && sameShape(b.shape, x.shape)) return pool.share(b.base);
-  return new Swapped(pool.share(contiguous(x)), swapped(x.shape));
+  if (b instanceof Swapped && sameShape(b.shape, x.shape)) return b.base;
+  return new Swapped(contiguous(x), swapped(x.shape));
 }
 
 function swapped(shape: readonly number[]): number[] {
