@@ -112,7 +112,7 @@ describe('pnpm demo --quick', () => {
       ];
       expect(names.filter((n) => want.includes(n)).sort()).toEqual([...want].sort());
       for (const b of p.bases)
-        for (const kind of ['constant', 'cosine'])
+        for (const kind of p.schedules)
           expect(
             names.some((n) => n.startsWith(`${BASE_NAME[b]} ${kind}, tuned (`)),
             `${title} ${b} ${kind}`,

@@ -102,7 +102,7 @@ export function plan(o: PlanOptions): PlannedJob[] {
         for (const lr0 of p.genLr0[base] ?? [])
           for (const seed of seeds)
             addRun({ task, size, seed, method: gen(base, variant, lr0) }, `${task} GeN ${base} ${lr0}`);
-      for (const kind of ['constant', 'cosine'] as const) {
+      for (const kind of p.schedules) {
         const grid = (p.grid[base] ?? []).map((lr) =>
           addRun(
             { task, size, seed: seeds[0]!, method: { kind, base, lr } },

@@ -32,6 +32,15 @@ export interface PoolOptions {
   readonly onUpdate?: (s: PoolStatus) => void;
 }
 
+/**
+ * Node flags for the workers: this process's, plus tsx's loader when this process runs without it
+ * (under vitest, say), since the worker is a TypeScript file.
+ */
+function workerExecArgv(): string[] {
+  const own = process.execArgv;
+  return own.some((a) => a === 'tsx' || /[/\\]tsx[/\\]dist[/\\]/.test(a)) ? own : [...own, '--import', 'tsx'];
+}
+
 export async function runPool(jobs: readonly PlannedJob[], o: PoolOptions): Promise<Map<string, Outcome>> {
   const byId = new Map(jobs.map((j) => [j.id, j]));
   for (const j of jobs)
@@ -122,7 +131,10 @@ export async function runPool(jobs: readonly PlannedJob[], o: PoolOptions): Prom
       }
     };
     const spawn = () => {
-      const child: ChildProcess = fork(script, [o.backend], { serialization: 'advanced' });
+      const child: ChildProcess = fork(script, [o.backend], {
+        serialization: 'advanced',
+        execArgv: workerExecArgv(),
+      });
       children.add(child);
       let current: { id: string; t0: number } | undefined;
       let started = false;

@@ -13,17 +13,20 @@ export interface ProgressSink {
 }
 
 export class ProgressBar {
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private lastDraw = -Infinity;
   private lastTenth = -1;
   private width = 0;
+  private ended = false;
 
   constructor(
     private readonly out: ProgressSink,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.t0 = now();
+  }
 
-  /** The line for a status (exported for the tests through `render`). */
+  /** The line for a status. */
   render(s: PoolStatus, elapsedS: number, columns = 100): string {
     const f = s.costTotal > 0 ? Math.min(1, s.costDone / s.costTotal) : 1;
     const cells = 24;
@@ -46,12 +49,13 @@ export class ProgressBar {
       this.out.write(`\r${line.padEnd(this.width)}`);
       this.width = line.length;
     } else {
+      // a line per tenth of the work, and one when the last job is done
       const tenth = Math.floor((s.costTotal > 0 ? s.costDone / s.costTotal : 1) * 10);
-      if (tenth > this.lastTenth || s.done === s.total) {
-        if (tenth === this.lastTenth && s.done === s.total && this.width < 0) return;
+      const last = s.done === s.total;
+      if (tenth > this.lastTenth || (last && !this.ended)) {
         this.lastTenth = tenth;
+        this.ended ||= last;
         this.out.write(`${this.render({ ...s, running: [] }, elapsed)}\n`);
-        if (s.done === s.total) this.width = -1;
       }
     }
   }

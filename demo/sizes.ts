@@ -44,7 +44,9 @@ export interface TaskPlan {
   readonly bases: readonly Base[];
   /** GeN's initial rates, per base (never tuned: every one is reported). */
   readonly genLr0: Readonly<Partial<Record<Base, readonly number[]>>>;
-  /** The grid of rates for the constant and cosine schedules, per base. */
+  /** The schedules tuned on the grid (each at every rate of `grid`). */
+  readonly schedules: readonly ('constant' | 'cosine')[];
+  /** The grid of rates for the schedules, per base. */
   readonly grid: Readonly<Partial<Record<Base, readonly number[]>>>;
   readonly peers: readonly PeerId[];
 }
@@ -89,6 +91,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       evals: 8,
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: SGD_LR0, adamw: ADAM_LR0 },
+      schedules: ['constant', 'cosine'],
       grid: { sgd: [0.03, 0.1, 0.3, 1], adamw: [3e-4, 1e-3, 3e-3, 1e-2] },
       peers: ALL_PEERS,
     },
@@ -96,26 +99,28 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       mnist: { train: 2048, validation: 500, test: 1000 },
       channels: [8, 16],
       batch: 64,
-      epochs: 4,
-      evals: 4,
+      epochs: 3,
+      evals: 3,
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: SGD_LR0, adamw: ADAM_LR0 },
+      schedules: ['constant', 'cosine'],
       grid: { sgd: [0.03, 0.1, 0.3], adamw: [1e-3, 3e-3, 1e-2] },
       peers: ALL_PEERS,
     },
     char: {
       documents: 60,
       context: 32,
-      width: 48,
+      width: 32,
       layers: 1,
       heads: 4,
       evalWindows: 64,
-      batch: 32,
+      batch: 16,
       epochs: 1,
-      steps: 240,
+      steps: 300,
       evals: 6,
       bases: ['adamw'],
       genLr0: { adamw: [1e-4, 1e-3] },
+      schedules: ['cosine'],
       grid: { adamw: [1e-3, 3e-3, 1e-2] },
       peers: ['prodigy'],
     },
@@ -132,6 +137,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       evals: 2,
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: [1e-3, 1e-1], adamw: [1e-4, 1e-2] },
+      schedules: ['constant', 'cosine'],
       grid: { sgd: [0.1, 1], adamw: [1e-3, 1e-2] },
       peers: ALL_PEERS,
     },
@@ -143,6 +149,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       evals: 1,
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: [1e-2], adamw: [1e-3] },
+      schedules: ['constant', 'cosine'],
       grid: { sgd: [0.1, 0.3], adamw: [1e-3, 1e-2] },
       peers: ALL_PEERS,
     },
@@ -159,6 +166,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       evals: 2,
       bases: ['adamw'],
       genLr0: { adamw: [1e-3] },
+      schedules: ['cosine'],
       grid: { adamw: [1e-3, 1e-2] },
       peers: ['prodigy'],
     },

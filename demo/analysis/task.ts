@@ -83,7 +83,7 @@ export function analyzeTask(
   });
   const tuned: Tuned[] = [];
   for (const base of meta.plan.bases)
-    for (const kind of ['constant', 'cosine'] as const) {
+    for (const kind of meta.plan.schedules) {
       const g = grid.filter((s) => s.method.kind === kind && (s.method as { base: Base }).base === base);
       if (g.length === 0) continue;
       const best = bestOfGrid(

@@ -99,7 +99,7 @@ export function diagnose(gen: MethodSummary, cosine: MethodSummary): string {
       );
     else
       parts.push(
-        `its rate (median ${fmtRate(settled)} over the second half) is in the tuned cosine's range (peak ${fmtRate(peak)}); what remains is the cosine's annealing to 0 at the end, which GeN does not do`,
+        `its rate (median ${fmtRate(settled)} over the second half) is close to the tuned cosine's (peak ${fmtRate(peak)}), so the gap is not the rate's level; the cosine also anneals to 0 at the end, which GeN does not`,
       );
   }
   return parts.join('; ');

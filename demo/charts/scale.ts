@@ -26,8 +26,9 @@ export function niceStep(span: number, count: number): number {
 }
 
 function linearTicks(lo: number, hi: number, count: number): { domain: [number, number]; ticks: number[] } {
-  if (lo === hi) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+  // a single value (or a span lost to rounding) gets room around it
+  if (!(hi - lo > Math.max(Math.abs(hi) * 1e-12, 1e-200))) {
+    const pad = Math.abs(lo) > 1e-200 ? Math.abs(lo) * 0.1 : 1;
     [lo, hi] = [lo - pad, hi + pad];
   }
   const step = niceStep(hi - lo, count);
@@ -39,6 +40,9 @@ function linearTicks(lo: number, hi: number, count: number): { domain: [number, 
   return { domain: [start, end], ticks };
 }
 
+/** `10^e` written exactly (`10 ** -4` is 0.00009999999999999999). */
+const decade = (e: number) => Number(`1e${e}`);
+
 function logTicks(lo: number, hi: number): { domain: [number, number]; ticks: number[] } {
   let a = Math.floor(Math.log10(lo));
   let b = Math.ceil(Math.log10(hi));
@@ -48,10 +52,10 @@ function logTicks(lo: number, hi: number): { domain: [number, number]; ticks: nu
   const every = decades > 8 ? 2 : 1;
   const ticks: number[] = [];
   for (let e = a; e <= b; e += every) {
-    ticks.push(10 ** e);
-    if (decades <= 2 && e < b) ticks.push(2 * 10 ** e, 5 * 10 ** e);
+    ticks.push(decade(e));
+    if (decades <= 2 && e < b) ticks.push(2 * decade(e), 5 * decade(e));
   }
-  return { domain: [10 ** a, 10 ** b], ticks };
+  return { domain: [decade(a), decade(b)], ticks };
 }
 
 /**

@@ -34,6 +34,40 @@ function byOutcome(vs: readonly Verdict[], pick: (v: Verdict) => Comparison, dig
   return parts.join('; ');
 }
 
+/** `beats X and Y from every initial rate; ends below Z from every initial rate; against W: better from 0.1, below from 1e-4`. */
+function peersInWords(a: TaskAnalysis, vs: readonly Verdict[]): string {
+  const groups: Record<string, string[]> = { better: [], matches: [], worse: [] };
+  const mixed: string[] = [];
+  a.peers.forEach((peer, i) => {
+    const cs = vs.map((v) => v.peers[i]!);
+    const o = cs[0]?.outcome;
+    if (o !== undefined && o !== 'failed' && cs.every((c) => c.outcome === o))
+      groups[o]!.push(methodLabel(peer.method));
+    else {
+      const by = (x: Outcome, word: string) => {
+        const hit = vs.filter((_, j) => cs[j]!.outcome === x).map(lr0);
+        return hit.length ? `${word} from ${join(hit)}` : '';
+      };
+      const parts = [
+        by('better', 'better'),
+        by('matches', 'level'),
+        by('worse', 'below'),
+        by('failed', 'no comparison'),
+      ];
+      mixed.push(`against ${methodLabel(peer.method)} ${parts.filter((x) => x).join(', ')}`);
+    }
+  });
+  const all = vs.length > 1 ? ' from every initial rate' : '';
+  return [
+    groups['better']!.length ? `beats ${join(groups['better']!)}${all}` : '',
+    groups['matches']!.length ? `matches ${join(groups['matches']!)}${all}` : '',
+    groups['worse']!.length ? `ends below ${join(groups['worse']!)}${all}` : '',
+    ...mixed,
+  ]
+    .filter((x) => x)
+    .join('; ');
+}
+
 export function taskSentences(a: TaskAnalysis): string[] {
   const out: string[] = [];
   const digits = a.scoring.metric === 'accuracy' ? 2 : 3;
@@ -52,20 +86,8 @@ export function taskSentences(a: TaskAnalysis): string[] {
       out.push(
         `Untuned ${name} against ${BASE_NAME[base]} with the grid-tuned cosine schedule (peak ${fmtRate((cos.method as { lr: number }).lr)}, score ${fmtStat(score(cos, a.scoring), digits)}): ${byOutcome(vs, (v) => v.cosine, digits)}.`,
       );
-      const peerParts = a.peers.map((peer, i) => {
-        const cs = vs.map((v) => v.peers[i]!);
-        const all = (o: Outcome) => cs.every((c) => c.outcome === o);
-        const what = all('better')
-          ? 'beats'
-          : all('matches')
-            ? 'matches'
-            : all('worse')
-              ? 'ends below'
-              : 'depends on the initial rate against';
-        const detail = cs.map((c, j) => `${lr0(vs[j]!)}: ${signed(c.diff, digits)}`).join(', ');
-        return `${what} ${methodLabel(peer.method)} (${detail})`;
-      });
-      if (peerParts.length) out.push(`Against the peers, ${name} ${peerParts.join('; ')}.`);
+      const peerText = peersInWords(a, vs);
+      if (peerText) out.push(`Against the peers, ${name} ${peerText}.`);
       const short = vs.filter((v) => v.why);
       if (short.length)
         out.push(

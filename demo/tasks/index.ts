@@ -18,6 +18,11 @@ const built = new Map<string, Task>();
 export function getTask(id: TaskId, size: Size): Task {
   const k = `${id}/${size}`;
   let t = built.get(k);
-  if (!t) built.set(k, (t = FACTORIES[id](size)));
+  if (!t) {
+    const make = FACTORIES[id];
+    if (!make)
+      throw new TypeError(`demo: unknown task '${id}' (known: ${Object.keys(FACTORIES).join(', ')})`);
+    built.set(k, (t = make(size)));
+  }
   return t;
 }
