@@ -24,6 +24,8 @@ export interface Horizon {
 export interface GenVariant {
   readonly label: string;
   readonly about: string;
+  /** Its lazy frequency, unless a run sets one (the Phi sweep). */
+  readonly phi: number;
   readonly options: (h: Horizon) => GeNOptions;
 }
 
@@ -34,6 +36,7 @@ export interface GenVariant {
 export const GEN_VARIANTS = {
   paper: {
     label: "authors' rule",
+    phi: 4,
     about:
       'phi 4, smoothing gamma 0.9, each estimate clipped to [eta/2, 2 eta]: the rate grows at most x1.1 per probe',
     options: () => ({}),
@@ -74,7 +77,8 @@ export type MethodSpec =
       readonly base: Base;
       readonly variant: GenVariantId;
       readonly lr0: number;
-      readonly phi: number;
+      /** Lazy frequency; omitted: the variant's own. */
+      readonly phi?: number;
       readonly probe: Probe;
     }
   | { readonly kind: 'constant' | 'cosine'; readonly base: Base; readonly lr: number }
@@ -84,7 +88,7 @@ export type MethodSpec =
 export function methodId(m: MethodSpec): string {
   switch (m.kind) {
     case 'gen':
-      return `gen/${m.variant}/${m.base}/${m.lr0}/${m.phi}/${m.probe}`;
+      return `gen/${m.variant}/${m.base}/${m.lr0}/${m.phi ?? 'default'}/${m.probe}`;
     case 'peer':
       return `peer/${m.peer}`;
     default:
@@ -108,7 +112,7 @@ export function methodLabel(
     case 'gen': {
       const tags = [
         o.variant ? GEN_VARIANTS[m.variant].label : '',
-        o.phi ? `phi ${m.phi}` : '',
+        o.phi ? `phi ${phiOf(m)}` : '',
         o.probe ? (m.probe === 'fresh' ? 'fresh batch' : 'own batch') : '',
       ].filter((t) => t !== '');
       return `GeN-${BASE_NAME[m.base]} from ${fmtRate(m.lr0)}${tags.length ? ` (${tags.join(', ')})` : ''}`;
@@ -119,6 +123,10 @@ export function methodLabel(
       return `${BASE_NAME[m.base]} ${m.kind} ${fmtRate(m.lr)}`;
   }
 }
+
+/** A GeN run's lazy frequency: its own, or its variant's. */
+export const phiOf = (m: Extract<MethodSpec, { kind: 'gen' }>): number =>
+  m.phi ?? GEN_VARIANTS[m.variant].phi;
 
 /** The data a method's loss-dependent part reads (see `fit`'s `probe`). */
 export const probeOf = (m: MethodSpec): Probe =>
@@ -133,7 +141,7 @@ export function makeOptimizer(m: MethodSpec, h: Horizon): GradientTransformation
   switch (m.kind) {
     case 'gen': {
       const variant: GenVariant = GEN_VARIANTS[m.variant];
-      const gen = { ...variant.options(h), lr: m.lr0, phi: m.phi };
+      const gen = { ...variant.options(h), lr: m.lr0, ...(m.phi !== undefined ? { phi: m.phi } : {}) };
       return m.base === 'sgd' ? G.genSgd(gen) : G.genAdamW(gen);
     }
     case 'peer':

@@ -82,14 +82,14 @@ export function plan(o: PlanOptions): PlannedJob[] {
     base: Base,
     variant: GenVariantId,
     lr0: number,
-    phi = 4,
+    phi?: number,
     probe: 'fresh' | 'own' = 'fresh',
   ): MethodSpec => ({
     kind: 'gen',
     base,
     variant,
     lr0,
-    phi,
+    ...(phi !== undefined ? { phi } : {}),
     probe,
   });
 
@@ -135,7 +135,16 @@ export function plan(o: PlanOptions): PlannedJob[] {
     for (const base of SIZES[size].mlp.bases)
       for (const phi of s.phis)
         for (const seed of seeds)
-          addRun({ task: 'mlp', size, seed, method: gen(base, 'paper', s.lr0, phi) }, `phi ${phi} ${base}`);
+          // the rule's own phi is the task's GeN run
+          addRun(
+            {
+              task: 'mlp',
+              size,
+              seed,
+              method: gen(base, 'paper', s.lr0, phi === GEN_VARIANTS.paper.phi ? undefined : phi),
+            },
+            `phi ${phi} ${base}`,
+          );
     jobs.set('speed', {
       id: 'speed',
       cost: 30 * (size === 'full' ? 1 : 0.1),
@@ -150,7 +159,13 @@ export function plan(o: PlanOptions): PlannedJob[] {
       for (const probe of ['fresh', 'own'] as const)
         for (const seed of seeds)
           addRun(
-            { task: 'mlp', size, seed, horizon: s.epochsScale, method: gen(base, 'paper', s.lr0, 4, probe) },
+            {
+              task: 'mlp',
+              size,
+              seed,
+              horizon: s.epochsScale,
+              method: gen(base, 'paper', s.lr0, undefined, probe),
+            },
             `probe ${probe} ${base}`,
           );
   }

@@ -5,7 +5,7 @@ import type { EvalPoint, RunResult } from '../run.js';
 import { band, health, stat, summarize } from './summary.js';
 import { compare, diagnose, score, scoringFor } from './verdict.js';
 
-const GEN: MethodSpec = { kind: 'gen', base: 'sgd', variant: 'paper', lr0: 1e-3, phi: 4, probe: 'fresh' };
+const GEN: MethodSpec = { kind: 'gen', base: 'sgd', variant: 'paper', lr0: 1e-3, probe: 'fresh' };
 const COS: MethodSpec = { kind: 'cosine', base: 'sgd', lr: 0.4 };
 
 /** A run whose evaluation points carry the given training losses, test accuracies and probe counts. */

@@ -5,7 +5,7 @@
  */
 import { summarizeAll, type MethodSummary } from '../analysis/summary.js';
 import { lineChart, PALETTE, type Series } from '../charts/svg.js';
-import { BASE_NAME, BASES, type Base, type Probe } from '../methods.js';
+import { BASE_NAME, BASES, phiOf, type Base, type Probe } from '../methods.js';
 import type { QuadraticResult } from '../quadratic.js';
 import type { RunResult } from '../run.js';
 import { predictedSpeed, speedLabel, type SpeedResult } from '../speed.js';
@@ -29,10 +29,11 @@ export function phiSection(
       r.spec.method.lr0 === lr0 &&
       r.spec.method.probe === 'fresh' &&
       r.spec.method.variant === 'paper' &&
-      phis.includes(r.spec.method.phi),
+      phis.includes(phiOf(r.spec.method)),
   );
   const sums = summarizeAll(sel).sort(
-    (a, b) => BASES.indexOf(genOf(a).base) - BASES.indexOf(genOf(b).base) || genOf(a).phi - genOf(b).phi,
+    (a, b) =>
+      BASES.indexOf(genOf(a).base) - BASES.indexOf(genOf(b).base) || phiOf(genOf(a)) - phiOf(genOf(b)),
   );
   const bases = [...new Set(sums.map((s) => genOf(s).base))];
   const blocks: Block[] = [
@@ -56,7 +57,7 @@ export function phiSection(
         const lr = s.lr?.mean ?? [];
         return [
           BASE_NAME[genOf(s).base],
-          String(genOf(s).phi),
+          String(phiOf(genOf(s))),
           fmtPct(s.final.testMetric),
           fmtStat(s.final.trainLoss, 4),
           `${fixed(100 * s.acceptance, 0)}%`,
@@ -76,7 +77,7 @@ export function phiSection(
           const ss = sums.filter((s) => genOf(s).base === b);
           return {
             label: `GeN-${BASE_NAME[b]}`,
-            x: ss.map((s) => genOf(s).phi),
+            x: ss.map((s) => phiOf(genOf(s))),
             y: ss.map((s) => 100 * s.final.testMetric.mean),
             lo: ss.map((s) => 100 * s.final.testMetric.min),
             hi: ss.map((s) => 100 * s.final.testMetric.max),
@@ -100,7 +101,7 @@ export function phiSection(
             yLabel: 'learning rate',
             yLog: true,
             series: ss.map((s, i) => ({
-              label: `Phi ${genOf(s).phi}`,
+              label: `Phi ${phiOf(genOf(s))}`,
               x: s.lr!.x,
               y: s.lr!.mean,
               lo: s.lr!.lo,
@@ -193,7 +194,7 @@ export function probeSection(runs: readonly RunResult[], lr0: number, horizon: n
       (r.spec.horizon ?? 1) === horizon &&
       r.spec.method.kind === 'gen' &&
       r.spec.method.lr0 === lr0 &&
-      r.spec.method.phi === 4 &&
+      r.spec.method.phi === undefined &&
       r.spec.method.variant === 'paper',
   );
   const sums = summarizeAll(sel).sort(
