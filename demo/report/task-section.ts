@@ -43,7 +43,7 @@ const scale = (a: TaskAnalysis) => (isAcc(a) ? 100 : 1);
 function curve(
   a: TaskAnalysis,
   s: MethodSummary,
-  what: 'testMetric' | 'trainLoss',
+  what: 'testMetric' | 'trainLoss' | 'valLoss',
   o: Partial<Series> & { label: string },
 ): Series {
   const k = what === 'testMetric' ? scale(a) : 1;
@@ -58,7 +58,11 @@ function curve(
 }
 
 /** GeN from each initial rate (one colour each; a second variant dashed), then the tuned schedules. */
-function comparisonSeries(a: TaskAnalysis, base: Base, what: 'testMetric' | 'trainLoss'): Series[] {
+function comparisonSeries(
+  a: TaskAnalysis,
+  base: Base,
+  what: 'testMetric' | 'trainLoss' | 'valLoss',
+): Series[] {
   const out: Series[] = [];
   (Object.keys(GEN_VARIANTS) as GenVariantId[]).forEach((v, vi) =>
     genOf(a, v, base).forEach((g, i) =>
@@ -251,6 +255,20 @@ export function taskSection(a: TaskAnalysis): Section {
           series: comparisonSeries(a, base, 'trainLoss'),
         }),
       ),
+      ...(isAcc(a)
+        ? []
+        : [
+            chart(
+              `${id}-${base}-validation`,
+              'validation loss (nats per character; exp of it is the validation perplexity), same runs',
+              lineChart({
+                title: `${a.meta.title}: validation loss, ${B}`,
+                xLabel: xName(a),
+                yLabel: 'validation loss',
+                series: comparisonSeries(a, base, 'valLoss'),
+              }),
+            ),
+          ]),
       chart(
         `${id}-${base}-lr`,
         `GeN-${B}'s learning rate (mean over seeds, band min-max) from each initial rate: the self-warm-up; the tuned schedules' rates for reference`,
