@@ -5,6 +5,7 @@
  */
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
+import type { ConvGeometry, WindowGeometry } from './window.js';
 
 /** What a kernel sees of an input: its shape, dtype and the backend's handle to its data. */
 export interface TensorInfo {
@@ -21,6 +22,8 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'mini
 export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
 /** Reductions over a set of axes. */
 export type ReduceOp = 'sum' | 'max' | 'prod';
+/** Windowed reductions: sum, max, and the (int32) window tap of each window's first maximum. */
+export type WindowOp = 'sum' | 'max' | 'argmax';
 
 /**
  * A place where tensors live and kernels run. Every kernel returns a new data handle for a
@@ -72,6 +75,21 @@ export interface Backend {
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
   cast(x: TensorInfo, dtype: DType): unknown;
+  /**
+   * Channels-last convolution (see `window.ts` for the geometry): `x` `[N, ...S, C]`, `w`
+   * `[...K, C / groups, O]`, result `outShape` `[N, ...outS, O]`; `x` and `w` share a float dtype.
+   */
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, outShape: Shape): unknown;
+  /**
+   * `op` over the windows of `g` (holes add 0 and never win a max; a window of holes only gives
+   * -Infinity). `argmax` gives, as `int32`, the row-major tap of each window's first maximum (a
+   * NaN wins), or 0 for a window of holes only.
+   */
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /** `out[o] = x` at window `o`'s tap `idx[o]`, or 0 where that tap is a hole; `outShape` is `idx`'s shape. */
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /** Zeros of `outShape`, plus `upd[o]` added at window `o`'s tap `idx[o]` (holes drop it): the transpose of `windowGather`. */
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
 }
 
 let current: Backend | null = null;

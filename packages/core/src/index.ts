@@ -23,6 +23,7 @@ export {
   type ReduceOp,
   type TensorInfo,
   type UnaryOp,
+  type WindowOp,
 } from './backend.js';
 export { cpu };
 export {
@@ -85,6 +86,28 @@ export {
   transpose,
 } from './ops/movement.js';
 export { dot, matmul, norm } from './ops/linalg.js';
+export { conv, type ConvOptions, type Padding } from './ops/conv.js';
+export {
+  avgPool,
+  maxPool,
+  reduceWindow,
+  windowGather,
+  windowScatter,
+  type AvgPoolOptions,
+  type PoolOptions,
+  type ReduceWindowOptions,
+} from './ops/pool.js';
+export {
+  dilatedSize,
+  sourceTable,
+  windowAxes,
+  windowOutSize,
+  windowSource,
+  type ConvGeometry,
+  type PadPair,
+  type WindowAxis,
+  type WindowGeometry,
+} from './window.js';
 export { clip, gelu, logSoftmax, logsumexp, relu, sigmoid, softmax, softplus } from './ops/nn.js';
 export { jvp } from './autodiff/jvp.js';
 export { vjp, type VjpFn } from './autodiff/vjp.js';

@@ -2,11 +2,14 @@
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
  */
-import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp, WindowOp } from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
+import type { ConvGeometry, WindowGeometry } from '../window.js';
+import { convIm2col } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
 
 function arr(x: TensorInfo): TypedArray {
   return x.buf as TypedArray;
@@ -273,6 +276,22 @@ class CpuBackend implements Backend {
     else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
     else res.set(xs);
     return res;
+  }
+
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
+    return convIm2col(this, x, w, g, out);
+  }
+
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return reduceWindowCpu(op, x, g, out);
+  }
+
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowGatherCpu(x, idx, g, out);
+  }
+
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowScatterCpu(idx, upd, g, out);
   }
 }
 

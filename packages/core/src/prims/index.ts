@@ -3,6 +3,7 @@
  * definition here (or a definition without a rule) fails `tsc`.
  */
 import { binaryPrims, castDef, compare, stopGradientDef, unaryPrims, whereDef } from './elementwise.js';
+import { convDef } from './conv.js';
 import { matmulDef } from './linalg.js';
 import {
   broadcastToDef,
@@ -16,6 +17,7 @@ import {
 } from './movement.js';
 import { argmaxDef, maxDef, prodDef, sumDef } from './reduce.js';
 import type { PrimitiveDef, PrimName } from './types.js';
+import { reduceWindowDef, windowGatherDef, windowScatterDef } from './window.js';
 
 /** Every primitive, by name. */
 export const primitives: { [P in PrimName]: PrimitiveDef<P> } = {
@@ -38,4 +40,8 @@ export const primitives: { [P in PrimName]: PrimitiveDef<P> } = {
   concat: concatDef,
   gather: gatherDef,
   scatterAdd: scatterAddDef,
+  conv: convDef,
+  reduceWindow: reduceWindowDef,
+  windowGather: windowGatherDef,
+  windowScatter: windowScatterDef,
 };

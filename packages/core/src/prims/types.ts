@@ -3,9 +3,10 @@
  * here; `prims/index.ts` holds a table typed `{ [P in PrimName]: PrimitiveDef<P> }`, so a primitive
  * without a shape rule, impl, JVP or VJP is a compile error.
  */
-import type { Backend, CompareOp } from '../backend.js';
+import type { Backend, CompareOp, WindowOp } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import type { ConvGeometry, WindowGeometry } from '../window.js';
 
 /** Params of a primitive that takes none. */
 export type NoParams = Record<string, never>;
@@ -45,6 +46,10 @@ export interface PrimParams {
   scatterAdd: { axis: number; shape: readonly number[] };
   cast: { dtype: DType };
   stopGradient: NoParams;
+  conv: ConvGeometry;
+  reduceWindow: WindowGeometry & { op: WindowOp };
+  windowGather: WindowGeometry;
+  windowScatter: WindowGeometry & { shape: readonly number[] };
 }
 
 /** The name of a primitive. */

@@ -1,0 +1,207 @@
+/** Windowed reductions: `reduceWindow` over any axes, and channels-last `maxPool` / `avgPool`. */
+import { bind } from '../bind.js';
+import { checkShape, fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { windowAxes, windowOutShape, type WindowGeometry } from '../window.js';
+import { checkTensor } from './coerce.js';
+import { checkOptionNames, perAxis, resolvePadding, type Padding } from './conv.js';
+import { ones } from './creation.js';
+import { div } from './elementwise.js';
+
+/** Options of {@link reduceWindow}: one entry per axis of the operand (a number applies to all). */
+export interface ReduceWindowOptions {
+  /** Window step per axis. Default 1. */
+  readonly strides?: number | readonly number[];
+  /** `'valid'` (default), `'same'` (TensorFlow's rule) or one `[before, after]` pair per axis. */
+  readonly padding?: Padding;
+  /** Dilation of the operand per axis. Default 1. */
+  readonly baseDilation?: number | readonly number[];
+  /** Dilation of the window per axis. Default 1. */
+  readonly windowDilation?: number | readonly number[];
+}
+
+const REDUCE_WINDOW_OPTIONS = new Set(['strides', 'padding', 'baseDilation', 'windowDilation']);
+
+/**
+ * Sum or maximum over sliding windows (XLA's `reduce_window`), with one window extent per axis of
+ * `x`. Padding adds nothing to a sum and never wins a max. The derivative of `'max'` goes to the
+ * first maximum of each window.
+ *
+ * @example
+ * ```ts
+ * import { reduceWindow, tensor } from '@gen-ts/core';
+ * const x = tensor([1, 5, 2, 4, 3, 6]);
+ * console.log(reduceWindow(x, 'max', [2], { strides: 2 }).toArray()); // [5, 4, 6]
+ * console.log(reduceWindow(x, 'sum', [3]).toArray()); // [8, 11, 9, 13]
+ * ```
+ */
+export function reduceWindow(
+  x: Tensor,
+  op: 'sum' | 'max',
+  window: readonly number[],
+  options?: ReduceWindowOptions,
+): Tensor {
+  checkTensor('reduceWindow', x);
+  checkOptionNames('reduceWindow', options, REDUCE_WINDOW_OPTIONS);
+  if (op !== 'sum' && op !== 'max')
+    throw new RangeError(`reduceWindow: op must be 'sum' or 'max', got ${String(op)}`);
+  const r = x.rank;
+  const win = perAxis('reduceWindow', 'window', window, r);
+  const strides = perAxis('reduceWindow', 'strides', options?.strides, r);
+  const baseDilation = perAxis('reduceWindow', 'baseDilation', options?.baseDilation, r);
+  const windowDilation = perAxis('reduceWindow', 'windowDilation', options?.windowDilation, r);
+  const padding = resolvePadding(
+    'reduceWindow',
+    options?.padding,
+    x.shape,
+    win,
+    strides,
+    baseDilation,
+    windowDilation,
+  );
+  return reduceWindowGeneral(x, op, { window: win, strides, padding, baseDilation, windowDilation });
+}
+
+/** Options of {@link maxPool} and {@link avgPool}; numbers apply to every spatial axis. */
+export interface PoolOptions {
+  /** Window step per spatial axis. Default: the window (non-overlapping windows, as in Keras and PyTorch). */
+  readonly strides?: number | readonly number[];
+  /** `'valid'` (default), `'same'` (TensorFlow's rule) or one `[before, after]` pair per spatial axis. */
+  readonly padding?: Padding;
+}
+
+/** Options of {@link avgPool}. */
+export interface AvgPoolOptions extends PoolOptions {
+  /**
+   * Whether padded positions count in the divisor. Default `false`: each window averages only the
+   * input elements it covers (TensorFlow and Keras); `true` divides by the full window (PyTorch's default).
+   */
+  readonly countIncludePad?: boolean;
+}
+
+const POOL_OPTIONS = new Set(['strides', 'padding']);
+const AVG_POOL_OPTIONS = new Set(['strides', 'padding', 'countIncludePad']);
+
+/** The geometry of a pool over the spatial axes of a channels-last `x`. */
+function poolGeometry(
+  op: string,
+  x: Tensor,
+  window: number | readonly number[],
+  options?: PoolOptions,
+): WindowGeometry {
+  if (x.rank < 3)
+    throw new Error(
+      `${op}: x must be [N, ...spatial, C] with at least one spatial axis, got ${fmt(x.shape)}`,
+    );
+  const n = x.rank - 2;
+  const win = perAxis(op, 'window', window, n);
+  const strides = options?.strides === undefined ? win : perAxis(op, 'strides', options.strides, n);
+  const ones1 = new Array<number>(n).fill(1);
+  const padding = resolvePadding(op, options?.padding, x.shape.slice(1, -1), win, strides, ones1, ones1);
+  const full = (v: readonly number[], fill: number) => [fill, ...v, fill];
+  const g: WindowGeometry = {
+    window: full(win, 1),
+    strides: full(strides, 1),
+    padding: [[0, 0], ...padding, [0, 0]],
+    baseDilation: full(ones1, 1),
+    windowDilation: full(ones1, 1),
+  };
+  // checked here so that the error names this op and the spatial axes
+  const spatial = windowAxes(x.shape, g).slice(1, -1);
+  windowOutShape(op, spatial, 'spatial axis', `x ${fmt(x.shape)}, window ${fmt(win)}`);
+  return g;
+}
+
+/**
+ * Max pooling over the spatial axes of `x` (`[N, ...spatial, C]`, NHWC for images).
+ *
+ * @example
+ * ```ts
+ * import { maxPool, tensor } from '@gen-ts/core';
+ * const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], { shape: [1, 4, 4, 1] });
+ * console.log(maxPool(x, 2).toArray()); // [[[[6], [8]], [[14], [16]]]]
+ * console.log(maxPool(x, 3, { strides: 1, padding: 'same' }).shape); // [1, 4, 4, 1]
+ * ```
+ */
+export function maxPool(x: Tensor, window: number | readonly number[], options?: PoolOptions): Tensor {
+  checkTensor('maxPool', x);
+  checkOptionNames('maxPool', options, POOL_OPTIONS);
+  return reduceWindowGeneral(x, 'max', poolGeometry('maxPool', x, window, options));
+}
+
+/**
+ * Average pooling over the spatial axes of `x` (`[N, ...spatial, C]`).
+ *
+ * @example
+ * ```ts
+ * import { avgPool, tensor } from '@gen-ts/core';
+ * const x = tensor([1, 2, 3, 4], { shape: [1, 2, 2, 1] });
+ * console.log(avgPool(x, 2).toArray()); // [[[[2.5]]]]
+ * // 'same' padding: corner windows average only the elements they cover
+ * console.log(avgPool(x, 2, { strides: 1, padding: 'same' }).toArray()); // [[[[2.5], [3]], [[3.5], [4]]]]
+ * ```
+ */
+export function avgPool(x: Tensor, window: number | readonly number[], options?: AvgPoolOptions): Tensor {
+  checkTensor('avgPool', x);
+  checkOptionNames('avgPool', options, AVG_POOL_OPTIONS);
+  const { countIncludePad, ...pool } = options ?? {};
+  const g = poolGeometry('avgPool', x, window, pool);
+  const s = reduceWindowGeneral(x, 'sum', g);
+  const padded = g.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
+  if (countIncludePad || !padded)
+    return div(
+      s,
+      g.window.reduce((a, b) => a * b, 1),
+    );
+  // the number of input elements each window covers: a constant, computed once on x's backend
+  const cover = ones([1, ...x.shape.slice(1, -1), 1], { dtype: x.dtype, backend: x.backend });
+  return div(s, reduceWindowGeneral(cover, 'sum', g));
+}
+
+/** @internal The `reduceWindow` primitive on a validated geometry. */
+export function reduceWindowGeneral(x: Tensor, op: 'sum' | 'max' | 'argmax', g: WindowGeometry): Tensor {
+  return bind('reduceWindow', [x], { op, ...g });
+}
+
+/**
+ * For every window `o` of the geometry `g` over `x`, the element at the window's tap `taps[o]`
+ * (int32, row-major over the window's extents; 0 where that tap is padding or a dilation hole).
+ * Linear in `x`; its transpose is {@link windowScatter}. Max pooling's derivative is this at the
+ * taps of each window's maximum.
+ *
+ * @example
+ * ```ts
+ * import { tensor, windowGather } from '@gen-ts/core';
+ * const x = tensor([10, 11, 12, 13]);
+ * const g = { window: [2], strides: [2], padding: [[0, 0]] as [number, number][], baseDilation: [1], windowDilation: [1] };
+ * console.log(windowGather(x, tensor([1, 0], { dtype: 'int32' }), g).toArray()); // [11, 12]
+ * ```
+ */
+export function windowGather(x: Tensor, taps: Tensor, g: WindowGeometry): Tensor {
+  checkTensor('windowGather', x);
+  checkTensor('windowGather', taps, 'taps');
+  return bind('windowGather', [x, taps], g);
+}
+
+/**
+ * Zeros of `shape`, plus `updates[o]` added at window `o`'s tap `taps[o]` (dropped where that tap
+ * is a hole): the transpose of {@link windowGather}.
+ *
+ * @example
+ * ```ts
+ * import { tensor, windowScatter } from '@gen-ts/core';
+ * const g = { window: [2], strides: [1], padding: [[0, 0]] as [number, number][], baseDilation: [1], windowDilation: [1] };
+ * const taps = tensor([1, 0], { dtype: 'int32' }); // windows [0, 1] and [1, 2]: both pick element 1
+ * console.log(windowScatter(taps, tensor([5, 7]), [3], g).toArray()); // [0, 12, 0]
+ * ```
+ */
+export function windowScatter(
+  taps: Tensor,
+  updates: Tensor,
+  shape: readonly number[],
+  g: WindowGeometry,
+): Tensor {
+  checkTensor('windowScatter', taps, 'taps');
+  checkTensor('windowScatter', updates, 'updates');
+  return bind('windowScatter', [taps, updates], { ...g, shape: checkShape('windowScatter', shape) });
+}
