@@ -33,11 +33,11 @@ import {
 const backend = cpu();
 useBackend(backend);
 
-interface Params {
+type Params = {
   w1: Tensor;
   w2: Tensor;
   wd: Tensor;
-}
+};
 
 const [kx, k1, k2, kd, kv1, kv2, kv3] = split(key(7), 7);
 const opts = { dtype: 'float64' as const };

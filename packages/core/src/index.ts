@@ -98,7 +98,9 @@ export {
   type ReduceWindowOptions,
 } from './ops/pool.js';
 export {
+  convAxes,
   dilatedSize,
+  everyWindowReadsInput,
   sourceTable,
   windowAxes,
   windowOutSize,

@@ -75,6 +75,17 @@ export function windowSource(a: WindowAxis, o: number, k: number): number {
   return i * a.baseDilation === p && i < a.size ? i : -1;
 }
 
+/** True when every window along `a` has at least one tap on an input element (not only holes). */
+export function everyWindowReadsInput(a: WindowAxis): boolean {
+  const n = windowOutSize(a);
+  for (let o = 0; o < n; o++) {
+    let hit = false;
+    for (let k = 0; k < a.window && !hit; k++) hit = windowSource(a, o, k) >= 0;
+    if (!hit) return false;
+  }
+  return true;
+}
+
 /**
  * For each output `o` and tap `k` of one axis, `table[o * window + k]` is the input index read,
  * or -1 for a hole.

@@ -8,14 +8,17 @@ import type {
   Backend,
   BinaryOp,
   CompareOp,
+  ConvGeometry,
   DType,
   ReduceOp,
   Shape,
   TensorInfo,
   TypedArray,
   UnaryOp,
+  WindowGeometry,
+  WindowOp,
 } from '@gen-ts/core';
-import { broadcastStrides, stridesOf } from '@gen-ts/core';
+import { broadcastStrides, everyWindowReadsInput, stridesOf, windowAxes } from '@gen-ts/core';
 import { Engine, KERNEL_CLASS, type GpujsMode } from './engine.js';
 import { mapSpec } from './kernels/elementwise.js';
 import { matmulBlockedSpec, matmulScalarSpec, type MatmulGeometry } from './kernels/matmul.js';
@@ -23,6 +26,7 @@ import { concatSpec, gatherSpec, padSpec, scatterAddSpec } from './kernels/movem
 import { BINARY_SRC, COMPARE_SRC, INT_TRUNCATES, UNARY_SRC } from './kernels/ops.js';
 import { argmaxSpec, reduceIdentity, reducePartialSpec, reduceRuns, reduceSpec } from './kernels/reduce.js';
 import type { KernelSpec } from './kernels/spec.js';
+import { im2colSpec, reduceWindowSpec, windowGatherSpec, windowScatterSpec } from './kernels/window.js';
 import { Handle, Store, type StoreValue } from './store.js';
 
 /** The dtypes this backend stores (float64 is refused: gpu.js computes in float32 only). */
@@ -508,7 +512,96 @@ export class GpujsBackend implements Backend {
       check && ((v) => check(v[0]!)),
     );
   }
+
+  // ------------------------------------------------------------------ windows
+
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
+    const n = x.shape.length - 2;
+    const kernel = w.shape.slice(0, n);
+    const G = g.featureGroupCount;
+    const O = w.shape[n + 1]!;
+    const row = sizeOf(kernel) * w.shape[n]!;
+    const M = sizeOf(out.slice(0, n + 1));
+    if (sizeOf(out) === 0) return this.empty();
+    if (row === 0) return this.fill(sizeOf(out), 0);
+    // im2col, then the backend's own product (blocked on webasm) on the patch matrix
+    const key = `im2col:${JSON.stringify([x.shape, kernel, g, out])}`;
+    const patches = new Handle(
+      this.engine.run(key, () => im2colSpec(x.shape, kernel, g, out), [this.contiguous(x)]),
+    );
+    const wk = new Handle(this.contiguous(w).ref());
+    const dtype = x.dtype;
+    try {
+      if (G === 1)
+        return this.matmul({ shape: [M, row], dtype, buf: patches }, { shape: [row, O], dtype, buf: wk }, [
+          M,
+          O,
+        ]);
+      const wg = this.transpose({ shape: [row, G, O / G], dtype, buf: wk }, [1, 0, 2]);
+      const y = this.matmul(
+        { shape: [G, M, row], dtype, buf: patches },
+        { shape: [G, row, O / G], dtype, buf: wg },
+        [G, M, O / G],
+      );
+      const res = this.transpose({ shape: [G, M, O / G], dtype, buf: y }, [1, 0, 2]);
+      this.dispose({ shape: [], dtype, buf: wg });
+      this.dispose({ shape: [], dtype, buf: y });
+      return res;
+    } finally {
+      patches.release();
+      wk.release();
+    }
+  }
+
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    const size = sizeOf(out);
+    if (size === 0) return this.empty();
+    const holes = !windowAxes(x.shape, g).every(everyWindowReadsInput);
+    if (sizeOf(x.shape) === 0) return this.fill(size, op === 'max' ? -Infinity : 0);
+    const inputs = [this.contiguous(x)];
+    // -Infinity for windows of holes only, as data: a kernel literal cannot spell it
+    const negInf = op === 'max' && holes ? this.engine.upload(Float32Array.of(-Infinity)) : null;
+    if (negInf) inputs.push(negInf);
+    const key = `window:${op}:${JSON.stringify([x.shape, g, out, holes])}`;
+    const store = this.engine.run(key, () => reduceWindowSpec(op, x.shape, g, out, holes), inputs);
+    negInf?.unref();
+    if (op === 'argmax') store.indexBound = sizeOf(g.window);
+    return this.wrap(store);
+  }
+
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    if (sizeOf(out) === 0) return this.empty();
+    const taps = sizeOf(g.window);
+    const t = this.contiguous(idx);
+    const check = checkIndices('windowGather', t, taps, tapRange(taps));
+    if (sizeOf(x.shape) === 0) return this.fill(sizeOf(out), 0);
+    const key = `wgather:${JSON.stringify([x.shape, g, out])}`;
+    return this.run(
+      key,
+      () => windowGatherSpec(x.shape, g, out),
+      [this.contiguous(x), t],
+      check && ((v) => check(v[1]!)),
+    );
+  }
+
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    if (sizeOf(out) === 0) return this.empty();
+    const taps = sizeOf(g.window);
+    const t = this.contiguous(idx);
+    const check = checkIndices('windowScatter', t, taps, tapRange(taps));
+    if (sizeOf(idx.shape) === 0) return this.fill(sizeOf(out), 0);
+    const key = `wscatter:${JSON.stringify([out, g, idx.shape])}`;
+    return this.run(
+      key,
+      () => windowScatterSpec(out, g, idx.shape),
+      [t, this.contiguous(upd)],
+      check && ((v) => check(v[0]!)),
+    );
+  }
 }
+
+/** The cotangent taps message, as the cpu backend words it. */
+const tapRange = (taps: number) => (v: number) => `tap ${v} is out of range for a window of ${taps} taps`;
 
 /** The handles of every tensor in a pytree (arrays and plain objects). */
 function collectHandles(v: unknown, out: Set<Handle>, seen: Set<object>): void {
@@ -552,22 +645,28 @@ function checkDType(where: string, dtype: DType): void {
  * from the device if need be) and before the kernel: then the error fails the result, and reading
  * it (`await x.data()`) throws. The kernel also clamps, so no read or write leaves the buffer.
  */
-function checkIndices(op: string, idx: Store, n: number): ((v: StoreValue) => Promise<void>) | undefined {
+function checkIndices(
+  op: string,
+  idx: Store,
+  n: number,
+  what: (v: number) => string = (v) => `index ${v} is out of range for an axis of size ${n}`,
+): ((v: StoreValue) => Promise<void>) | undefined {
+  if (idx.indexBound !== null && idx.indexBound <= n) return undefined; // in range by construction
   const host = idx.host ?? (idx.value instanceof Float32Array ? idx.value : null);
   if (host) {
-    rangeCheck(op, host, n);
+    rangeCheck(op, host, n, what);
     return undefined;
   }
   return async (v) => {
     const values = v instanceof Float32Array ? v : ((await v.toArray()) as ArrayLike<number>);
-    rangeCheck(op, values, n);
+    rangeCheck(op, values, n, what);
   };
 }
 
-function rangeCheck(op: string, values: ArrayLike<number>, n: number): void {
+function rangeCheck(op: string, values: ArrayLike<number>, n: number, what: (v: number) => string): void {
   for (let j = 0; j < values.length; j++) {
     const v = values[j]!;
-    if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
+    if (v < 0 || v >= n) throw new RangeError(`${op}: ${what(v)}`);
   }
 }
 
