@@ -108,7 +108,7 @@ export const windowScatterDef: PrimitiveDef<'windowScatter'> = {
     needFloat('windowScatter', upd!);
     return { shape: shape.slice(), dtype: upd!.dtype };
   },
-  impl: (be, [idx, upd], { shape, ...g }, out) => be.windowScatter(idx!, upd!, g, out.shape),
+  impl: (be, [idx, upd], { shape: _s, ...g }, out) => be.windowScatter(idx!, upd!, g, out.shape),
   jvp: ([, t], [idx], _o, { shape, ...g }) => windowScatter(idx!, t!, shape, g),
   vjp: (ct, [idx], _o, { shape: _s, ...g }) => [null, windowGather(ct, idx!, g)],
 };
