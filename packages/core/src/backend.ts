@@ -90,6 +90,13 @@ export interface Backend {
   windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
   /** Zeros of `outShape`, plus `upd[o]` added at window `o`'s tap `idx[o]` (holes drop it): the transpose of `windowGather`. */
   windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /**
+   * Uniforms in [0, 1) of a float `dtype` from the Threefry key words `key`: element `i` is block
+   * `i`'s 24 random bits (float32) or 53 (float64), exactly as `prng.ts` computes them on the host.
+   */
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown;
+  /** `bool`s, true where block `i`'s 53-bit uniform is below `p` (decided exactly, see `prng.ts`). */
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown;
 }
 
 let current: Backend | null = null;

@@ -142,5 +142,14 @@ export {
   split,
   uniform,
 } from './random.js';
+export {
+  bernoulliThresholds,
+  THREEFRY_PARITY,
+  THREEFRY_ROTATIONS,
+  threefry2x32,
+  threefryBlocks,
+  uniform24,
+  uniform53,
+} from './prng.js';
 export { primitives } from './prims/index.js';
 export type { Abstract, NoParams, PrimitiveDef, PrimName, PrimParams } from './prims/types.js';

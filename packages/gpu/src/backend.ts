@@ -18,7 +18,13 @@ import type {
   WindowGeometry,
   WindowOp,
 } from '@gen-ts/core';
-import { broadcastStrides, everyWindowReadsInput, stridesOf, windowAxes } from '@gen-ts/core';
+import {
+  bernoulliThresholds,
+  broadcastStrides,
+  everyWindowReadsInput,
+  stridesOf,
+  windowAxes,
+} from '@gen-ts/core';
 import { Engine, KERNEL_CLASS, type GpujsMode } from './engine.js';
 import { mapSpec } from './kernels/elementwise.js';
 import { matmulBlockedSpec, matmulScalarSpec, type MatmulGeometry } from './kernels/matmul.js';
@@ -26,6 +32,7 @@ import { concatSpec, gatherSpec, padSpec, scatterAddSpec } from './kernels/movem
 import { BINARY_SRC, COMPARE_SRC, INT_TRUNCATES, UNARY_SRC } from './kernels/ops.js';
 import { argmaxSpec, reduceIdentity, reducePartialSpec, reduceRuns, reduceSpec } from './kernels/reduce.js';
 import type { KernelSpec } from './kernels/spec.js';
+import { randomInput, randomSpec, type RandomArith } from './kernels/random.js';
 import { im2colSpec, reduceWindowSpec, windowGatherSpec, windowScatterSpec } from './kernels/window.js';
 import { Handle, Store, type StoreValue } from './store.js';
 
@@ -49,12 +56,16 @@ export interface GpujsInfo {
   readonly compiles: number;
   /** Kernel launches so far. */
   readonly launches: number;
+  /** Values uploaded from the host so far (a training step's dropout masks add none: only their keys). */
+  readonly uploaded: number;
   /** Device buffers allocated and not yet released (the kept constants included). */
   readonly liveBuffers: number;
   /** One-element constants kept on the device for reuse (webgpu only, at most {@link KEPT_CONSTANTS}). */
   readonly constants: number;
   /** The gpu.js kernel classes actually seen running (only `kernel`, or an error was thrown). */
   readonly ranOn: readonly string[];
+  /** How the random kernels do 32-bit arithmetic (the `randomArith` option). */
+  readonly randomArith: RandomArith;
 }
 
 /**
@@ -79,7 +90,10 @@ export class GpujsBackend implements Backend {
   private readonly constants = new Map<string, Store>();
 
   /** @internal Use `gpujs()`. */
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly randomArith: RandomArith = 'bits',
+  ) {
     this.name = `gpujs:${engine.mode}`;
     if (!engine.async) this.readSync = (x) => toDType(this.engine.readSync(this.contiguous(x)), x.dtype);
   }
@@ -94,9 +108,11 @@ export class GpujsBackend implements Backend {
       async: e.async,
       compiles: e.compiles,
       launches: e.launches,
+      uploaded: e.uploaded,
       liveBuffers: e.tracker.live,
       constants: this.constants.size,
       ranOn: [...e.classes],
+      randomArith: this.randomArith,
     };
   }
 
@@ -597,6 +613,37 @@ export class GpujsBackend implements Backend {
       [t, this.contiguous(upd)],
       check && ((v) => check(v[0]!)),
     );
+  }
+
+  // ------------------------------------------------------------------ random
+
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {
+    checkDType(`${this.name} uniform`, dtype);
+    return this.random('uniform', key, sizeOf(shape), []);
+  }
+
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
+    const t = bernoulliThresholds(p);
+    return this.random('bernoulli', key, sizeOf(shape), [t.below, t.upto, t.second]);
+  }
+
+  /** Threefry on the device: only the key (and thresholds), a few numbers, are uploaded. */
+  private random(
+    draw: 'uniform' | 'bernoulli',
+    key: readonly [number, number],
+    n: number,
+    thresholds: readonly (readonly [number, number])[],
+  ): unknown {
+    if (n === 0) return this.empty();
+    if (n > INT_LIMIT)
+      throw new RangeError(
+        `${this.name}: ${draw} of ${n} elements exceeds 2^24, the counters a float32 thread index holds`,
+      );
+    const arith = this.randomArith;
+    const input = this.engine.upload(randomInput(key, thresholds));
+    const h = this.run(`random:${draw}:${arith}:${n}`, () => randomSpec(draw, arith, n), [input]);
+    input.unref();
+    return h;
   }
 }
 

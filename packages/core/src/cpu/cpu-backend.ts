@@ -9,6 +9,7 @@ import { broadcastIndex, offsets } from './index-math.js';
 import type { ConvGeometry, WindowGeometry } from '../window.js';
 import { convIm2col } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { bernoulliCpu, uniformCpu } from './random.js';
 import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
 
 function arr(x: TensorInfo): TypedArray {
@@ -292,6 +293,14 @@ class CpuBackend implements Backend {
 
   windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
     return windowScatterCpu(idx, upd, g, out);
+  }
+
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {
+    return uniformCpu(key, sizeOf(shape), dtype);
+  }
+
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
+    return bernoulliCpu(key, p, sizeOf(shape));
   }
 }
 
