@@ -47,7 +47,15 @@ export type ChainExtra<T extends readonly GradientTransformation<any, any>[]> = 
 /**
  * Composes transformations: `chain(a, b)(g) = b(a(g))`. The state is the tuple of member states;
  * `params` and `extra` are forwarded to every member.
- * @example const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
+ * @example
+ * ```ts
+ * import { chain, clipByGlobalNorm, scaleByAdam, scaleByLearningRate } from '@gen-ts/gen';
+ * import { tensor } from '@gen-ts/core';
+ * const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
+ * const params = tensor([1, 2]);
+ * const [updates] = opt.update(tensor([0.5, -0.5]), opt.init(params), params);
+ * console.log(updates.toArray()); // about [-1e-3, 1e-3]: Adam's first step has unit size
+ * ```
  */
 export function chain<const T extends readonly GradientTransformation<any, any>[]>(
   ...transforms: T
@@ -76,7 +84,15 @@ export type NamedChainState<T extends Record<string, GradientTransformation<any,
 /**
  * Like `chain`, with named members (run in the object's key order) and a state keyed by the same
  * names, so a member's state is found by name: `state.adam.mu`.
- * @example const opt = namedChain({ clip: clipByGlobalNorm(1), adam: scaleByAdam(), lr: scaleByLearningRate(1e-3) });
+ * @example
+ * ```ts
+ * import { clipByGlobalNorm, namedChain, scaleByAdam, scaleByLearningRate } from '@gen-ts/gen';
+ * import { tensor } from '@gen-ts/core';
+ * const opt = namedChain({ clip: clipByGlobalNorm(1), adam: scaleByAdam(), lr: scaleByLearningRate(1e-3) });
+ * const params = tensor([1, 2]);
+ * const [, state] = opt.update(tensor([0.5, -0.5]), opt.init(params), params);
+ * console.log(state.adam.count); // 1: Adam's step count, found by name
+ * ```
  */
 export function namedChain<T extends Record<string, GradientTransformation<any, any>>>(
   transforms: T,

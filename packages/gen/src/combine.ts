@@ -38,7 +38,16 @@ function resolve<L>(labels: L | ((params: any) => L), tree: unknown): L {
 /**
  * Applies `transforms[label]` to the leaves labelled `label`. `labels` is a label tree or a
  * function of the params returning one. Every label used must name a transformation.
- * @example partition({ train: adam({ lr: 1e-3 }), frozen: setToZero() }, { encoder: 'frozen', head: 'train' })
+ * @example
+ * ```ts
+ * import { adam, partition, setToZero } from '@gen-ts/gen';
+ * import { tensor } from '@gen-ts/core';
+ * const opt = partition({ train: adam({ lr: 1e-3 }), frozen: setToZero() }, { encoder: 'frozen', head: 'train' });
+ * const params = { encoder: tensor([1, 2]), head: tensor([3]) };
+ * const grads = { encoder: tensor([1, 1]), head: tensor([1]) };
+ * const [updates] = opt.update(grads, opt.init(params), params);
+ * console.log(updates.encoder.toArray(), updates.head.toArray()); // [0, 0] and [-0.001]
+ * ```
  */
 export function partition(
   transforms: Readonly<Record<string, GradientTransformation<any, any>>>,
@@ -92,7 +101,15 @@ export function partition(
 /**
  * Applies `inner` to the leaves where `mask` is true and passes the others through unchanged.
  * `mask` is a boolean tree or a function of the params returning one.
- * @example masked(addDecayedWeights(1e-4), (p) => ({ w: true, b: false }))
+ * @example
+ * ```ts
+ * import { addDecayedWeights, masked } from '@gen-ts/gen';
+ * import { tensor, zeros } from '@gen-ts/core';
+ * const decay = masked(addDecayedWeights(1e-4), { w: true, b: false }); // no weight decay on biases
+ * const params = { w: tensor([1, 2]), b: tensor([3]) };
+ * const [updates] = decay.update({ w: zeros([2]), b: zeros([1]) }, decay.init(params), params);
+ * console.log(updates.w.toArray(), updates.b.toArray()); // [1e-4, 2e-4] and [0]
+ * ```
  */
 export function masked<S, X>(
   inner: GradientTransformation<S, X>,

@@ -28,9 +28,16 @@ export interface InjectHyperparamsState<S = unknown> {
  * rebuilds the inner optimizer at each step from the hyperparameters in its state.
  * Non-numeric options (booleans, masks) stay fixed.
  * @example
+ * ```ts
+ * import { adam, injectHyperparams } from '@gen-ts/gen';
+ * import { tensor } from '@gen-ts/core';
  * const opt = injectHyperparams(adam)({ lr: 1e-3 });
+ * const params = tensor([1, 2]);
  * let state = opt.init(params);
  * state = { ...state, hyperparams: { ...state.hyperparams, lr: 1e-4 } }; // lower the LR
+ * const [updates] = opt.update(tensor([1, 1]), state, params);
+ * console.log(updates.toArray()); // about [-1e-4, -1e-4]
+ * ```
  */
 export function injectHyperparams<H extends object, S, X>(
   factory: (options: H) => GradientTransformation<S, X>,

@@ -38,9 +38,25 @@ export interface TrainStepResult<P, S> {
  * step (and, with GeN's `slope: 'gradient'`, a second one).
  *
  * @example
- * const step = trainStep((p, b) => mse(p, b), genAdam({ lr: 1e-3 }));
+ * ```ts
+ * import { genAdam, trainStep } from '@gen-ts/gen';
+ * import { matmul, mean, normal, key, split, square, sub, zeros, type Tensor } from '@gen-ts/core';
+ * type Batch = { x: Tensor; y: Tensor };
+ * const [k1, k2, k3] = split(key(0), 3);
+ * const batches: Batch[] = [k1!, k2!].map((k) => {
+ *   const x = normal(k, [32, 3]);
+ *   return { x, y: matmul(x, normal(k3!, [3, 1])) };
+ * });
+ * const mse = (w: Tensor, b: Batch) => mean(square(sub(matmul(b.x, w), b.y)));
+ * const opt = genAdam({ lr: 1e-3 });
+ * const step = trainStep(mse, opt);
+ * let params = zeros([3, 1]);
  * let state = opt.init(params);
- * ({ params, state } = step(params, state, batch, nextBatch));
+ * for (let t = 0; t < 20; t++) {
+ *   // the gradient on one batch, GeN's probes on the other
+ *   ({ params, state } = step(params, state, batches[t % 2]!, batches[(t + 1) % 2]!));
+ * }
+ * ```
  */
 export function trainStep<P, B, S>(
   lossFn: (params: P, batch: B) => Tensor,

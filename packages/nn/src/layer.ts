@@ -22,6 +22,13 @@ export interface ApplyOptions<S = unknown> {
   readonly train?: boolean;
   /** The layer's state (e.g. batch normalisation's running statistics), as `init` or the last `apply` returned it. */
   readonly state?: S;
+  /**
+   * A `bool` mask `[B, T]` over a sequence's positions, `true` where a position holds a real token
+   * and `false` at padding (flax's and Keras's convention; PyTorch's `key_padding_mask` is its
+   * negation). Attention ignores the keys it marks `false`; containers pass it on unchanged, and
+   * layers that do not attend ignore it.
+   */
+  readonly mask?: Tensor;
 }
 
 /** What `init` returns: the parameters, the state (`undefined` for a stateless layer) and the output's shape. */

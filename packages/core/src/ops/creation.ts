@@ -49,7 +49,13 @@ function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backe
 
 /**
  * A tensor from nested arrays, a flat array or typed array plus `shape`, or a number.
- * @example tensor([[1, 2], [3, 4]], { dtype: 'float64' })
+ * @example
+ * ```ts
+ * import { tensor } from '@gen-ts/core';
+ * const x = tensor([[1, 2], [3, 4]], { dtype: 'float64' }); // shape [2, 2]
+ * const y = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] }); // float32 by default
+ * console.log(x.shape, y.shape, y.dtype);
+ * ```
  */
 export function tensor(
   data: NestedArray | ArrayLike<number> | TypedArray,

@@ -101,8 +101,24 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
  * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
  *
- * @example const opt = chain(scaleByAdam(), scaleByGeN({ lr: 1e-3, phi: 4 }));
- * @example const safe = chain(scaleByAdam(), scaleByGeN({ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }));
+ * @example
+ * ```ts
+ * import { chain, findGeNState, scaleByAdam, scaleByGeN } from '@gen-ts/gen';
+ * import { square, sum, tensor, type Tensor } from '@gen-ts/core';
+ * const loss = (w: Tensor) => sum(square(w)); // a parabola: GeN finds its exact step
+ * const opt = chain(scaleByAdam(), scaleByGeN({ lr: 1e-3, phi: 1, gamma: 0, clipRatio: Infinity }));
+ * const w = tensor([1, -2], { dtype: 'float64' });
+ * const g = tensor([2, -4], { dtype: 'float64' }); // the gradient of the loss at w
+ * const [, state] = opt.update(g, opt.init(w), w, { valueFn: loss });
+ * console.log(findGeNState(state)!.lr.itemSync()); // the rate that minimises the loss along Adam's step
+ * ```
+ * @example
+ * ```ts
+ * import { chain, scaleByAdam, scaleByGeN } from '@gen-ts/gen';
+ * // the rule that beats a tuned constant rate on Rosenbrock and Beale (see the package README)
+ * const safe = chain(scaleByAdam(), scaleByGeN({ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true }));
+ * console.log(typeof safe.update);
+ * ```
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const cfg = genConfig(options);
