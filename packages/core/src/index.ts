@@ -86,10 +86,11 @@ export {
   transpose,
 } from './ops/movement.js';
 export { dot, matmul, norm } from './ops/linalg.js';
-export { conv, type ConvOptions, type Padding } from './ops/conv.js';
+export { conv, convOutputShape, type ConvOptions, type Padding } from './ops/conv.js';
 export {
   avgPool,
   maxPool,
+  poolOutputShape,
   reduceWindow,
   windowGather,
   windowScatter,

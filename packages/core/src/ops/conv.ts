@@ -1,8 +1,16 @@
 /** Convolution: `conv` in the manner of XLA's `conv_general_dilated`, channels-last. */
 import { bind } from '../bind.js';
-import { fmt } from '../shape.js';
+import { fmt, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInts, checkPadding, dilatedSize, type ConvGeometry, type PadPair } from '../window.js';
+import {
+  checkInts,
+  checkPadding,
+  convAxes,
+  dilatedSize,
+  windowOutShape,
+  type ConvGeometry,
+  type PadPair,
+} from '../window.js';
 import { checkTensor } from './coerce.js';
 
 /** How a windowed op pads: `'valid'` (none), `'same'` (TensorFlow's rule) or explicit `[before, after]` pairs. */
@@ -114,28 +122,76 @@ export function resolvePadding(
 export function conv(x: Tensor, w: Tensor, options?: ConvOptions): Tensor {
   checkTensor('conv', x, 'x');
   checkTensor('conv', w, 'w');
-  checkOptionNames('conv', options, CONV_OPTIONS);
-  if (x.rank < 3 || w.rank !== x.rank) {
-    throw new Error(
-      `conv: x must be [N, ...spatial, C] with at least one spatial axis and w [...window, C/groups, O] of the same rank; got x ${fmt(x.shape)}, w ${fmt(w.shape)}`,
-    );
-  }
-  const n = x.rank - 2;
-  const strides = perAxis('conv', 'strides', options?.strides, n);
-  const lhsDilation = perAxis('conv', 'lhsDilation', options?.lhsDilation, n);
-  const rhsDilation = perAxis('conv', 'rhsDilation', options?.rhsDilation, n);
+  return convGeneral(x, w, convGeometry('conv', x.shape, w.shape, options));
+}
+
+/**
+ * The shape {@link conv} gives for an input of shape `x` and a kernel of shape `w`, validated as
+ * `conv` validates them (errors name `op`, so a layer can check its shapes at `init`).
+ *
+ * @example
+ * ```ts
+ * import { convOutputShape } from '@gen-ts/core';
+ * console.log(convOutputShape([64, 28, 28, 1], [3, 3, 1, 32], { padding: 'same', strides: 2 })); // [64, 14, 14, 32]
+ * ```
+ */
+export function convOutputShape(x: Shape, w: Shape, options?: ConvOptions, op = 'conv'): number[] {
+  return convShape(op, x, w, convGeometry(op, x, w, options));
+}
+
+/** @internal `options` resolved against the shapes into an explicit geometry. */
+function convGeometry(op: string, x: Shape, w: Shape, options: ConvOptions | undefined): ConvGeometry {
+  checkOptionNames(op, options, CONV_OPTIONS);
+  checkRanks(op, x, w);
+  const n = x.length - 2;
+  const strides = perAxis(op, 'strides', options?.strides, n);
+  const lhsDilation = perAxis(op, 'lhsDilation', options?.lhsDilation, n);
+  const rhsDilation = perAxis(op, 'rhsDilation', options?.rhsDilation, n);
   const featureGroupCount = options?.featureGroupCount ?? 1;
-  checkInts('conv', 'featureGroupCount', [featureGroupCount], 1, 1);
+  checkInts(op, 'featureGroupCount', [featureGroupCount], 1, 1);
   const padding = resolvePadding(
-    'conv',
+    op,
     options?.padding,
-    x.shape.slice(1, -1),
-    w.shape.slice(0, n),
+    x.slice(1, -1),
+    w.slice(0, n),
     strides,
     lhsDilation,
     rhsDilation,
   );
-  return convGeneral(x, w, { strides, padding, lhsDilation, rhsDilation, featureGroupCount });
+  return { strides, padding, lhsDilation, rhsDilation, featureGroupCount };
+}
+
+function checkRanks(op: string, x: Shape, w: Shape): void {
+  if (x.length < 3 || w.length !== x.length) {
+    throw new Error(
+      `${op}: x must be [N, ...spatial, C] with at least one spatial axis and w [...window, C/groups, O] of the same rank; got x ${fmt(x)}, w ${fmt(w)}`,
+    );
+  }
+}
+
+/** @internal Validates a convolution of shapes `x` and `w` on geometry `g` and returns its output shape. */
+export function convShape(op: string, x: Shape, w: Shape, g: ConvGeometry): number[] {
+  const shapes = `x ${fmt(x)}, w ${fmt(w)}`;
+  checkRanks(op, x, w);
+  const n = x.length - 2;
+  checkInts(op, 'strides', g.strides, n, 1);
+  checkInts(op, 'lhsDilation', g.lhsDilation, n, 1);
+  checkInts(op, 'rhsDilation', g.rhsDilation, n, 1);
+  checkPadding(op, g.padding, n);
+  const G = g.featureGroupCount;
+  checkInts(op, 'featureGroupCount', [G], 1, 1);
+  const [c, ci, o] = [x[n + 1]!, w[n]!, w[n + 1]!];
+  if (ci * G !== c) {
+    throw new Error(
+      `${op}: x has ${c} input channels but the kernel takes ${ci} per group x ${G} group${G > 1 ? 's' : ''} = ${ci * G}; ${shapes}`,
+    );
+  }
+  if (o % G !== 0)
+    throw new Error(
+      `${op}: the kernel's ${o} output channels do not split into ${G} feature groups; ${shapes}`,
+    );
+  const spatial = windowOutShape(op, convAxes(x, w.slice(0, n), g), 'spatial axis', shapes);
+  return [x[0]!, ...spatial, o];
 }
 
 /** @internal The `conv` primitive on a validated geometry (used by the rules, too). */

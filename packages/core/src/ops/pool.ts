@@ -1,8 +1,8 @@
 /** Windowed reductions: `reduceWindow` over any axes, and channels-last `maxPool` / `avgPool`. */
 import { bind } from '../bind.js';
-import { checkShape, fmt } from '../shape.js';
+import { checkShape, fmt, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { windowAxes, windowOutShape, type WindowGeometry } from '../window.js';
+import { windowAxes, windowOutShape, windowOutSize, type WindowGeometry } from '../window.js';
 import { checkTensor } from './coerce.js';
 import { checkOptionNames, perAxis, resolvePadding, type Padding } from './conv.js';
 import { ones } from './creation.js';
@@ -85,19 +85,17 @@ const AVG_POOL_OPTIONS = new Set(['strides', 'padding', 'countIncludePad']);
 /** The geometry of a pool over the spatial axes of a channels-last `x`. */
 function poolGeometry(
   op: string,
-  x: Tensor,
+  x: Shape,
   window: number | readonly number[],
   options?: PoolOptions,
 ): WindowGeometry {
-  if (x.rank < 3)
-    throw new Error(
-      `${op}: x must be [N, ...spatial, C] with at least one spatial axis, got ${fmt(x.shape)}`,
-    );
-  const n = x.rank - 2;
+  if (x.length < 3)
+    throw new Error(`${op}: x must be [N, ...spatial, C] with at least one spatial axis, got ${fmt(x)}`);
+  const n = x.length - 2;
   const win = perAxis(op, 'window', window, n);
   const strides = options?.strides === undefined ? win : perAxis(op, 'strides', options.strides, n);
   const ones1 = new Array<number>(n).fill(1);
-  const padding = resolvePadding(op, options?.padding, x.shape.slice(1, -1), win, strides, ones1, ones1);
+  const padding = resolvePadding(op, options?.padding, x.slice(1, -1), win, strides, ones1, ones1);
   const full = (v: readonly number[], fill: number) => [fill, ...v, fill];
   const g: WindowGeometry = {
     window: full(win, 1),
@@ -107,9 +105,31 @@ function poolGeometry(
     windowDilation: full(ones1, 1),
   };
   // checked here so that the error names this op and the spatial axes
-  const spatial = windowAxes(x.shape, g).slice(1, -1);
-  windowOutShape(op, spatial, 'spatial axis', `x ${fmt(x.shape)}, window ${fmt(win)}`);
+  const spatial = windowAxes(x, g).slice(1, -1);
+  windowOutShape(op, spatial, 'spatial axis', `x ${fmt(x)}, window ${fmt(win)}`);
   return g;
+}
+
+/**
+ * The shape {@link maxPool} and {@link avgPool} give for an input of shape `x`, validated as they
+ * validate it (errors name `op`, so a layer can check its shapes at `init`).
+ *
+ * @example
+ * ```ts
+ * import { poolOutputShape } from '@gen-ts/core';
+ * console.log(poolOutputShape([64, 28, 28, 32], 2)); // [64, 14, 14, 32]
+ * console.log(poolOutputShape([8, 5, 5, 3], 3, { strides: 2, padding: 'same' })); // [8, 3, 3, 3]
+ * ```
+ */
+export function poolOutputShape(
+  x: Shape,
+  window: number | readonly number[],
+  options?: PoolOptions,
+  op = 'maxPool',
+): number[] {
+  checkOptionNames(op, options, POOL_OPTIONS);
+  const g = poolGeometry(op, x, window, options);
+  return windowAxes(x, g).map(windowOutSize);
 }
 
 /**
@@ -126,7 +146,7 @@ function poolGeometry(
 export function maxPool(x: Tensor, window: number | readonly number[], options?: PoolOptions): Tensor {
   checkTensor('maxPool', x);
   checkOptionNames('maxPool', options, POOL_OPTIONS);
-  return reduceWindowGeneral(x, 'max', poolGeometry('maxPool', x, window, options));
+  return reduceWindowGeneral(x, 'max', poolGeometry('maxPool', x.shape, window, options));
 }
 
 /**
@@ -145,7 +165,7 @@ export function avgPool(x: Tensor, window: number | readonly number[], options?:
   checkTensor('avgPool', x);
   checkOptionNames('avgPool', options, AVG_POOL_OPTIONS);
   const { countIncludePad, ...pool } = options ?? {};
-  const g = poolGeometry('avgPool', x, window, pool);
+  const g = poolGeometry('avgPool', x.shape, window, pool);
   const s = reduceWindowGeneral(x, 'sum', g);
   const padded = g.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
   if (countIncludePad || !padded)

@@ -12,51 +12,12 @@
  */
 import { tensor } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { convGeneral } from '../ops/conv.js';
+import { convGeneral, convShape } from '../ops/conv.js';
 import { reshape, take, transpose } from '../ops/movement.js';
-import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import {
-  checkInts,
-  checkPadding,
-  convAxes,
-  dilatedSize,
-  windowOutShape,
-  type ConvGeometry,
-} from '../window.js';
+import { dilatedSize, type ConvGeometry } from '../window.js';
 import { needFloat, sameDType } from './algebra.js';
 import type { PrimitiveDef } from './types.js';
-
-/** Validates a convolution and returns its output shape. */
-function convShape(x: Tensor, w: Tensor, g: ConvGeometry): number[] {
-  const shapes = `x ${fmt(x.shape)}, w ${fmt(w.shape)}`;
-  if (x.rank < 3 || w.rank !== x.rank)
-    throw new Error(
-      `conv: x must be [N, ...spatial, C] and w [...window, C/groups, O] of the same rank; got ${shapes}`,
-    );
-  const n = x.rank - 2;
-  checkInts('conv', 'strides', g.strides, n, 1);
-  checkInts('conv', 'lhsDilation', g.lhsDilation, n, 1);
-  checkInts('conv', 'rhsDilation', g.rhsDilation, n, 1);
-  checkPadding('conv', g.padding, n);
-  const G = g.featureGroupCount;
-  const c = x.shape[n + 1]!;
-  const ci = w.shape[n]!;
-  const o = w.shape[n + 1]!;
-  if (!Number.isInteger(G) || G < 1)
-    throw new RangeError(`conv: featureGroupCount must be an integer >= 1, got ${G}`);
-  if (ci * G !== c) {
-    throw new Error(
-      `conv: x has ${c} input channels but the kernel takes ${ci} per group x ${G} group${G > 1 ? 's' : ''} = ${ci * G}; ${shapes}`,
-    );
-  }
-  if (o % G !== 0)
-    throw new Error(
-      `conv: the kernel's ${o} output channels do not split into ${G} feature groups; ${shapes}`,
-    );
-  const spatial = windowOutShape('conv', convAxes(x.shape, w.shape.slice(0, n), g), 'spatial axis', shapes);
-  return [x.shape[0]!, ...spatial, o];
-}
 
 /** `w` reversed along its first `n` (spatial) axes. */
 function flipSpatial(w: Tensor, n: number): Tensor {
@@ -134,7 +95,7 @@ export const convDef: PrimitiveDef<'conv'> = {
   abstract([x, w], g) {
     const dtype = sameDType('conv', [x!, w!]);
     needFloat('conv', x!);
-    return { shape: convShape(x!, w!, g), dtype };
+    return { shape: convShape('conv', x!.shape, w!.shape, g), dtype };
   },
   impl: (be, [x, w], g, out) => be.conv(x!, w!, g, out.shape),
   // bilinear: d conv(x, w) = conv(dx, w) + conv(x, dw)
