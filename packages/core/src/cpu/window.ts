@@ -1,7 +1,9 @@
 /**
- * Windowed reductions and the window gather/scatter pair on the cpu backend. Each output position
- * walks its window's taps; the element offset of (output, tap) is a sum of per-axis table entries
- * (a hole on any axis makes the sum negative), so the inner loop does no division.
+ * Windowed reductions and the window gather/scatter pair on the cpu backend. Leading and trailing
+ * axes the window leaves alone (extent 1, step 1, no padding or dilation) are coalesced: pooling
+ * an NHWC tensor walks the (batch, output position) pairs once, computes the element offset of each
+ * window tap there (a sum of per-axis table entries; a hole on any axis makes it negative), and
+ * then runs a contiguous loop over the channels. The per-position work is amortised over them.
  */
 import type { TensorInfo, WindowOp } from '../backend.js';
 import { allocArray, type TypedArray } from '../dtype.js';
@@ -10,53 +12,75 @@ import { sourceTable, windowAxes, type WindowGeometry } from '../window.js';
 
 const HOLE = -(2 ** 50);
 
-/** What every windowed kernel needs: per-axis offset tables and the tap digits. */
+/** Calls `visit(a, xBase, yBase, tapOffsets)` per (outer index, windowed output position). */
+type Visit = (xBase: number, yBase: number, taps: Float64Array) => void;
+
+/** The windowing of `shape` by `g` into `out`, split into outer x windowed x inner axes. */
 interface Walk {
-  readonly tables: Float64Array[];
+  readonly outer: number;
+  readonly inner: number;
   readonly taps: number;
-  /** `digits[k * rank + d]`: tap `k`'s position along axis `d`. */
-  readonly digits: Int32Array;
-  readonly window: readonly number[];
-  readonly out: Shape;
+  run(visit: Visit): void;
 }
+
+const trivial = (g: WindowGeometry, d: number): boolean =>
+  g.window[d] === 1 &&
+  g.strides[d] === 1 &&
+  g.padding[d]![0] === 0 &&
+  g.padding[d]![1] === 0 &&
+  g.baseDilation[d] === 1 &&
+  g.windowDilation[d] === 1;
 
 function walk(shape: Shape, g: WindowGeometry, out: Shape): Walk {
-  const xs = stridesOf(shape);
-  const tables = windowAxes(shape, g).map((a, d) =>
-    Float64Array.from(sourceTable(a, out[d]!), (i) => (i < 0 ? HOLE : i * xs[d]!)),
-  );
   const r = shape.length;
-  const taps = sizeOf(g.window);
-  const digits = new Int32Array(taps * r);
+  let lo = 0;
+  while (lo < r && trivial(g, lo)) lo++;
+  let hi = r;
+  while (hi > lo && trivial(g, hi - 1)) hi--;
+  const outer = sizeOf(shape.slice(0, lo));
+  const inner = sizeOf(shape.slice(hi));
+  const mid = shape.slice(lo, hi);
+  const midOut = out.slice(lo, hi);
+  const win = g.window.slice(lo, hi);
+  const xs = stridesOf(shape);
+  const axes = windowAxes(shape, g).slice(lo, hi);
+  const tables = axes.map((a, j) =>
+    Float64Array.from(sourceTable(a, midOut[j]!), (i) => (i < 0 ? HOLE : i * xs[lo + j]!)),
+  );
+  const n = mid.length;
+  const taps = sizeOf(win);
+  const digits = new Int32Array(taps * n);
   for (let k = 0; k < taps; k++) {
     let rest = k;
-    for (let d = r - 1; d >= 0; d--) {
-      digits[k * r + d] = rest % g.window[d]!;
-      rest = Math.floor(rest / g.window[d]!);
+    for (let d = n - 1; d >= 0; d--) {
+      digits[k * n + d] = rest % win[d]!;
+      rest = Math.floor(rest / win[d]!);
     }
   }
-  return { tables, taps, digits, window: g.window, out };
-}
-
-/** Calls `fn(outIndex, offsetOf)` for every output position; `offsetOf(k)` is tap k's element offset (< 0: hole). */
-function forEachOutput(w: Walk, fn: (j: number, offsetOf: (k: number) => number) => void): void {
-  const r = w.out.length;
-  const o = new Int32Array(r);
-  const n = sizeOf(w.out);
-  const base = new Int32Array(r); // o[d] * window[d], the row of axis d's table
-  const offsetOf = (k: number): number => {
-    let off = 0;
-    for (let d = 0; d < r; d++) off += w.tables[d]![base[d]! + w.digits[k * r + d]!]!;
-    return off;
+  const xBlock = sizeOf(mid) * inner;
+  const positions = sizeOf(midOut);
+  const yBlock = positions * inner;
+  return {
+    outer,
+    inner,
+    taps,
+    run(visit) {
+      const tapOff = new Float64Array(taps);
+      const o = new Int32Array(n);
+      for (let p = 0; p < positions; p++) {
+        for (let k = 0; k < taps; k++) {
+          let off = 0;
+          for (let d = 0; d < n; d++) off += tables[d]![o[d]! * win[d]! + digits[k * n + d]!]!;
+          tapOff[k] = off;
+        }
+        for (let a = 0; a < outer; a++) visit(a * xBlock, a * yBlock + p * inner, tapOff);
+        for (let d = n - 1; d >= 0; d--) {
+          if (++o[d]! < midOut[d]!) break;
+          o[d] = 0;
+        }
+      }
+    },
   };
-  for (let j = 0; j < n; j++) {
-    for (let d = 0; d < r; d++) base[d] = o[d]! * w.window[d]!;
-    fn(j, offsetOf);
-    for (let d = r - 1; d >= 0; d--) {
-      if (++o[d]! < w.out[d]!) break;
-      o[d] = 0;
-    }
-  }
 }
 
 /** `op` over every window of `x` (see `Backend.reduceWindow`). */
@@ -65,31 +89,45 @@ export function reduceWindowCpu(op: WindowOp, x: TensorInfo, g: WindowGeometry, 
   const res = allocArray(op === 'argmax' ? 'int32' : x.dtype, sizeOf(out));
   if (res.length === 0) return res;
   const w = walk(x.shape, g, out);
-  forEachOutput(w, (j, offsetOf) => {
+  const m = w.inner;
+  const acc = new Float64Array(m); // sums in double, so float32 rounds once
+  const best = new Float64Array(m);
+  const bi = new Int32Array(m);
+  w.run((xb, yb, tapOff) => {
     if (op === 'sum') {
-      let s = 0;
+      acc.fill(0);
       for (let k = 0; k < w.taps; k++) {
-        const off = offsetOf(k);
-        if (off >= 0) s += xv[off]!;
+        const off = tapOff[k]!;
+        if (off < 0) continue;
+        const s = xb + off;
+        for (let c = 0; c < m; c++) acc[c] += xv[s + c]!;
       }
-      res[j] = s;
+      for (let c = 0; c < m; c++) res[yb + c] = acc[c]!;
       return;
     }
-    let found = false;
-    let best = -Infinity;
-    let bi = 0;
+    let found = false; // holes are holes on every channel
     for (let k = 0; k < w.taps; k++) {
-      const off = offsetOf(k);
+      const off = tapOff[k]!;
       if (off < 0) continue;
-      const v = xv[off]!;
-      // the first maximum wins; a NaN beats everything and then stays
-      if (!found || v > best || (v !== v && best === best)) {
-        best = v;
-        bi = k;
+      const s = xb + off;
+      if (!found) {
+        for (let c = 0; c < m; c++) best[c] = xv[s + c]!;
+        bi.fill(k);
         found = true;
+        continue;
+      }
+      // the first maximum wins; a NaN beats everything and then stays
+      for (let c = 0; c < m; c++) {
+        const v = xv[s + c]!;
+        const b = best[c]!;
+        if (v > b || (v !== v && b === b)) {
+          best[c] = v;
+          bi[c] = k;
+        }
       }
     }
-    res[j] = op === 'max' ? best : bi;
+    if (op === 'max') for (let c = 0; c < m; c++) res[yb + c] = found ? best[c]! : -Infinity;
+    else for (let c = 0; c < m; c++) res[yb + c] = found ? bi[c]! : 0;
   });
   return res;
 }
@@ -110,9 +148,12 @@ export function windowGatherCpu(x: TensorInfo, idx: TensorInfo, g: WindowGeometr
   if (res.length === 0) return res;
   const w = walk(x.shape, g, out);
   checkTaps('windowGather', iv, w.taps);
-  forEachOutput(w, (j, offsetOf) => {
-    const off = offsetOf(iv[j]!);
-    if (off >= 0) res[j] = xv[off]!;
+  const m = w.inner;
+  w.run((xb, yb, tapOff) => {
+    for (let c = 0; c < m; c++) {
+      const off = tapOff[iv[yb + c]!]!;
+      if (off >= 0) res[yb + c] = xv[xb + off + c]!;
+    }
   });
   return res;
 }
@@ -130,11 +171,13 @@ export function windowScatterCpu(
   if (res.length === 0 || uv.length === 0) return res;
   const w = walk(shape, g, idx.shape);
   checkTaps('windowScatter', iv, w.taps);
-  // float64 accumulation, so float32 sums round once
-  const acc = new Float64Array(res.length);
-  forEachOutput(w, (j, offsetOf) => {
-    const off = offsetOf(iv[j]!);
-    if (off >= 0) acc[off] += uv[j]!;
+  const m = w.inner;
+  const acc = new Float64Array(res.length); // float64 accumulation, so float32 sums round once
+  w.run((xb, yb, tapOff) => {
+    for (let c = 0; c < m; c++) {
+      const off = tapOff[iv[yb + c]!]!;
+      if (off >= 0) acc[xb + off + c] += uv[yb + c]!;
+    }
   });
   res.set(acc);
   return res;

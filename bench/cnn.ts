@@ -1,0 +1,123 @@
+/**
+ * A CNN training step on MNIST-shaped input (batch 64; conv 3x3x32, pool, conv 3x3x64, pool,
+ * dense 10; test/support/cnn.ts), one SGD step with the loss read back, side by side in one
+ * process, measured round-robin: gen-ts on core's cpu backend (float32) and on gpu.js (webasm
+ * with 2 worker threads, webasm synchronous, webgpu when an adapter answers) against TensorFlow.js
+ * wasm (and cpu) running the same network.
+ * Run: npx tsx bench/cnn.ts   (ROUNDS=n, default 9; WEBGPU=0 and TFJS_CPU=0 leave those out;
+ * PROFILE=1 adds where gen-ts cpu's time goes, kernel by kernel)
+ */
+import { loadavg } from 'node:os';
+import { cpu, useBackend, type Backend } from '@gen-ts/core';
+import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
+import '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { cnnBatch, cnnStep, initCnn } from '../test/support/cnn.js';
+import { compare, type Contender } from './harness.js';
+import { profileCpu } from './cnn-profile.js';
+import { webgpuName } from './webgpu-name.js';
+
+const B = 64;
+const rounds = Number(process.env['ROUNDS'] ?? 9);
+
+function genTs(name: string, backend: Backend): Contender {
+  useBackend(backend);
+  const { x, y } = cnnBatch(B);
+  let p = initCnn(0);
+  return {
+    name,
+    async run() {
+      useBackend(backend);
+      const r = cnnStep(p, x, y, 0.05);
+      p = r.params;
+      await r.loss.data();
+      r.loss.dispose();
+    },
+  };
+}
+
+async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
+  await tf.setBackend(be);
+  await tf.ready();
+  const { xs, ys } = cnnBatch(B);
+  const x = tf.tensor4d(xs, [B, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10);
+  const he = (shape: number[], fanIn: number) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn)));
+  const w1 = he([3, 3, 1, 32], 9);
+  const b1 = tf.variable(tf.zeros([32]));
+  const w2 = he([3, 3, 32, 64], 288);
+  const b2 = tf.variable(tf.zeros([64]));
+  const wd = he([1600, 10], 1600);
+  const bd = tf.variable(tf.zeros([10]));
+  const opt = tf.train.sgd(0.05);
+  const loss = (): tf.Scalar => {
+    const h1 = tf.maxPool(
+      tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'valid'), b1)) as tf.Tensor4D,
+      2,
+      2,
+      'valid',
+    );
+    const h2 = tf.maxPool(
+      tf.relu(tf.add(tf.conv2d(h1, w2 as tf.Tensor4D, 1, 'valid'), b2)) as tf.Tensor4D,
+      2,
+      2,
+      'valid',
+    );
+    const logits = tf.add(tf.matMul(tf.reshape(h2, [B, 1600]), wd), bd);
+    return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+  };
+  return {
+    name: `tfjs-${be}`,
+    async run() {
+      if (tf.getBackend() !== be) await tf.setBackend(be);
+      const l = opt.minimize(loss, true)!;
+      await l.data();
+      l.dispose();
+    },
+  };
+}
+
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+
+const threaded = gpujs({ mode: 'webasm', threads: 2 });
+const sync = gpujs({ mode: 'webasm', threads: 0 });
+const gens: Contender[] = [
+  genTs('gen-ts core cpu (float32)', cpu()),
+  genTs('gen-ts gpujs webasm (2 threads)', threaded),
+  genTs('gen-ts gpujs webasm (sync)', sync),
+];
+const webgpuLabel = process.env['WEBGPU'] !== '0' ? await webgpuName('gen-ts gpujs webgpu') : null;
+const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
+if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
+
+const loadBefore = load();
+const results = new Map<string, number>();
+const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
+for (const be of passes) {
+  // tfjs keeps one engine: its backends are timed in separate passes, each round-robin with gen-ts
+  const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
+  for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
+}
+const ref = results.get('tfjs-wasm')!;
+console.log(
+  `CNN (conv 3x3x32, pool, conv 3x3x64, pool, dense 10), batch ${B}, SGD step; median of ${rounds} round-robin runs`,
+);
+console.log(
+  `tfjs-wasm threads: ${(tf.backend() as { getThreadsCount?: () => number }).getThreadsCount?.() ?? 'n/a'}`,
+);
+console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
+console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
+for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
+for (const b of [threaded, sync, webgpu] as (GpujsBackend | null)[]) {
+  if (!b) continue;
+  const i = b.info();
+  console.log(`${b.name}: ran on ${i.ranOn.join(',')}, threads ${i.threads}, ${i.compiles} kernels compiled`);
+  b.destroy();
+}
+if (process.env['PROFILE'] === '1') await profileCpu(B);
+process.exit(0);
