@@ -5,8 +5,9 @@
  * only the key crosses from the host: the backend's upload counter grows by a few values, not by
  * the size of the mask.
  */
-import { bernoulli, cpu, key, split, uniform, withBackend, type PRNGKey } from '@gen-ts/core';
+import { bernoulli, cpu, key, ones, split, uniform, withBackend, type PRNGKey } from '@gen-ts/core';
 import { gpujs, type RandomArith } from '@gen-ts/gpu';
+import { dropout } from '@gen-ts/nn';
 import { expect, it } from 'vitest';
 import { describeModes } from '../support/gpu-modes.js';
 
@@ -42,6 +43,21 @@ await describeModes('random draws on the device: ', (m) => {
       }
     });
   }
+
+  it("nn's dropout in training draws its mask on the device: the cpu backend's mask, only the key uploaded", async () => {
+    const b = gpujs(m.options);
+    try {
+      const layer = dropout(0.3);
+      const x = withBackend(b, () => ones([64, 128]));
+      const before = b.info().uploaded;
+      const y = withBackend(b, () => layer.apply({}, x, { train: true, key: key(5) }));
+      expect(b.info().uploaded - before).toBeLessThan(32); // the key, thresholds and the scale, not 8192 values
+      const want = withBackend(ref, () => layer.apply({}, ones([64, 128]), { train: true, key: key(5) }));
+      expect(Array.from(await y.data())).toEqual(Array.from(want.dataSync()));
+    } finally {
+      b.destroy();
+    }
+  });
 
   it('uniform on another range is computed in float32 arithmetic, as on the cpu backend', async () => {
     const b = gpujs(m.options);
