@@ -3,7 +3,8 @@
  * dense 10; test/support/cnn.ts), one SGD step with the loss read back, side by side in one
  * process, measured round-robin: gen-ts on core's cpu backend (float32) and on gpu.js (webasm
  * with 2 worker threads, webasm synchronous, webgpu when an adapter answers) against TensorFlow.js
- * wasm (and cpu) running the same network.
+ * wasm (and cpu) running the same network. tfjs-wasm 4.22 lacks the conv2d filter gradient; its
+ * own 3-d kernel stands in (see tfjs-wasm-conv-filter.ts).
  * Run: npx tsx bench/cnn.ts   (ROUNDS=n, default 9; WEBGPU=0 and TFJS_CPU=0 leave those out;
  * PROFILE=1 adds where gen-ts cpu's time goes, kernel by kernel)
  */
@@ -17,6 +18,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { cnnBatch, cnnStep, initCnn } from '../test/support/cnn.js';
 import { compare, type Contender } from './harness.js';
 import { profileCpu } from './cnn-profile.js';
+import { registerWasmConv2dFilterGrad } from './tfjs-wasm-conv-filter.js';
 import { webgpuName } from './webgpu-name.js';
 
 const B = 64;
@@ -41,6 +43,7 @@ function genTs(name: string, backend: Backend): Contender {
 async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
   await tf.setBackend(be);
   await tf.ready();
+  if (be === 'wasm') registerWasmConv2dFilterGrad();
   const { xs, ys } = cnnBatch(B);
   const x = tf.tensor4d(xs, [B, 28, 28, 1]);
   const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 10);
