@@ -27,9 +27,10 @@ export interface GpujsOptions {
   finalize?: boolean;
   /**
    * How the Threefry kernels behind `uniform` and `bernoulli` do 32-bit integer arithmetic:
-   * `'bits'` with integer bit operators, `'limbs'` with 16-bit halves held in floats (about 40x
-   * the work, for targets without 32-bit integers). Both give the cpu backend's numbers exactly.
-   * Default: `'limbs'` on headlessgl (WebGL 1 has no integer bit operators), `'bits'` elsewhere.
+   * `'bits'` with integer bit operators on 16-bit halves, `'limbs'` with float arithmetic alone
+   * (5-20x slower, measured; for targets without integer bit operators). Both give the cpu backend's numbers exactly.
+   * Default: `'bits'`, measured exact on cpu, webasm and webgpu; `'limbs'` on headlessgl, which has
+   * not been measured (GLSL ES 1.0 has no integer bit operators; gpu.js emulates them).
    */
   randomArith?: RandomArith;
 }
