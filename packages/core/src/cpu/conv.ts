@@ -4,6 +4,8 @@
  * holes), and one batched product with the kernel (viewed as `[groups, taps * C/groups, O/groups]`)
  * gives the result. The product is the backend's `matmul`, so whatever makes it faster makes
  * convolutions faster too.
+ *
+ * Inputs come as plain row-major typed arrays: the backend unwraps its buffers before calling.
  */
 import type { TensorInfo } from '../backend.js';
 import { allocArray, type TypedArray } from '../dtype.js';

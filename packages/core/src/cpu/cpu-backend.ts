@@ -16,6 +16,11 @@ function arr(x: TensorInfo): TypedArray {
   return x.buf as TypedArray;
 }
 
+/** `x` with its data as a plain row-major array, for the kernels in other files. */
+function plain(x: TensorInfo): TensorInfo {
+  return { shape: x.shape, dtype: x.dtype, buf: arr(x) };
+}
+
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
   res: TypedArray,
@@ -280,19 +285,19 @@ class CpuBackend implements Backend {
   }
 
   conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
-    return convIm2col(this, x, w, g, out);
+    return convIm2col(this, plain(x), plain(w), g, out);
   }
 
   reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
-    return reduceWindowCpu(op, x, g, out);
+    return reduceWindowCpu(op, plain(x), g, out);
   }
 
   windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
-    return windowGatherCpu(x, idx, g, out);
+    return windowGatherCpu(plain(x), plain(idx), g, out);
   }
 
   windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
-    return windowScatterCpu(idx, upd, g, out);
+    return windowScatterCpu(plain(idx), plain(upd), g, out);
   }
 
   randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {

@@ -4,6 +4,8 @@
  * an NHWC tensor walks the (batch, output position) pairs once, computes the element offset of each
  * window tap there (a sum of per-axis table entries; a hole on any axis makes it negative), and
  * then runs a contiguous loop over the channels. The per-position work is amortised over them.
+ *
+ * Inputs come as plain row-major typed arrays: the backend unwraps its buffers before calling.
  */
 import type { TensorInfo, WindowOp } from '../backend.js';
 import { allocArray, type TypedArray } from '../dtype.js';

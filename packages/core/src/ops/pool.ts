@@ -168,11 +168,8 @@ export function avgPool(x: Tensor, window: number | readonly number[], options?:
   const g = poolGeometry('avgPool', x.shape, window, pool);
   const s = reduceWindowGeneral(x, 'sum', g);
   const padded = g.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
-  if (countIncludePad || !padded)
-    return div(
-      s,
-      g.window.reduce((a, b) => a * b, 1),
-    );
+  const taps = g.window.reduce((a, b) => a * b, 1);
+  if (countIncludePad || !padded) return div(s, taps);
   // the number of input elements each window covers: a constant, computed once on x's backend
   const cover = ones([1, ...x.shape.slice(1, -1), 1], { dtype: x.dtype, backend: x.backend });
   return div(s, reduceWindowGeneral(cover, 'sum', g));

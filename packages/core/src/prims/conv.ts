@@ -26,7 +26,7 @@ function flipSpatial(w: Tensor, n: number): Tensor {
     const k = w.shape[d]!;
     if (k === 1) continue;
     const rev = Int32Array.from({ length: k }, (_, i) => k - 1 - i);
-    y = take(y, tensor(rev, { dtype: 'int32', backend: w.concrete().backend }), d);
+    y = take(y, tensor(rev, { dtype: 'int32', backend: w.backend }), d);
   }
   return y;
 }
