@@ -94,7 +94,7 @@ describe('pooling rejects bad input', () => {
       'reduceWindow: window must be 4 integers >= 1, got [2,2]',
     );
     expect(() => reduceWindow(img, 'min' as 'max', [1, 2, 2, 1])).toThrow(
-      "reduceWindow: op must be 'sum' or 'max', got min",
+      "reduceWindow: op must be 'sum', 'max' or 'argmax', got min",
     );
     const g = {
       window: [2],

@@ -23,6 +23,7 @@ import {
   withBackend,
   type Backend,
   type ConvGeometry,
+  type PrimName,
   type Tensor,
   type WindowGeometry,
 } from '@gen-ts/core';
@@ -40,7 +41,7 @@ export interface WindowSuiteContext {
   putInt(x: Nd): Tensor;
   nd(shape: number[], seed: number, lo?: number, hi?: number): Nd;
   close(t: Tensor, ref: Nd, scale?: number): Promise<void>;
-  test(name: string, fn: () => Promise<void>): void;
+  test(name: string, covers: readonly PrimName[], fn: () => Promise<void>): void;
 }
 
 const abs = (x: Nd): Nd => ({ shape: x.shape, data: x.data.map(Math.abs) });
@@ -136,7 +137,7 @@ export function windowConformance(s: WindowSuiteContext): void {
       ['1-d', [3, 9, 2], [3, 2, 5], geometry(1, { strides: [2], padding: [[1, 0]] })],
     ];
     for (const [name, xs, ws, g] of convs) {
-      s.test(`conv: ${name}`, async () => {
+      s.test(`conv: ${name}`, ['conv'], async () => {
         const [x, w] = [s.nd(xs, xs.length * 7 + 1), s.nd(ws, ws.length * 11 + 3)];
         const y = conv(s.put(x), s.put(w), {
           strides: g.strides,
@@ -181,7 +182,7 @@ export function windowConformance(s: WindowSuiteContext): void {
       ],
     ];
     for (const [name, shape, g] of pools) {
-      s.test(`reduceWindow sum, max and argmax: ${name}`, async () => {
+      s.test(`reduceWindow sum, max and argmax: ${name}`, ['reduceWindow'], async () => {
         const x = s.nd(shape, shape.length * 5 + 2);
         const opts = {
           strides: g.strides,
@@ -200,32 +201,36 @@ export function windowConformance(s: WindowSuiteContext): void {
       });
     }
 
-    s.test('windowGather and windowScatter at taps on holes and elements', async () => {
-      const g = windows(2, {
-        window: [3, 2],
-        strides: [2, 1],
-        padding: [
-          [1, 1],
-          [0, 1],
-        ],
-        windowDilation: [2, 1],
-      });
-      const x = s.nd([5, 3], 31);
-      const out = reduceWindowLoop(x, 'sum', g).shape; // [2, 3]
-      const taps = Array.from({ length: out[0]! * out[1]! }, (_, j) => (j * 5 + 2) % 6);
-      const u = s.nd(out, 32);
-      const t = s.putInt({ shape: out, data: taps });
-      const ref = tapsRef(x.shape, out, g, taps);
-      await s.close(windowGather(s.put(x), t, g), {
-        shape: out,
-        data: ref.map((i) => (i < 0 ? 0 : x.data[i]!)),
-      });
-      const scattered = new Array<number>(x.data.length).fill(0);
-      ref.forEach((i, j) => {
-        if (i >= 0) scattered[i]! += u.data[j]!;
-      });
-      await s.close(windowScatter(t, s.put(u), x.shape, g), { shape: x.shape, data: scattered });
-    });
+    s.test(
+      'windowGather and windowScatter at taps on holes and elements',
+      ['windowGather', 'windowScatter'],
+      async () => {
+        const g = windows(2, {
+          window: [3, 2],
+          strides: [2, 1],
+          padding: [
+            [1, 1],
+            [0, 1],
+          ],
+          windowDilation: [2, 1],
+        });
+        const x = s.nd([5, 3], 31);
+        const out = reduceWindowLoop(x, 'sum', g).shape; // [2, 3]
+        const taps = Array.from({ length: out[0]! * out[1]! }, (_, j) => (j * 5 + 2) % 6);
+        const u = s.nd(out, 32);
+        const t = s.putInt({ shape: out, data: taps });
+        const ref = tapsRef(x.shape, out, g, taps);
+        await s.close(windowGather(s.put(x), t, g), {
+          shape: out,
+          data: ref.map((i) => (i < 0 ? 0 : x.data[i]!)),
+        });
+        const scattered = new Array<number>(x.data.length).fill(0);
+        ref.forEach((i, j) => {
+          if (i >= 0) scattered[i]! += u.data[j]!;
+        });
+        await s.close(windowScatter(t, s.put(u), x.shape, g), { shape: x.shape, data: scattered });
+      },
+    );
 
     /** A small CNN: conv (stride, groups) -> tanh -> max pool -> conv -> avg pool ('same'). */
     const cnn = (x: Tensor, w1: Tensor, w2: Tensor): Tensor => {
@@ -253,45 +258,53 @@ export function windowConformance(s: WindowSuiteContext): void {
       s.nd([2, 2, 6, 3], 43, -0.5, 0.5),
     ];
 
-    s.test('grad and hvp of a small CNN', async () => {
-      const [x, w1, w2] = inputs();
-      const args = [x!, w1!, w2!].map((a) => s.put(a));
-      const gs = grad(cnn, { argnums: [1, 2] })(...args) as Tensor[];
-      const v = s.nd(w1!.shape, 44, -1, 1);
-      const hv = hvp((w: Tensor) => cnn(args[0]!, w, args[2]!), args[1]!, s.put(v));
-      const put64 = (a: Nd) => tensor(a.data, { shape: a.shape, dtype: 'float64' });
-      const asNd = (t: Tensor): Nd => ({ shape: t.shape.slice(), data: Array.from(t.dataSync()) });
-      if (s.dtype === 'float64') {
-        // the reference itself: central differences of the loss (w2) and of its gradient (hvp)
-        const h = 1e-5;
-        const f = (w: Nd) => cnn(args[0]!, args[1]!, put64(w)).itemSync();
-        const dw2 = w2!.data.map((_, j) => {
-          const at = (d: number) => ({
-            shape: w2!.shape,
-            data: w2!.data.map((y, l) => (l === j ? y + d : y)),
+    s.test(
+      'grad and hvp of a small CNN',
+      ['conv', 'reduceWindow', 'windowGather', 'windowScatter'],
+      async () => {
+        const [x, w1, w2] = inputs();
+        const args = [x!, w1!, w2!].map((a) => s.put(a));
+        const gs = grad(cnn, { argnums: [1, 2] })(...args) as Tensor[];
+        const v = s.nd(w1!.shape, 44, -1, 1);
+        const hv = hvp((w: Tensor) => cnn(args[0]!, w, args[2]!), args[1]!, s.put(v));
+        const put64 = (a: Nd) => tensor(a.data, { shape: a.shape, dtype: 'float64' });
+        const asNd = (t: Tensor): Nd => ({ shape: t.shape.slice(), data: Array.from(t.dataSync()) });
+        if (s.dtype === 'float64') {
+          // the reference itself: central differences of the loss (w2) and of its gradient (hvp)
+          const h = 1e-5;
+          const f = (w: Nd) => cnn(args[0]!, args[1]!, put64(w)).itemSync();
+          const dw2 = w2!.data.map((_, j) => {
+            const at = (d: number) => ({
+              shape: w2!.shape,
+              data: w2!.data.map((y, l) => (l === j ? y + d : y)),
+            });
+            return (f(at(h)) - f(at(-h))) / (2 * h);
           });
-          return (f(at(h)) - f(at(-h))) / (2 * h);
-        });
-        await s.close(gs[1]!, { shape: w2!.shape, data: dw2 }, 1e5);
-        const g1 = (d: number) =>
-          asNd(
-            grad((w: Tensor) => cnn(args[0]!, w, args[2]!))(
-              put64({ shape: w1!.shape, data: w1!.data.map((y, l) => y + d * v.data[l]!) }),
-            ) as Tensor,
+          await s.close(gs[1]!, { shape: w2!.shape, data: dw2 }, 1e5);
+          const g1 = (d: number) =>
+            asNd(
+              grad((w: Tensor) => cnn(args[0]!, w, args[2]!))(
+                put64({ shape: w1!.shape, data: w1!.data.map((y, l) => y + d * v.data[l]!) }),
+              ) as Tensor,
+            );
+          const [gp, gm] = [g1(h), g1(-h)];
+          await s.close(
+            hv,
+            { shape: gp.shape, data: gp.data.map((a, i) => (a - gm.data[i]!) / (2 * h)) },
+            1e5,
           );
-        const [gp, gm] = [g1(h), g1(-h)];
-        await s.close(hv, { shape: gp.shape, data: gp.data.map((a, i) => (a - gm.data[i]!) / (2 * h)) }, 1e5);
-        return;
-      }
-      const ref = withBackend(cpu(), () => {
-        const p = [x!, w1!, w2!].map(put64);
-        const g64 = grad(cnn, { argnums: [1, 2] })(...p) as Tensor[];
-        const h64 = hvp((w: Tensor) => cnn(p[0]!, w, p[2]!), p[1]!, put64(v));
-        return [...g64, h64].map(asNd);
-      });
-      // scale: the products and sums in a gradient of this size add a few hundred roundings
-      for (const [i, t] of [...gs, hv].entries()) await s.close(t, ref[i]!, 100);
-    });
+          return;
+        }
+        const ref = withBackend(cpu(), () => {
+          const p = [x!, w1!, w2!].map(put64);
+          const g64 = grad(cnn, { argnums: [1, 2] })(...p) as Tensor[];
+          const h64 = hvp((w: Tensor) => cnn(p[0]!, w, p[2]!), p[1]!, put64(v));
+          return [...g64, h64].map(asNd);
+        });
+        // scale: the products and sums in a gradient of this size add a few hundred roundings
+        for (const [i, t] of [...gs, hv].entries()) await s.close(t, ref[i]!, 100);
+      },
+    );
   });
 }
 

@@ -13,6 +13,9 @@
 /** `[before, after]` padding of one axis; negative values crop. */
 export type PadPair = readonly [number, number];
 
+/** How a windowed op pads: `'valid'` (none), `'same'` (TensorFlow's rule) or explicit `[before, after]` pairs. */
+export type Padding = 'valid' | 'same' | readonly PadPair[];
+
 /**
  * The geometry of a convolution's spatial axes. The kernel's spatial extents give the window
  * (`conv`'s `rhsDilation` is the window dilation, `lhsDilation` the base dilation).

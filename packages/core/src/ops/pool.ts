@@ -1,10 +1,10 @@
 /** Windowed reductions: `reduceWindow` over any axes, and channels-last `maxPool` / `avgPool`. */
 import { bind } from '../bind.js';
-import { checkShape, fmt, type Shape } from '../shape.js';
+import { checkShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { windowAxes, windowOutShape, windowOutSize, type WindowGeometry } from '../window.js';
+import { windowAxes, windowOutSize, type Padding, type WindowGeometry } from '../window.js';
+import { checkOptionNames, perAxis, poolGeometry, resolvePadding } from '../window-options.js';
 import { checkTensor } from './coerce.js';
-import { checkOptionNames, perAxis, resolvePadding, type Padding } from './conv.js';
 import { ones } from './creation.js';
 import { div } from './elementwise.js';
 
@@ -25,7 +25,8 @@ const REDUCE_WINDOW_OPTIONS = new Set(['strides', 'padding', 'baseDilation', 'wi
 /**
  * Sum or maximum over sliding windows (XLA's `reduce_window`), with one window extent per axis of
  * `x`. Padding adds nothing to a sum and never wins a max. The derivative of `'max'` goes to the
- * first maximum of each window.
+ * first maximum of each window; `'argmax'` gives that window tap itself (int32, row-major over the
+ * window's extents, no derivative), which {@link windowGather} reads at.
  *
  * @example
  * ```ts
@@ -37,14 +38,14 @@ const REDUCE_WINDOW_OPTIONS = new Set(['strides', 'padding', 'baseDilation', 'wi
  */
 export function reduceWindow(
   x: Tensor,
-  op: 'sum' | 'max',
+  op: 'sum' | 'max' | 'argmax',
   window: readonly number[],
   options?: ReduceWindowOptions,
 ): Tensor {
   checkTensor('reduceWindow', x);
   checkOptionNames('reduceWindow', options, REDUCE_WINDOW_OPTIONS);
-  if (op !== 'sum' && op !== 'max')
-    throw new RangeError(`reduceWindow: op must be 'sum' or 'max', got ${String(op)}`);
+  if (op !== 'sum' && op !== 'max' && op !== 'argmax')
+    throw new RangeError(`reduceWindow: op must be 'sum', 'max' or 'argmax', got ${String(op)}`);
   const r = x.rank;
   const win = perAxis('reduceWindow', 'window', window, r);
   const strides = perAxis('reduceWindow', 'strides', options?.strides, r);
@@ -59,7 +60,7 @@ export function reduceWindow(
     baseDilation,
     windowDilation,
   );
-  return reduceWindowGeneral(x, op, { window: win, strides, padding, baseDilation, windowDilation });
+  return bind('reduceWindow', [x], { op, window: win, strides, padding, baseDilation, windowDilation });
 }
 
 /** Options of {@link maxPool} and {@link avgPool}; numbers apply to every spatial axis. */
@@ -81,34 +82,6 @@ export interface AvgPoolOptions extends PoolOptions {
 
 const POOL_OPTIONS = new Set(['strides', 'padding']);
 const AVG_POOL_OPTIONS = new Set(['strides', 'padding', 'countIncludePad']);
-
-/** The geometry of a pool over the spatial axes of a channels-last `x`. */
-function poolGeometry(
-  op: string,
-  x: Shape,
-  window: number | readonly number[],
-  options?: PoolOptions,
-): WindowGeometry {
-  if (x.length < 3)
-    throw new Error(`${op}: x must be [N, ...spatial, C] with at least one spatial axis, got ${fmt(x)}`);
-  const n = x.length - 2;
-  const win = perAxis(op, 'window', window, n);
-  const strides = options?.strides === undefined ? win : perAxis(op, 'strides', options.strides, n);
-  const ones1 = new Array<number>(n).fill(1);
-  const padding = resolvePadding(op, options?.padding, x.slice(1, -1), win, strides, ones1, ones1);
-  const full = (v: readonly number[], fill: number) => [fill, ...v, fill];
-  const g: WindowGeometry = {
-    window: full(win, 1),
-    strides: full(strides, 1),
-    padding: [[0, 0], ...padding, [0, 0]],
-    baseDilation: full(ones1, 1),
-    windowDilation: full(ones1, 1),
-  };
-  // checked here so that the error names this op and the spatial axes
-  const spatial = windowAxes(x, g).slice(1, -1);
-  windowOutShape(op, spatial, 'spatial axis', `x ${fmt(x)}, window ${fmt(win)}`);
-  return g;
-}
 
 /**
  * The shape {@link maxPool} and {@link avgPool} give for an input of shape `x`, validated as they
@@ -146,7 +119,7 @@ export function poolOutputShape(
 export function maxPool(x: Tensor, window: number | readonly number[], options?: PoolOptions): Tensor {
   checkTensor('maxPool', x);
   checkOptionNames('maxPool', options, POOL_OPTIONS);
-  return reduceWindowGeneral(x, 'max', poolGeometry('maxPool', x.shape, window, options));
+  return bind('reduceWindow', [x], { op: 'max', ...poolGeometry('maxPool', x.shape, window, options) });
 }
 
 /**
@@ -166,18 +139,13 @@ export function avgPool(x: Tensor, window: number | readonly number[], options?:
   checkOptionNames('avgPool', options, AVG_POOL_OPTIONS);
   const { countIncludePad, ...pool } = options ?? {};
   const g = poolGeometry('avgPool', x.shape, window, pool);
-  const s = reduceWindowGeneral(x, 'sum', g);
+  const s = bind('reduceWindow', [x], { op: 'sum', ...g });
   const padded = g.padding.some(([lo, hi]) => lo !== 0 || hi !== 0);
   const taps = g.window.reduce((a, b) => a * b, 1);
   if (countIncludePad || !padded) return div(s, taps);
   // the number of input elements each window covers: a constant, computed once on x's backend
   const cover = ones([1, ...x.shape.slice(1, -1), 1], { dtype: x.dtype, backend: x.backend });
-  return div(s, reduceWindowGeneral(cover, 'sum', g));
-}
-
-/** @internal The `reduceWindow` primitive on a validated geometry. */
-export function reduceWindowGeneral(x: Tensor, op: 'sum' | 'max' | 'argmax', g: WindowGeometry): Tensor {
-  return bind('reduceWindow', [x], { op, ...g });
+  return div(s, bind('reduceWindow', [cover], { op: 'sum', ...g }));
 }
 
 /**

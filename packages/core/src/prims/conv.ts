@@ -9,10 +9,12 @@
  * its channel axes swapped, stepping by `ld`. Solving it for `k` gives the kernel cotangent: a
  * convolution of `x` (dilated by `ld`) by `ct` (dilated by `s`), stepping by `rd`, with the batch
  * axis as the contracted channel axis. The paddings make the results exactly the operands' shapes.
+ * (A geometry is `conv`'s options spelled out, so the rules call the public `conv` with one.)
  */
 import { tensor } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { convGeneral, convShape } from '../ops/conv.js';
+import { conv } from '../ops/conv.js';
+import { convShape } from '../window-options.js';
 import { reshape, take, transpose } from '../ops/movement.js';
 import type { Tensor } from '../tensor.js';
 import { dilatedSize, type ConvGeometry } from '../window.js';
@@ -49,7 +51,7 @@ function lhsTranspose(ct: Tensor, w: Tensor, xs: readonly number[], g: ConvGeome
     const out = ct.shape[d + 1]!;
     return [kd - 1 - lo, span + lo - (out - 1) * g.strides[d]! - 1] as const;
   });
-  return convGeneral(ct, flipSpatial(swapped, n), {
+  return conv(ct, flipSpatial(swapped, n), {
     strides: g.lhsDilation,
     padding,
     lhsDilation: g.strides,
@@ -80,7 +82,7 @@ function rhsTranspose(x: Tensor, ct: Tensor, ws: readonly number[], g: ConvGeome
     const od = dilatedSize(ct.shape[d + 1]!, g.strides[d]!);
     return [lo, kd + od - 1 - span - lo] as const;
   });
-  const y = convGeneral(xt, ctt, {
+  const y = conv(xt, ctt, {
     strides: g.rhsDilation,
     padding,
     lhsDilation: g.lhsDilation,
@@ -91,7 +93,12 @@ function rhsTranspose(x: Tensor, ct: Tensor, ws: readonly number[], g: ConvGeome
   return transpose(y, [...spatial, 0, n + 1]);
 }
 
-export const convDef: PrimitiveDef<'conv'> = {
+/** Params of the convolution primitive: its geometry. */
+export interface ConvParams {
+  conv: ConvGeometry;
+}
+
+const convDef: PrimitiveDef<'conv'> = {
   abstract([x, w], g) {
     const dtype = sameDType('conv', [x!, w!]);
     needFloat('conv', x!);
@@ -100,8 +107,8 @@ export const convDef: PrimitiveDef<'conv'> = {
   impl: (be, [x, w], g, out) => be.conv(x!, w!, g, out.shape),
   // bilinear: d conv(x, w) = conv(dx, w) + conv(x, dw)
   jvp([tx, tw], [x, w], _o, g) {
-    const a = tx ? convGeneral(tx, w!, g) : null;
-    const b = tw ? convGeneral(x!, tw, g) : null;
+    const a = tx ? conv(tx, w!, g) : null;
+    const b = tw ? conv(x!, tw, g) : null;
     return a && b ? add(a, b) : (a ?? b);
   },
   vjp: (ct, [x, w], _o, g, needs) => [
@@ -109,3 +116,6 @@ export const convDef: PrimitiveDef<'conv'> = {
     needs[1] ? rhsTranspose(x!, ct, w!.shape, g) : null,
   ],
 };
+
+/** The convolution primitive. */
+export const convPrims: { [P in keyof ConvParams]: PrimitiveDef<P> } = { conv: convDef };

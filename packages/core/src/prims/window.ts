@@ -12,7 +12,7 @@
  * everywhere). Scatter gets its own kernel, not `scatterAdd`: each input position is reached by a
  * bounded set of windows, so a backend sums over those instead of over every index.
  */
-import { reduceWindowGeneral, windowGather, windowScatter } from '../ops/pool.js';
+import { reduceWindow, windowGather, windowScatter } from '../ops/pool.js';
 import { fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -25,6 +25,11 @@ import {
 } from '../window.js';
 import { needFloat } from './algebra.js';
 import type { PrimitiveDef } from './types.js';
+
+/** `reduceWindow` on an explicit geometry (its options spelled out). */
+function reduceWindowGeneral(x: Tensor, op: WindowOp, { window, ...options }: WindowGeometry): Tensor {
+  return reduceWindow(x, op, window, options);
+}
 
 /** Validates a window geometry on `shape` and returns the output shape. */
 function windowShape(op: string, shape: readonly number[], g: WindowGeometry): number[] {
@@ -60,7 +65,17 @@ function sumTranspose(ct: Tensor, xs: readonly number[], g: WindowGeometry): Ten
   });
 }
 
-export const reduceWindowDef: PrimitiveDef<'reduceWindow'> = {
+/** Windowed reductions: sum, max, and the (int32) window tap of each window's first maximum. */
+export type WindowOp = 'sum' | 'max' | 'argmax';
+
+/** Params of the windowed primitives: the geometry (plus the op, or the operand's shape). */
+export interface WindowParams {
+  reduceWindow: WindowGeometry & { op: WindowOp };
+  windowGather: WindowGeometry;
+  windowScatter: WindowGeometry & { shape: readonly number[] };
+}
+
+const reduceWindowDef: PrimitiveDef<'reduceWindow'> = {
   abstract([x], { op, ...g }) {
     needFloat(`reduceWindow(${op})`, x!);
     return {
@@ -81,7 +96,7 @@ export const reduceWindowDef: PrimitiveDef<'reduceWindow'> = {
   },
 };
 
-export const windowGatherDef: PrimitiveDef<'windowGather'> = {
+const windowGatherDef: PrimitiveDef<'windowGather'> = {
   abstract([x, idx], g) {
     checkIndices('windowGather', idx!);
     const want = windowShape('windowGather', x!.shape, g);
@@ -96,7 +111,7 @@ export const windowGatherDef: PrimitiveDef<'windowGather'> = {
   vjp: (ct, [x, idx], _o, g) => [windowScatter(idx!, ct, x!.shape, g), null],
 };
 
-export const windowScatterDef: PrimitiveDef<'windowScatter'> = {
+const windowScatterDef: PrimitiveDef<'windowScatter'> = {
   abstract([idx, upd], { shape, ...g }) {
     checkIndices('windowScatter', idx!);
     const want = windowShape('windowScatter', shape, g);
@@ -111,4 +126,11 @@ export const windowScatterDef: PrimitiveDef<'windowScatter'> = {
   impl: (be, [idx, upd], { shape: _s, ...g }, out) => be.windowScatter(idx!, upd!, g, out.shape),
   jvp: ([, t], [idx], _o, { shape, ...g }) => windowScatter(idx!, t!, shape, g),
   vjp: (ct, [idx], _o, { shape: _s, ...g }) => [null, windowGather(ct, idx!, g)],
+};
+
+/** The windowed primitives. */
+export const windowPrims: { [P in keyof WindowParams]: PrimitiveDef<P> } = {
+  reduceWindow: reduceWindowDef,
+  windowGather: windowGatherDef,
+  windowScatter: windowScatterDef,
 };
