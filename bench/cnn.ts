@@ -8,15 +8,15 @@
  * Run: npx tsx bench/cnn.ts   (ROUNDS=n, default 9; WEBGPU=0 and TFJS_CPU=0 leave those out;
  * PROFILE=1 adds where gen-ts cpu's time goes, kernel by kernel)
  */
-import { loadavg } from 'node:os';
-import { cpu, useBackend, type Backend } from '@gen-ts/core';
-import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
+import { cpu, type Backend } from '@gen-ts/core';
+import { gpujs } from '@gen-ts/gpu';
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { cnnBatch, cnnStep, initCnn } from '../test/support/cnn.js';
-import { compare, type Contender } from './harness.js';
+import type { Contender } from './harness.js';
+import { load, report, stepContender, tfjsPasses } from './training-step.js';
 import { profileCpu } from './cnn-profile.js';
 import { registerWasmConv2dFilterGrad } from './tfjs-wasm-conv-filter.js';
 import { webgpuName } from './webgpu-name.js';
@@ -25,19 +25,19 @@ const B = 64;
 const rounds = Number(process.env['ROUNDS'] ?? 9);
 
 function genTs(name: string, backend: Backend): Contender {
-  useBackend(backend);
-  const { x, y } = cnnBatch(B);
-  let p = initCnn(0);
-  return {
+  let xy: ReturnType<typeof cnnBatch>;
+  return stepContender(
     name,
-    async run() {
-      useBackend(backend);
-      const r = cnnStep(p, x, y, 0.05);
-      p = r.params;
-      await r.loss.data();
-      r.loss.dispose();
+    backend,
+    () => {
+      xy = cnnBatch(B);
+      return initCnn(0);
     },
-  };
+    (p) => {
+      const r = cnnStep(p, xy.x, xy.y, 0.05);
+      return { state: r.params, loss: r.loss };
+    },
+  );
 }
 
 async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
@@ -82,11 +82,6 @@ async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
   };
 }
 
-const load = (): string =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
-
 const threaded = gpujs({ mode: 'webasm', threads: 2 });
 const sync = gpujs({ mode: 'webasm', threads: 0 });
 const gens: Contender[] = [
@@ -99,28 +94,15 @@ const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
 if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
 
 const loadBefore = load();
-const results = new Map<string, number>();
-const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
-for (const be of passes) {
-  // tfjs keeps one engine: its backends are timed in separate passes, each round-robin with gen-ts
-  const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
-  for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
-}
-const ref = results.get('tfjs-wasm')!;
+const results = await tfjsPasses(tfjs, gens, rounds);
 console.log(
   `CNN (conv 3x3x32, pool, conv 3x3x64, pool, dense 10), batch ${B}, SGD step; median of ${rounds} round-robin runs`,
 );
-console.log(
-  `tfjs-wasm threads: ${(tf.backend() as { getThreadsCount?: () => number }).getThreadsCount?.() ?? 'n/a'}`,
-);
+const wasmThreads = (
+  tf.findBackend('wasm') as { getThreadsCount?: () => number } | undefined
+)?.getThreadsCount?.();
+console.log(`tfjs-wasm threads: ${wasmThreads ?? 'not reported'}`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
-console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
-for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
-for (const b of [threaded, sync, webgpu] as (GpujsBackend | null)[]) {
-  if (!b) continue;
-  const i = b.info();
-  console.log(`${b.name}: ran on ${i.ranOn.join(',')}, threads ${i.threads}, ${i.compiles} kernels compiled`);
-  b.destroy();
-}
+report(results, [threaded, sync, webgpu]);
 if (process.env['PROFILE'] === '1') await profileCpu(B);
 process.exit(0);

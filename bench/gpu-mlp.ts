@@ -8,35 +8,35 @@
  * TFJS_CPU=0 leaves out the tfjs-cpu pass). The load average is printed before and after: the
  * machine is shared, and a figure means little without it.
  */
-import { loadavg } from 'node:os';
-import { cpu, useBackend, type Backend } from '@gen-ts/core';
-import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
+import { cpu, type Backend } from '@gen-ts/core';
+import { gpujs } from '@gen-ts/gpu';
 // tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { batch, initParams, sgdStep } from '../test/support/mlp.js';
-import { compare, type Contender } from './harness.js';
+import type { Contender } from './harness.js';
+import { load, report, stepContender, tfjsPasses } from './training-step.js';
 import { webgpuName } from './webgpu-name.js';
 
 const [B, I, H, O] = [128, 784, 256, 10];
 const rounds = Number(process.env['ROUNDS'] ?? 15);
 
 function genTs(name: string, backend: Backend): Contender {
-  useBackend(backend);
-  const { x, y } = batch(B, I, O);
-  let p = initParams([I, H, O], 0);
-  return {
+  let xy: ReturnType<typeof batch>;
+  return stepContender(
     name,
-    async run() {
-      useBackend(backend);
-      const r = sgdStep(p, x, y, 0.05);
-      p = r.params;
-      await r.loss.data();
-      r.loss.dispose();
+    backend,
+    () => {
+      xy = batch(B, I, O);
+      return initParams([I, H, O], 0);
     },
-  };
+    (p) => {
+      const r = sgdStep(p, xy.x, xy.y, 0.05);
+      return { state: r.params, loss: r.loss };
+    },
+  );
 }
 
 async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
@@ -78,28 +78,9 @@ const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
 if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
 gens.push(genTs('gen-ts core cpu (float32)', cpu()));
 
-const load = (): string =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
 const loadBefore = load();
-const results = new Map<string, number>();
-const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
-for (const be of passes) {
-  const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
-  for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
-}
-const ref = results.get('tfjs-wasm')!;
+const results = await tfjsPasses(tfjs, gens, rounds);
 console.log(`MLP ${I}-${H}-${O}, batch ${B}, SGD step; median of ${rounds} round-robin runs`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
-console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
-for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
-for (const b of [threaded, sync, webgpu] as (GpujsBackend | null)[]) {
-  if (!b) continue;
-  const i = b.info();
-  console.log(
-    `${b.name}: ran on ${i.ranOn.join(',')}, threads ${i.threads}, ${i.compiles} kernels compiled, ${i.liveBuffers} live buffers`,
-  );
-  b.destroy();
-}
+report(results, [threaded, sync, webgpu]);
 process.exit(0);

@@ -10,7 +10,8 @@
 import type { TensorInfo } from '../backend.js';
 import { allocArray, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { convAxes, sourceTable, type ConvGeometry } from '../window.js';
+import { convAxes, type ConvGeometry } from '../window.js';
+import { offsetTable, tapDigits } from './window.js';
 
 /** The kernels a convolution is built from. */
 export interface ConvKernels {
@@ -18,19 +19,13 @@ export interface ConvKernels {
   transpose(x: TensorInfo, perm: readonly number[]): unknown;
 }
 
-/** Offsets below this mark a hole: any sum of real offsets with one of them stays negative. */
-const HOLE = -(2 ** 50);
-
 /**
  * Per spatial axis, `table[o * K + k]` = the element offset (input index times the axis stride)
- * that output `o` reads at tap `k`, or `HOLE`.
+ * that output `o` reads at tap `k`, or a hole (negative).
  */
 function offsetTables(x: TensorInfo, kernel: readonly number[], g: ConvGeometry, out: Shape): Float64Array[] {
   const xs = stridesOf(x.shape);
-  return convAxes(x.shape, kernel, g).map((a, d) => {
-    const src = sourceTable(a, out[d + 1]!);
-    return Float64Array.from(src, (i) => (i < 0 ? HOLE : i * xs[d + 1]!));
-  });
+  return convAxes(x.shape, kernel, g).map((a, d) => offsetTable(a, out[d + 1]!, xs[d + 1]!));
 }
 
 /** The patch matrix `[G, M, taps * Cg]` of `x` (see the file header). */
@@ -47,15 +42,7 @@ export function im2col(x: TensorInfo, kernel: readonly number[], g: ConvGeometry
   if (res.length === 0) return res;
   const xv = x.buf as TypedArray;
   const tables = offsetTables(x, kernel, g, out);
-  // the tap digits of every flat tap index, and the odometer over output positions
-  const tapDigits = new Int32Array(taps * n);
-  for (let k = 0; k < taps; k++) {
-    let rest = k;
-    for (let d = n - 1; d >= 0; d--) {
-      tapDigits[k * n + d] = rest % kernel[d]!;
-      rest = Math.floor(rest / kernel[d]!);
-    }
-  }
+  const digits = tapDigits(kernel);
   const o = new Int32Array(n);
   const batchStride = sizeOf(x.shape.slice(1));
   const groupStride = M * row;
@@ -65,7 +52,7 @@ export function im2col(x: TensorInfo, kernel: readonly number[], g: ConvGeometry
       const r = (b * positions + p) * row;
       for (let k = 0; k < taps; k++) {
         let off = b * batchStride;
-        for (let d = 0; d < n; d++) off += tables[d]![o[d]! * kernel[d]! + tapDigits[k * n + d]!]!;
+        for (let d = 0; d < n; d++) off += tables[d]![o[d]! * kernel[d]! + digits[k * n + d]!]!;
         if (off < 0) continue; // a hole: the row stays zero there
         const dst = r + k * cg;
         for (let q = 0; q < G; q++) {

@@ -10,9 +10,30 @@
 import type { TensorInfo, WindowOp } from '../backend.js';
 import { allocArray, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { sourceTable, windowAxes, type WindowGeometry } from '../window.js';
+import { sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
 
+/** Offsets below this mark a hole: any sum of real offsets with one of them stays negative. */
 const HOLE = -(2 ** 50);
+
+/** `table[o * window + k]`: the element offset output `o` reads at tap `k` along `a` (input stride `stride`), or a hole. */
+export function offsetTable(a: WindowAxis, outSize: number, stride: number): Float64Array {
+  return Float64Array.from(sourceTable(a, outSize), (i) => (i < 0 ? HOLE : i * stride));
+}
+
+/** `digits[k * n + d]`: flat tap `k`'s position along axis `d` of a row-major `window`. */
+export function tapDigits(window: readonly number[]): Int32Array {
+  const n = window.length;
+  const taps = sizeOf(window);
+  const digits = new Int32Array(taps * n);
+  for (let k = 0; k < taps; k++) {
+    let rest = k;
+    for (let d = n - 1; d >= 0; d--) {
+      digits[k * n + d] = rest % window[d]!;
+      rest = Math.floor(rest / window[d]!);
+    }
+  }
+  return digits;
+}
 
 /** Calls `visit(a, xBase, yBase, tapOffsets)` per (outer index, windowed output position). */
 type Visit = (xBase: number, yBase: number, taps: Float64Array) => void;
@@ -46,19 +67,10 @@ function walk(shape: Shape, g: WindowGeometry, out: Shape): Walk {
   const win = g.window.slice(lo, hi);
   const xs = stridesOf(shape);
   const axes = windowAxes(shape, g).slice(lo, hi);
-  const tables = axes.map((a, j) =>
-    Float64Array.from(sourceTable(a, midOut[j]!), (i) => (i < 0 ? HOLE : i * xs[lo + j]!)),
-  );
+  const tables = axes.map((a, j) => offsetTable(a, midOut[j]!, xs[lo + j]!));
   const n = mid.length;
   const taps = sizeOf(win);
-  const digits = new Int32Array(taps * n);
-  for (let k = 0; k < taps; k++) {
-    let rest = k;
-    for (let d = n - 1; d >= 0; d--) {
-      digits[k * n + d] = rest % win[d]!;
-      rest = Math.floor(rest / win[d]!);
-    }
-  }
+  const digits = tapDigits(win);
   const xBlock = sizeOf(mid) * inner;
   const positions = sizeOf(midOut);
   const yBlock = positions * inner;

@@ -48,6 +48,41 @@ function guarded(conds: readonly string[], read: string): string {
     : `if (${conds.join(' && ')}) {\nreturn ${read};\n}\nreturn 0.0;\n}`;
 }
 
+/**
+ * Source declaring `j{d}`, the input index along every axis `d` of `axes` read at output
+ * coordinate `o(d)` and tap `k(d)` (source expressions), with the conditions for all of them to be
+ * elements.
+ */
+function sources(
+  axes: readonly WindowAxis[],
+  o: (d: number) => string,
+  k: (d: number) => string,
+): { src: string; conds: string[]; vars: string[] } {
+  let src = '';
+  const conds: string[] = [];
+  const vars: string[] = [];
+  axes.forEach((a, d) => {
+    const s = source(a, o(d), k(d), `j${d}`);
+    src += s.src;
+    conds.push(...s.conds);
+    vars.push(`j${d}`);
+  });
+  return { src, conds, vars };
+}
+
+/** The reads of an operand of `shape` at output coordinates `c{d}` and window taps `k{d}`: source, conditions and offset. */
+function windowReads(
+  shape: readonly number[],
+  g: WindowGeometry,
+): { src: string; conds: string[]; at: string } {
+  const r = sources(
+    windowAxes(shape, g),
+    (d) => `c${d}`,
+    (d) => `k${d}`,
+  );
+  return { src: r.src, conds: r.conds, at: offset(r.vars, stridesOf(shape)) };
+}
+
 /** `base + sum(v_d * stride_d)` over the axes. */
 function offset(vars: readonly string[], strides: readonly number[], base = ''): string {
   const terms = vars.map((v, d) => (strides[d] === 1 ? v : `${v} * ${int(strides[d]!)}`));
@@ -72,14 +107,16 @@ export function im2colSpec(
   let src = 'function (x0) {\nconst i = this.thread.x;\n' + splitIndex(shape, 'i');
   // c0 = group, c1 = batch, c2.. = output position, then taps, then the channel within the group
   const xs = stridesOf(x);
-  const conds: string[] = [];
-  const vars: string[] = [];
-  convAxes(x, kernel, g).forEach((a, d) => {
-    const s = source(a, `c${d + 2}`, `c${d + 2 + n}`, `j${d}`);
-    src += s.src;
-    conds.push(...s.conds);
-    vars.push(`j${d}`);
-  });
+  const {
+    src: reads,
+    conds,
+    vars,
+  } = sources(
+    convAxes(x, kernel, g),
+    (d) => `c${d + 2}`,
+    (d) => `c${d + 2 + n}`,
+  );
+  src += reads;
   const off = offset([...vars, 'c0', `c${2 * n + 2}`], [...xs.slice(1, n + 1), cg, 1], `c1 * ${int(xs[0]!)}`);
   src += guarded(conds, `x0[${off}]`);
   const size = sizeOf(shape);
@@ -120,16 +157,10 @@ export function reduceWindowSpec(
   src += op === 'sum' ? 'let acc = 0.0;\n' : 'let best = 0.0;\nlet bi = 0.0;\nlet found = 0.0;\n';
   const loops = tapLoops(g.window);
   src += loops.open;
-  const conds: string[] = [];
-  const vars: string[] = [];
-  windowAxes(shape, g).forEach((a, d) => {
-    const s = source(a, `c${d}`, `k${d}`, `j${d}`);
-    src += s.src;
-    conds.push(...s.conds);
-    vars.push(`j${d}`);
-  });
-  src += conds.length ? `if (${conds.join(' && ')}) {\n` : '{\n';
-  src += `const v = x0[${offset(vars, stridesOf(shape))}];\n`;
+  const r = windowReads(shape, g);
+  src += r.src;
+  src += r.conds.length ? `if (${r.conds.join(' && ')}) {\n` : '{\n';
+  src += `const v = x0[${r.at}];\n`;
   if (op === 'sum') src += 'acc += v;\n';
   else {
     // the first maximum wins; a NaN beats everything and then stays
@@ -150,19 +181,13 @@ export function windowGatherSpec(
   out: readonly number[],
 ): KernelSpec {
   let src = 'function (x0, x1) {\nconst i = this.thread.x;\n' + splitIndex(out, 'i');
-  // the tap's digits, row-major over the window
-  // clamped, so a tap out of range (reported by the backend's check) reads nothing outside x0
+  // the tap's digits, row-major over the window; the tap clamped, so one out of range (reported
+  // by the backend's check) reads nothing outside x0
   const last = g.window.reduce((a, b) => a * b, 1) - 1;
   src += `const t = Math.min(Math.max(x1[i], 0.0), ${last}.0);\n` + splitIndex(g.window, 't', 'k');
-  const conds: string[] = [];
-  const vars: string[] = [];
-  windowAxes(shape, g).forEach((a, d) => {
-    const s = source(a, `c${d}`, `k${d}`, `j${d}`);
-    src += s.src;
-    conds.push(...s.conds);
-    vars.push(`j${d}`);
-  });
-  src += guarded(conds, `x0[${offset(vars, stridesOf(shape))}]`);
+  const r = windowReads(shape, g);
+  src += r.src;
+  src += guarded(r.conds, `x0[${r.at}]`);
   const size = sizeOf(out);
   return { source: src, output: [size], size };
 }

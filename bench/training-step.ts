@@ -1,0 +1,70 @@
+/**
+ * What the training-step benchmarks (bench/gpu-mlp.ts, bench/cnn.ts) share: a gen-ts contender
+ * that runs one step on a backend and reads the loss back, the tfjs passes (tfjs keeps one engine,
+ * so its wasm and cpu backends are timed in separate passes, each round-robin with gen-ts), and the
+ * table of ratios with the load average.
+ */
+import { loadavg } from 'node:os';
+import { useBackend, type Backend, type Tensor } from '@gen-ts/core';
+import type { GpujsBackend } from '@gen-ts/gpu';
+import { compare, type Contender } from './harness.js';
+
+/** The load average (1, 5, 15 min) as text. */
+export const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+
+/** A contender running `step` on `backend` from `init()` (both called with it selected). */
+export function stepContender<S>(
+  name: string,
+  backend: Backend,
+  init: () => S,
+  step: (state: S) => { state: S; loss: Tensor },
+): Contender {
+  useBackend(backend);
+  let state = init();
+  return {
+    name,
+    async run() {
+      useBackend(backend);
+      const r = step(state);
+      state = r.state;
+      await r.loss.data();
+      r.loss.dispose();
+    },
+  };
+}
+
+/**
+ * Medians by name: each tfjs backend in its own pass with every gen-ts contender (`rounds` for
+ * wasm, a third of them for the slow cpu backend); the gen-ts figures are the first pass's.
+ */
+export async function tfjsPasses(
+  tfjs: (be: 'wasm' | 'cpu') => Promise<Contender>,
+  gens: readonly Contender[],
+  rounds: number,
+): Promise<Map<string, number>> {
+  const results = new Map<string, number>();
+  const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
+  for (const be of passes) {
+    const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
+    for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
+  }
+  return results;
+}
+
+/** Prints the table of ms/step and ratios to tfjs-wasm, then what each gpu.js backend ran on, and destroys them. */
+export function report(results: Map<string, number>, gpus: readonly (GpujsBackend | null)[]): void {
+  const ref = results.get('tfjs-wasm')!;
+  console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
+  for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
+  for (const b of gpus) {
+    if (!b) continue;
+    const i = b.info();
+    console.log(
+      `${b.name}: ran on ${i.ranOn.join(',')}, threads ${i.threads}, ${i.compiles} kernels compiled, ${i.liveBuffers} live buffers`,
+    );
+    b.destroy();
+  }
+}
