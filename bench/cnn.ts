@@ -9,17 +9,15 @@
  * PROFILE=1 adds where gen-ts cpu's time goes, kernel by kernel)
  */
 import { cpu, type Backend } from '@gen-ts/core';
-import { gpujs } from '@gen-ts/gpu';
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { cnnBatch, cnnStep, initCnn } from '../test/support/cnn.js';
 import type { Contender } from './harness.js';
-import { load, report, stepContender, tfjsPasses } from './training-step.js';
+import { gpujsContenders, load, report, stepContender, tfjsPasses, tfjsStep } from './training-step.js';
 import { profileCpu } from './cnn-profile.js';
 import { registerWasmConv2dFilterGrad } from './tfjs-wasm-conv-filter.js';
-import { webgpuName } from './webgpu-name.js';
 
 const B = 64;
 const rounds = Number(process.env['ROUNDS'] ?? 9);
@@ -71,27 +69,11 @@ async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
     const logits = tf.add(tf.matMul(tf.reshape(h2, [B, 1600]), wd), bd);
     return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
   };
-  return {
-    name: `tfjs-${be}`,
-    async run() {
-      if (tf.getBackend() !== be) await tf.setBackend(be);
-      const l = opt.minimize(loss, true)!;
-      await l.data();
-      l.dispose();
-    },
-  };
+  return tfjsStep(tf, be, opt, loss);
 }
 
-const threaded = gpujs({ mode: 'webasm', threads: 2 });
-const sync = gpujs({ mode: 'webasm', threads: 0 });
-const gens: Contender[] = [
-  genTs('gen-ts core cpu (float32)', cpu()),
-  genTs('gen-ts gpujs webasm (2 threads)', threaded),
-  genTs('gen-ts gpujs webasm (sync)', sync),
-];
-const webgpuLabel = process.env['WEBGPU'] !== '0' ? await webgpuName('gen-ts gpujs webgpu') : null;
-const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
-if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
+const { gens, gpus } = await gpujsContenders(genTs);
+gens.unshift(genTs('gen-ts core cpu (float32)', cpu()));
 
 const loadBefore = load();
 const results = await tfjsPasses(tfjs, gens, rounds);
@@ -103,6 +85,6 @@ const wasmThreads = (
 )?.getThreadsCount?.();
 console.log(`tfjs-wasm threads: ${wasmThreads ?? 'not reported'}`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
-report(results, [threaded, sync, webgpu]);
+report(results, gpus);
 if (process.env['PROFILE'] === '1') await profileCpu(B);
 process.exit(0);

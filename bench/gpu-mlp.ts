@@ -9,7 +9,6 @@
  * machine is shared, and a figure means little without it.
  */
 import { cpu, type Backend } from '@gen-ts/core';
-import { gpujs } from '@gen-ts/gpu';
 // tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,8 +16,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 import type { Contender } from './harness.js';
-import { load, report, stepContender, tfjsPasses } from './training-step.js';
-import { webgpuName } from './webgpu-name.js';
+import { gpujsContenders, load, report, stepContender, tfjsPasses, tfjsStep } from './training-step.js';
 
 const [B, I, H, O] = [128, 784, 256, 10];
 const rounds = Number(process.env['ROUNDS'] ?? 15);
@@ -55,32 +53,15 @@ async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
       y,
       tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2),
     ) as tf.Scalar;
-  return {
-    name: `tfjs-${be}`,
-    async run() {
-      if (tf.getBackend() !== be) await tf.setBackend(be);
-      const l = opt.minimize(loss, true)!;
-      await l.data();
-      l.dispose();
-    },
-  };
+  return tfjsStep(tf, be, opt, loss);
 }
 
-// tfjs keeps one engine: its two backends are timed in two passes, each round-robin with gen-ts
-const threaded = gpujs({ mode: 'webasm', threads: 2 });
-const sync = gpujs({ mode: 'webasm', threads: 0 });
-const gens: Contender[] = [
-  genTs('gen-ts gpujs webasm (2 threads)', threaded),
-  genTs('gen-ts gpujs webasm (sync)', sync),
-];
-const webgpuLabel = process.env['WEBGPU'] !== '0' ? await webgpuName('gen-ts gpujs webgpu') : null;
-const webgpu = webgpuLabel ? gpujs({ mode: 'webgpu' }) : null;
-if (webgpu) gens.push(genTs(webgpuLabel!, webgpu));
+const { gens, gpus } = await gpujsContenders(genTs);
 gens.push(genTs('gen-ts core cpu (float32)', cpu()));
 
 const loadBefore = load();
 const results = await tfjsPasses(tfjs, gens, rounds);
 console.log(`MLP ${I}-${H}-${O}, batch ${B}, SGD step; median of ${rounds} round-robin runs`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
-report(results, [threaded, sync, webgpu]);
+report(results, gpus);
 process.exit(0);

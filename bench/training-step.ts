@@ -6,8 +6,10 @@
  */
 import { loadavg } from 'node:os';
 import { useBackend, type Backend, type Tensor } from '@gen-ts/core';
-import type { GpujsBackend } from '@gen-ts/gpu';
+import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
+import type * as tf from '@tensorflow/tfjs-core';
 import { compare, type Contender } from './harness.js';
+import { webgpuName } from './webgpu-name.js';
 
 /** The load average (1, 5, 15 min) as text. */
 export const load = (): string =>
@@ -67,4 +69,38 @@ export function report(results: Map<string, number>, gpus: readonly (GpujsBacken
     );
     b.destroy();
   }
+}
+
+/** A tfjs contender: one `opt.minimize(loss)` on backend `be`, the loss read back. */
+export function tfjsStep(
+  engine: typeof tf,
+  be: 'wasm' | 'cpu',
+  opt: tf.Optimizer,
+  loss: () => tf.Scalar,
+): Contender {
+  return {
+    name: `tfjs-${be}`,
+    async run() {
+      if (engine.getBackend() !== be) await engine.setBackend(be);
+      const l = opt.minimize(loss, true)!;
+      await l.data();
+      l.dispose();
+    },
+  };
+}
+
+/**
+ * gen-ts on gpu.js: webasm with 2 worker threads, webasm synchronous, and webgpu when an adapter
+ * answers (WEBGPU=0 leaves it out), each made into a contender by `make`.
+ */
+export async function gpujsContenders(
+  make: (name: string, backend: Backend) => Contender,
+): Promise<{ gens: Contender[]; gpus: (GpujsBackend | null)[] }> {
+  const threaded = gpujs({ mode: 'webasm', threads: 2 });
+  const sync = gpujs({ mode: 'webasm', threads: 0 });
+  const gens = [make('gen-ts gpujs webasm (2 threads)', threaded), make('gen-ts gpujs webasm (sync)', sync)];
+  const label = process.env['WEBGPU'] !== '0' ? await webgpuName('gen-ts gpujs webgpu') : null;
+  const webgpu = label ? gpujs({ mode: 'webgpu' }) : null;
+  if (webgpu) gens.push(make(label!, webgpu));
+  return { gens, gpus: [threaded, sync, webgpu] };
 }
