@@ -36,15 +36,13 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 }
 
 /** A window option: a positive integer for both axes or `[h, w]`; undefined stays undefined. */
-function window2(label0: string): Check<[number, number] | undefined> {
-  return (v, label) => {
-    if (v === undefined) return undefined;
-    const arr = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((d) => Number.isInteger(d) && d >= 1))
-      throw new RangeError(`${label || label0} must be a positive integer or [h, w], got ${describe(v)}`);
-    return [arr[0], arr[1]];
-  };
-}
+const window2: Check<[number, number] | undefined> = (v, label) => {
+  if (v === undefined) return undefined;
+  const arr = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((d) => Number.isInteger(d) && d >= 1))
+    throw new RangeError(`${label} must be a positive integer or [h, w], got ${describe(v)}`);
+  return [arr[0], arr[1]];
+};
 
 function checkImage(name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: input must be a Tensor, got ${describe(x)}`);
@@ -57,17 +55,12 @@ function pool2d(
   poolSize: number | readonly [number, number],
   options: AvgPool2dOptions,
 ): Layer<NoParams> {
-  const size = window2(`${name}: poolSize`)(poolSize ?? NaN, `${name}: poolSize`)!;
-  const spec = {
-    strides: window2(`${name}: strides`),
-    padding: paddingOption(2),
-    ...(name === 'avgPool2d' ? { countIncludePad: bool(false) } : {}),
-  };
-  const o = parseOptions(name, options, spec) as {
-    strides?: [number, number];
-    padding: 'valid' | 'same' | [number, number][];
-    countIncludePad?: boolean;
-  };
+  const size = window2(poolSize ?? NaN, `${name}: poolSize`)!;
+  const common = { strides: window2, padding: paddingOption(2) };
+  const o =
+    name === 'avgPool2d'
+      ? parseOptions(name, options, { ...common, countIncludePad: bool(false) })
+      : { ...parseOptions(name, options, common), countIncludePad: false };
   const pool = { strides: o.strides ?? size, padding: o.padding };
   return {
     name,
@@ -83,7 +76,7 @@ function pool2d(
       const t = checkImage(name, x);
       poolOutputShape(t.shape, size, pool, name); // a window larger than the input fails here, named
       if (name === 'maxPool2d') return maxPool(t, size, pool);
-      return avgPool(t, size, { ...pool, countIncludePad: o.countIncludePad ?? false });
+      return avgPool(t, size, { ...pool, countIncludePad: o.countIncludePad });
     },
   };
 }
