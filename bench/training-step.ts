@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { useBackend, type Backend, type Tensor } from '@gen-ts/core';
 import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
 import type * as tf from '@tensorflow/tfjs-core';
-import { compare, type Contender } from './harness.js';
+import { compareClocks, type Contender } from './harness.js';
 import { webgpuName } from './webgpu-name.js';
 
 /** The load average (1, 5, 15 min) as text. */
@@ -38,6 +38,12 @@ export function stepContender<S>(
   };
 }
 
+/** Median wall and CPU milliseconds per step, by name. */
+export interface StepTimes {
+  wall: Map<string, number>;
+  cpu: Map<string, number>;
+}
+
 /**
  * Medians by name: each tfjs backend in its own pass with every gen-ts contender (`rounds` for
  * wasm, a third of them for the slow cpu backend); the gen-ts figures are the first pass's.
@@ -46,21 +52,36 @@ export async function tfjsPasses(
   tfjs: (be: 'wasm' | 'cpu') => Promise<Contender>,
   gens: readonly Contender[],
   rounds: number,
-): Promise<Map<string, number>> {
-  const results = new Map<string, number>();
+): Promise<StepTimes> {
+  const out: StepTimes = { wall: new Map(), cpu: new Map() };
   const passes = process.env['TFJS_CPU'] === '0' ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
   for (const be of passes) {
-    const t = await compare([await tfjs(be), ...gens], be === 'wasm' ? rounds : Math.ceil(rounds / 3), 1);
-    for (const [n, ms] of t) if (!results.has(n) || n.startsWith('tfjs')) results.set(n, ms);
+    const t = await compareClocks(
+      [await tfjs(be), ...gens],
+      be === 'wasm' ? rounds : Math.ceil(rounds / 3),
+      1,
+    );
+    for (const clock of ['wall', 'cpu'] as const) {
+      for (const [n, ms] of t[clock]) if (!out[clock].has(n) || n.startsWith('tfjs')) out[clock].set(n, ms);
+    }
   }
-  return results;
+  return out;
 }
 
-/** Prints the table of ms/step and ratios to tfjs-wasm, then what each gpu.js backend ran on, and destroys them. */
-export function report(results: Map<string, number>, gpus: readonly (GpujsBackend | null)[]): void {
-  const ref = results.get('tfjs-wasm')!;
-  console.log('| implementation | ms/step | ratio to tfjs-wasm |\n|---|---|---|');
-  for (const [n, ms] of results) console.log(`| ${n} | ${ms.toFixed(1)} | ${(ms / ref).toFixed(2)} |`);
+/**
+ * Prints ms/step and the ratio to tfjs-wasm by wall clock and by CPU time (steadier on a shared
+ * machine for the single-threaded contenders; a threaded one's CPU time counts every thread), then
+ * what each gpu.js backend ran on, and destroys them.
+ */
+export function report(t: StepTimes, gpus: readonly (GpujsBackend | null)[]): void {
+  const [w0, c0] = [t.wall.get('tfjs-wasm')!, t.cpu.get('tfjs-wasm')!];
+  console.log('| implementation | ms/step (wall) | ratio | ms/step (CPU) | ratio |\n|---|---|---|---|---|');
+  for (const [n, ms] of t.wall) {
+    const c = t.cpu.get(n)!;
+    console.log(
+      `| ${n} | ${ms.toFixed(1)} | ${(ms / w0).toFixed(2)} | ${c.toFixed(1)} | ${(c / c0).toFixed(2)} |`,
+    );
+  }
   for (const b of gpus) {
     if (!b) continue;
     const i = b.info();
