@@ -32,7 +32,7 @@ import {
 } from '@gen-ts/core';
 import * as G from '@gen-ts/gen';
 import type { GradientTransformation } from '@gen-ts/gen';
-import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from '../examples/data/mnist.js';
+import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from '@gen-ts/nn';
 import { initMlp, mlp, type Params } from '../examples/gen-mnist.js';
 import { median } from './harness.js';
 
@@ -179,7 +179,7 @@ function train(m: Method, d: Data, seed: number, o: Options): RunResult {
   const perEpoch = Math.floor(d.train.labels.length / o.batch);
   const T = perEpoch * o.epochs;
   const opt = m.make(T, perEpoch);
-  const step = G.trainStep(loss, opt);
+  const step = G.trainStep(loss, opt, { probe: m.feed === 'own-loss' ? 'own' : 'fresh' });
   let params = params0;
   let state = opt.init(params);
   let ms = 0;
@@ -280,7 +280,13 @@ function speed(d: Data, o: Options): void {
   const runs = methods.map((m) => {
     const opt = m.make(o.speedSteps, perEpoch);
     const params = initMlp(key(1000), 64);
-    return { m, step: G.trainStep(loss, opt), params, state: opt.init(params), ms: [] as number[] };
+    return {
+      m,
+      step: G.trainStep(loss, opt, { probe: m.feed === 'own-loss' ? 'own' : 'fresh' }),
+      params,
+      state: opt.init(params),
+      ms: [] as number[],
+    };
   });
   const load0 = loadavg()[0]!;
   for (let i = 0; i < o.speedSteps + 3; i++) {
@@ -306,7 +312,9 @@ function speed(d: Data, o: Options): void {
 
 function main(): void {
   const o = parse(process.argv.slice(2));
-  const mn = loadMnist(o.train + o.val, o.test, 0);
+  const loaded = loadMnist({ train: o.train + o.val, test: o.test, seed: 0 });
+  const host = (s: MnistSplit): Split => ({ x: s.x, labels: s.y.dataSync() as Int32Array });
+  const mn = { train: host(loaded.train), test: host(loaded.test) };
   const d: Data = { train: split(mn.train, 0, o.train), val: split(mn.train, o.train, o.val), test: mn.test };
   if (o.speedSteps > 0) {
     speed(d, o);

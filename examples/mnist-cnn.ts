@@ -2,8 +2,9 @@
  * A convolutional network on MNIST, built from `@gen-ts/nn` layers and trained by GeN-Adam.
  *
  * What it shows:
- * - images are channels-last, `[batch, 28, 28, 1]` (NHWC), and `conv2d` kernels `[kh, kw, in, out]`
- *   (HWIO), as in TensorFlow and flax;
+ * - images are channels-last, `[batch, 28, 28, 1]` (NHWC: `loadMnist({ layout: 'NHWC' })`), and
+ *   `conv2d` kernels `[kh, kw, in, out]` (HWIO), as in TensorFlow and flax; `Dataset` shuffles and
+ *   batches them per epoch from a key;
  * - a model is `sequential([...])` of pure `(init, apply)` pairs: `init(key, inputShape)` draws the
  *   parameters (a pytree of tensors) and reports the output shape, `apply(params, x)` runs it;
  * - the loss is `softmaxCrossEntropy(model.apply(params, x), labels)` with int32 labels `[batch]`;
@@ -16,19 +17,21 @@
  * Run: npx tsx examples/mnist-cnn.ts [--train 2000] [--test 500] [--epochs 2] [--batch 64] [--lr 1e-3] [--exact] [--seed 0]
  */
 import { pathToFileURL } from 'node:url';
-import { arange, foldIn, key, permutation, reshape, take, type Tensor } from '@gen-ts/core';
+import { key, type Tensor } from '@gen-ts/core';
 import { findGeNState, genAdam, trainStep } from '@gen-ts/gen';
 import {
   accuracy,
   activation,
   conv2d,
+  Dataset,
   flatten,
   linear,
+  loadMnist,
   maxPool2d,
+  MNIST_CLASSES,
   sequential,
   softmaxCrossEntropy,
 } from '@gen-ts/nn';
-import { loadMnist, MNIST_CLASSES } from './data/mnist.js';
 
 /** What `run` takes (every field has the default shown in the header). */
 export interface CnnOptions {
@@ -82,21 +85,15 @@ type Batch = { x: Tensor; y: Tensor };
 /** Trains the CNN and reports the loss curve, GeN's learning rates and the test accuracy. */
 export function run(options: Partial<CnnOptions> = {}): CnnResult {
   const o = { ...DEFAULTS, ...options };
-  const data = loadMnist(o.train, o.test, o.seed);
-  const images = (x: Tensor) => reshape(x, [x.shape[0]!, 28, 28, 1]); // [n, 784] -> NHWC
+  const data = loadMnist({ train: o.train, test: o.test, seed: o.seed, layout: 'NHWC' }); // [n, 28, 28, 1]
   const net = model();
   const { params: init, outputShape } = net.init(key(o.seed), [o.batch, 28, 28, 1]);
   const loss = (p: typeof init, b: Batch) => softmaxCrossEntropy(net.apply(p, b.x), b.y);
 
-  // one epoch's batches, in a fresh order each epoch
-  const steps = Math.floor(o.train / o.batch);
-  const batches = (epoch: number): Batch[] => {
-    const order = permutation(foldIn(key(o.seed + 1), epoch), o.train);
-    return Array.from({ length: steps }, (_, i) => {
-      const rows = take(order, arange(i * o.batch, (i + 1) * o.batch, 1, { dtype: 'int32' }));
-      return { x: images(take(data.train.x, rows)), y: take(data.train.y, rows) };
-    });
-  };
+  // full batches in a fresh order each epoch
+  const ds = Dataset.fromArrays({ x: data.train.x, y: data.train.y })
+    .shuffle(key(o.seed + 1))
+    .batch(o.batch, { dropRemainder: true });
 
   const opt = genAdam({ lr: o.lr, ...(o.exact ? { mode: 'exact' as const } : {}) });
   const step = trainStep(loss, opt);
@@ -105,7 +102,7 @@ export function run(options: Partial<CnnOptions> = {}): CnnResult {
   const losses: number[] = [];
   const lrs: number[] = [];
   for (let e = 0; e < o.epochs; e++) {
-    const bs = batches(e);
+    const bs: Batch[] = [...ds.epoch(e)];
     for (let t = 0; t < bs.length; t++) {
       const r = step(params, state, bs[t]!, bs[(t + 1) % bs.length]!); // GeN probes the next batch
       ({ params, state } = r);
@@ -113,7 +110,7 @@ export function run(options: Partial<CnnOptions> = {}): CnnResult {
       lrs.push(findGeNState(state)!.lr.itemSync());
     }
   }
-  const testAccuracy = accuracy(net.apply(params, images(data.test.x)), data.test.y).itemSync();
+  const testAccuracy = accuracy(net.apply(params, data.test.x), data.test.y).itemSync();
   return { losses, lrs, testAccuracy, outputShape };
 }
 
