@@ -6,7 +6,7 @@
  */
 import './methods.js';
 import { setDefaultBackendFactory } from './backend.js';
-import { cpu } from './cpu/cpu-backend.js';
+import { cpu, CpuBackend } from './cpu/cpu-backend.js';
 
 setDefaultBackendFactory(cpu);
 
@@ -26,7 +26,8 @@ export {
   type UnaryOp,
   type WindowOp,
 } from './backend.js';
-export { cpu };
+export { cpu, CpuBackend };
+export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from './cpu/options.js';
 export {
   arange,
   eye,

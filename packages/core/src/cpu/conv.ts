@@ -4,17 +4,17 @@
  * holes), and one batched product with the kernel (viewed as `[groups, taps * C/groups, O/groups]`)
  * gives the result. The product is the backend's `matmul`, so whatever makes it faster makes
  * convolutions faster too.
- *
- * Inputs come as plain row-major typed arrays: the backend unwraps its buffers before calling.
  */
 import type { TensorInfo } from '../backend.js';
-import { allocArray, type TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { convAxes, type ConvGeometry } from '../window.js';
+import { contiguous } from './views.js';
 import { offsetTable, tapDigits } from './window.js';
 
-/** The kernels a convolution is built from. */
+/** The kernels a convolution is built from, and the backend's allocator. */
 export interface ConvKernels {
+  alloc(dtype: DType, n: number): TypedArray;
   matmul(a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
   transpose(x: TensorInfo, perm: readonly number[]): unknown;
 }
@@ -29,7 +29,13 @@ function offsetTables(x: TensorInfo, kernel: readonly number[], g: ConvGeometry,
 }
 
 /** The patch matrix `[G, M, taps * Cg]` of `x` (see the file header). */
-export function im2col(x: TensorInfo, kernel: readonly number[], g: ConvGeometry, out: Shape): TypedArray {
+export function im2col(
+  x: TensorInfo,
+  kernel: readonly number[],
+  g: ConvGeometry,
+  out: Shape,
+  alloc: (dtype: DType, n: number) => TypedArray,
+): TypedArray {
   const n = kernel.length;
   const G = g.featureGroupCount;
   const C = x.shape[n + 1]!;
@@ -38,9 +44,9 @@ export function im2col(x: TensorInfo, kernel: readonly number[], g: ConvGeometry
   const row = taps * cg;
   const positions = sizeOf(out.slice(1, n + 1));
   const M = x.shape[0]! * positions;
-  const res = allocArray(x.dtype, G * M * row);
+  const res = alloc(x.dtype, G * M * row);
   if (res.length === 0) return res;
-  const xv = x.buf as TypedArray;
+  const xv = contiguous(x);
   const tables = offsetTables(x, kernel, g, out);
   const digits = tapDigits(kernel);
   const o = new Int32Array(n);
@@ -84,12 +90,16 @@ export function convIm2col(
   const O = w.shape[n + 1]!;
   const row = sizeOf(kernel) * w.shape[n]!;
   const M = sizeOf(out.slice(0, n + 1));
-  const patches = im2col(x, kernel, g, out);
+  const patches = im2col(x, kernel, g, out, (d, m) => k.alloc(d, m));
   const dtype = x.dtype;
   if (G === 1)
-    return k.matmul({ shape: [M, row], dtype, buf: patches }, { shape: [row, O], dtype, buf: w.buf }, [M, O]);
+    return k.matmul(
+      { shape: [M, row], dtype, buf: patches },
+      { shape: [row, O], dtype, buf: contiguous(w) },
+      [M, O],
+    );
   // the kernel [row, G, O/G] group-major, the product [G, M, O/G] back to [M, G, O/G]
-  const wg = k.transpose({ shape: [row, G, O / G], dtype, buf: w.buf }, [1, 0, 2]);
+  const wg = k.transpose({ shape: [row, G, O / G], dtype, buf: contiguous(w) }, [1, 0, 2]);
   const y = k.matmul(
     { shape: [G, M, row], dtype, buf: patches },
     { shape: [G, row, O / G], dtype, buf: wg },

@@ -4,13 +4,15 @@
  * an NHWC tensor walks the (batch, output position) pairs once, computes the element offset of each
  * window tap there (a sum of per-axis table entries; a hole on any axis makes it negative), and
  * then runs a contiguous loop over the channels. The per-position work is amortised over them.
- *
- * Inputs come as plain row-major typed arrays: the backend unwraps its buffers before calling.
  */
 import type { TensorInfo, WindowOp } from '../backend.js';
-import { allocArray, type TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import { contiguous } from './views.js';
 import { sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
+
+/** The backend's allocator of zeroed result arrays. */
+type Alloc = (dtype: DType, n: number) => TypedArray;
 
 /** Offsets below this mark a hole: any sum of real offsets with one of them stays negative. */
 const HOLE = -(2 ** 50);
@@ -98,9 +100,15 @@ function walk(shape: Shape, g: WindowGeometry, out: Shape): Walk {
 }
 
 /** `op` over every window of `x` (see `Backend.reduceWindow`). */
-export function reduceWindowCpu(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): TypedArray {
-  const xv = x.buf as TypedArray;
-  const res = allocArray(op === 'argmax' ? 'int32' : x.dtype, sizeOf(out));
+export function reduceWindowCpu(
+  op: WindowOp,
+  x: TensorInfo,
+  g: WindowGeometry,
+  out: Shape,
+  alloc: Alloc,
+): TypedArray {
+  const xv = contiguous(x);
+  const res = alloc(op === 'argmax' ? 'int32' : x.dtype, sizeOf(out));
   if (res.length === 0) return res;
   const w = walk(x.shape, g, out);
   const m = w.inner;
@@ -155,10 +163,16 @@ function checkTaps(op: string, idx: TypedArray, taps: number): void {
 }
 
 /** `out[o] = x` at window `o`'s tap `idx[o]` (0 at a hole). */
-export function windowGatherCpu(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): TypedArray {
-  const xv = x.buf as TypedArray;
-  const iv = idx.buf as TypedArray;
-  const res = allocArray(x.dtype, sizeOf(out));
+export function windowGatherCpu(
+  x: TensorInfo,
+  idx: TensorInfo,
+  g: WindowGeometry,
+  out: Shape,
+  alloc: Alloc,
+): TypedArray {
+  const xv = contiguous(x);
+  const iv = contiguous(idx);
+  const res = alloc(x.dtype, sizeOf(out));
   if (res.length === 0) return res;
   const w = walk(x.shape, g, out);
   checkTaps('windowGather', iv, w.taps);
@@ -178,10 +192,11 @@ export function windowScatterCpu(
   upd: TensorInfo,
   g: WindowGeometry,
   shape: Shape,
+  alloc: Alloc,
 ): TypedArray {
-  const uv = upd.buf as TypedArray;
-  const iv = idx.buf as TypedArray;
-  const res = allocArray(upd.dtype, sizeOf(shape));
+  const uv = contiguous(upd);
+  const iv = contiguous(idx);
+  const res = alloc(upd.dtype, sizeOf(shape));
   if (res.length === 0 || uv.length === 0) return res;
   const w = walk(shape, g, idx.shape);
   checkTaps('windowScatter', iv, w.taps);
