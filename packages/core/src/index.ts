@@ -51,6 +51,7 @@ export * from './ops/nn.js';
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export {
+  checkTaps,
   convAxes,
   dilatedSize,
   everyWindowReadsInput,

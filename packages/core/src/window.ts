@@ -172,3 +172,15 @@ export function windowOutShape(
     return n;
   });
 }
+
+/**
+ * Throws a `RangeError` naming `op` unless every window tap is in `[0, taps)`: the check a backend
+ * runs on the taps of `windowGather` and `windowScatter` before using them.
+ */
+export function checkTaps(op: string, values: ArrayLike<number>, taps: number): void {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j]!;
+    if (v < 0 || v >= taps)
+      throw new RangeError(`${op}: tap ${v} is out of range for a window of ${taps} taps`);
+  }
+}

@@ -6,6 +6,7 @@
  */
 import {
   bernoulliThresholds,
+  checkTaps,
   everyWindowReadsInput,
   sizeOf,
   windowAxes,
@@ -22,15 +23,6 @@ import { randomInput } from './kernels/random.js';
 import { indexCheck, matmul } from './ops.js';
 import { Handle } from './store.js';
 import { contiguous, transpose } from './views.js';
-
-/** The range check of window taps, worded as the cpu backend words it. */
-function checkTaps(op: string, values: ArrayLike<number>, taps: number): void {
-  for (let j = 0; j < values.length; j++) {
-    const v = values[j]!;
-    if (v < 0 || v >= taps)
-      throw new RangeError(`${op}: tap ${v} is out of range for a window of ${taps} taps`);
-  }
-}
 
 /** Channels-last `conv(x, w)`: im2col, then one (batched, for groups) product. */
 export function conv(d: Device, x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): Handle {

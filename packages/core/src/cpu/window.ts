@@ -9,7 +9,7 @@ import type { TensorInfo, WindowOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { contiguous } from './views.js';
-import { sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
+import { checkTaps, sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
 
 /** The backend's allocator of zeroed result arrays. */
 type Alloc = (dtype: DType, n: number) => TypedArray;
@@ -152,14 +152,6 @@ export function reduceWindowCpu(
     else for (let c = 0; c < m; c++) res[yb + c] = found ? bi[c]! : 0;
   });
   return res;
-}
-
-function checkTaps(op: string, idx: TypedArray, taps: number): void {
-  for (let j = 0; j < idx.length; j++) {
-    const v = idx[j]!;
-    if (v < 0 || v >= taps)
-      throw new RangeError(`${op}: tap ${v} is out of range for a window of ${taps} taps`);
-  }
 }
 
 /** `out[o] = x` at window `o`'s tap `idx[o]` (0 at a hole). */
