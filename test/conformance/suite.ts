@@ -67,6 +67,7 @@ import {
 import * as core from '@gen-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as O from './oracle.js';
+import { windowConformance } from './window-suite.js';
 
 /** One backend under test. */
 export interface ConformanceBackend {
@@ -640,6 +641,18 @@ export function conformance(c: ConformanceBackend): void {
         await close(hv, await asNd(wantHv));
       }
     });
+  });
+
+  windowConformance({
+    dtype,
+    rtol: c.rtol,
+    atol: c.atol,
+    backend: () => backend,
+    put,
+    putInt,
+    nd,
+    close,
+    test,
   });
 
   test('float64 requests either work (reference) or throw naming the dtype', ['cast', 'add'], async () => {

@@ -51,6 +51,8 @@ export class Engine {
   compiles = 0;
   /** Kernel launches so far. */
   launches = 0;
+  /** Values copied from the host into stores so far (uploads of every kind). */
+  uploaded = 0;
   /** The gpu.js kernel classes seen running (checked on each kernel's first result). */
   readonly classes = new Set<string>();
   readonly tracker: StoreTracker;
@@ -193,6 +195,7 @@ export class Engine {
 
   /** A store holding `values` (on webgpu: copied into a device buffer). */
   upload(values: Float32Array): Store {
+    this.uploaded += values.length;
     if (this.mode !== 'webgpu' || values.length === 0) return new Store(this.tracker, values.length, values);
     const n = values.length;
     const host = new Store(this.tracker, n, values);

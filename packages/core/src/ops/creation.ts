@@ -27,12 +27,17 @@ export function fromHost(
   dtype: DType,
   backend: Backend = getBackend(),
 ): Tensor {
+  checkBackendDType(backend, dtype);
+  return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
+}
+
+/** @internal Throws unless `backend` stores `dtype`. */
+export function checkBackendDType(backend: Backend, dtype: DType): void {
   if (!backend.dtypes.includes(dtype)) {
     throw new TypeError(
       `backend ${backend.name} does not support dtype ${dtype} (it has ${backend.dtypes.join(', ')})`,
     );
   }
-  return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
 }
 
 function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backend: Backend } {
