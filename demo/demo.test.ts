@@ -25,9 +25,8 @@ import { SIZES, STUDY_IDS, type StudyId } from './sizes.js';
 const ROOT = join(import.meta.dirname, '..');
 const OUT = mkdtempSync(join(tmpdir(), 'gen-ts-demo-'));
 const SHOTS = join(ROOT, 'test', 'browser', 'output');
-/** Every study (the CNN once @gen-ts/nn has convolutions). */
-const STUDIES: StudyId[] = STUDY_IDS.filter((s) => s !== 'cnn');
-const ARGS = ['--quick', '--tasks', STUDIES.join(','), '--out', OUT];
+const STUDIES: readonly StudyId[] = STUDY_IDS;
+const ARGS = ['--quick', '--out', OUT];
 
 let run: ReturnType<typeof spawnSync>;
 beforeAll(() => {
@@ -99,9 +98,10 @@ describe('pnpm demo --quick', () => {
     for (const t of ts)
       for (const row of t.rows) expect(row.length, `${t.caption}: ${row[0]}`).toBe(t.columns.length);
     const q = SIZES.quick;
-    for (const task of ['mlp', 'char'] as const) {
+    const titles = { mlp: 'MNIST MLP', cnn: 'MNIST CNN', char: 'Character-level transformer (Brown Corpus)' };
+    for (const task of ['mlp', 'cnn', 'char'] as const) {
       const p = q[task];
-      const title = task === 'mlp' ? 'MNIST MLP' : 'Character-level transformer (Brown Corpus)';
+      const title = titles[task];
       const final = ts.find((t) => t.caption.startsWith(`${title}: final results`))!;
       const verdict = ts.find((t) => t.caption.startsWith(`${title}: untuned GeN against`))!;
       expect(final, title).toBeDefined();
@@ -128,7 +128,7 @@ describe('pnpm demo --quick', () => {
     expect(checks).toHaveLength(6);
     for (const c of checks) expect(c.at(-1), c[0]).toBe('ok');
     expect(rows('Where untuned GeN lands')).toHaveLength(
-      [q.mlp, q.char].reduce((n, p) => n + p.bases.reduce((m, b) => m + p.genLr0[b]!.length, 0), 0),
+      [q.mlp, q.cnn, q.char].reduce((n, p) => n + p.bases.reduce((m, b) => m + p.genLr0[b]!.length, 0), 0),
     );
   });
 

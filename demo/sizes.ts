@@ -146,7 +146,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       channels: [4, 8],
       batch: 32,
       epochs: 1,
-      evals: 1,
+      evals: 2,
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: [1e-2], adamw: [1e-3] },
       schedules: ['constant', 'cosine'],

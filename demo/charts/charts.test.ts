@@ -98,6 +98,10 @@ describe('lineChart', () => {
     expect(lines(svg)[0]!.d.match(/[ML]/g)).toEqual(['M', 'L', 'M', 'L']);
     const nan = lineChart({ ...base, series: [{ label: 'a', x: [0, 1, 2], y: [NaN, NaN, NaN] }] });
     expect(lines(nan)).toEqual([]);
+    // a point alone (no neighbour to join) becomes a dot
+    const lone = lineChart({ ...base, series: [{ label: 'a', x: [0, 1, 2, 3], y: [1, NaN, 2, 3] }] });
+    expect(lines(lone)[0]!.d.match(/[ML]/g)).toEqual(['M', 'L']);
+    expect(lone.match(/<circle class="mark"/g)).toHaveLength(1);
   });
 
   it('draws a band between lo and hi as a closed path, and markers as circles', () => {

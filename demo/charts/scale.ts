@@ -32,8 +32,11 @@ function linearTicks(lo: number, hi: number, count: number): { domain: [number, 
     [lo, hi] = [lo - pad, hi + pad];
   }
   const step = niceStep(hi - lo, count);
-  const start = Math.floor(lo / step) * step;
-  const end = Math.ceil(hi / step) * step;
+  // (the corrections catch values so small that lo / step underflows to 0)
+  let start = Math.floor(lo / step) * step;
+  let end = Math.ceil(hi / step) * step;
+  if (start > lo) start -= step;
+  if (end < hi) end += step;
   const ticks: number[] = [];
   // integer multiples avoid drift such as 0.30000000000000004
   for (let i = Math.round(start / step); i <= Math.round(end / step); i++) ticks.push(i * step);

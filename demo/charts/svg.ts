@@ -176,15 +176,19 @@ export function lineChart(c: LineChart): string {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     const segs = segments(xs, ys, s.x, s.y);
     if (s.markers !== 'only') {
-      const d = segs.map(pathOf).join('');
+      const d = segs
+        .filter((g) => g.length > 1)
+        .map(pathOf)
+        .join('');
       if (d)
         parts.push(
           `<path class="series" data-series="${escapeXml(s.label)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
         );
     }
-    if (s.markers)
-      for (const [x, y] of segs.flat())
-        parts.push(`<circle class="mark" cx="${num(x)}" cy="${num(y)}" r="3" fill="${color}"/>`);
+    // a point with no neighbour to join is drawn as a dot, or it would not show
+    const dots = s.markers ? segs.flat() : segs.filter((g) => g.length === 1).flat();
+    for (const [x, y] of dots)
+      parts.push(`<circle class="mark" cx="${num(x)}" cy="${num(y)}" r="3" fill="${color}"/>`);
   });
   parts.push('</g>');
   parts.push(
@@ -225,7 +229,7 @@ export function dotPlot(p: DotPlot): string {
     parts.push(
       `<text x="${l - 8}" y="${y + 4}" text-anchor="end" font-size="11">${escapeXml(shorten(row.label, 40))}</text>`,
     );
-    if (Number.isFinite(x0) && Number.isFinite(x1))
+    if (Number.isFinite(x0) && Number.isFinite(x1) && x1 - x0 >= 0.5)
       parts.push(
         `<path class="series" d="M${num(x0)} ${y}L${num(x1)} ${y}" stroke="${color}" stroke-width="2"/>`,
       );

@@ -1,14 +1,13 @@
 /** The training tasks by id, built once per process. */
 import type { Size, TaskId } from '../sizes.js';
 import { charTask } from './char.js';
+import { cnnTask } from './cnn.js';
 import { mlpTask } from './mnist.js';
 import type { Task, TaskFactory } from './task.js';
 
 const FACTORIES: Readonly<Record<TaskId, TaskFactory>> = {
   mlp: mlpTask,
-  cnn: () => {
-    throw new Error('demo: the CNN task needs conv2d and maxPool2d in @gen-ts/nn');
-  },
+  cnn: cnnTask,
   char: charTask,
 };
 
