@@ -38,7 +38,7 @@ export function writeReport(dir: string, f: Finished): void {
   const outcomes = Object.fromEntries(
     [...f.outcomes].map(([id, o]) => [
       id,
-      o.ok ? { ok: true, seconds: o.seconds } : { ok: false, error: o.error },
+      o.ok ? { ok: true, seconds: o.seconds, cpuSeconds: o.cpuSeconds } : { ok: false, error: o.error },
     ]),
   );
   const other = [...f.outcomes.values()].flatMap((o) =>

@@ -12,7 +12,13 @@ import type { PlannedJob } from './plan.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 export type Outcome =
-  | { readonly ok: true; readonly result: JobResult; readonly seconds: number }
+  | {
+      readonly ok: true;
+      readonly result: JobResult;
+      /** Wall time of the job, and the CPU time its process spent on it (evaluation included). */
+      readonly seconds: number;
+      readonly cpuSeconds: number;
+    }
   | { readonly ok: false; readonly error: string };
 
 /** Where the pool stands, for the progress bar. */
@@ -99,9 +105,12 @@ export async function runPool(jobs: readonly PlannedJob[], o: PoolOptions): Prom
     for (let n = next(); n; n = next()) {
       running.set(n.job.id, n.job);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       try {
         const result = await runJob(n.spec, (f) => (fraction.set(n!.job.id, f), update()));
-        finish(n.job.id, { ok: true, result, seconds: (performance.now() - t0) / 1000 });
+        const c = process.cpuUsage(c0);
+        const cpuSeconds = (c.user + c.system) / 1e6;
+        finish(n.job.id, { ok: true, result, seconds: (performance.now() - t0) / 1000, cpuSeconds });
       } catch (e) {
         finish(n.job.id, { ok: false, error: (e as Error).stack ?? String(e) });
       }
@@ -157,7 +166,7 @@ export async function runPool(jobs: readonly PlannedJob[], o: PoolOptions): Prom
           finish(
             m.id,
             m.type === 'result'
-              ? { ok: true, result: m.result as JobResult, seconds }
+              ? { ok: true, result: m.result as JobResult, seconds, cpuSeconds: m.cpuSeconds }
               : { ok: false, error: m.message },
           );
         }

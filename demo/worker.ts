@@ -10,7 +10,7 @@ export type ToWorker = { readonly type: 'job'; readonly id: string; readonly job
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'progress'; readonly id: string; readonly fraction: number }
-  | { readonly type: 'result'; readonly id: string; readonly result: unknown }
+  | { readonly type: 'result'; readonly id: string; readonly result: unknown; readonly cpuSeconds: number }
   | { readonly type: 'error'; readonly id: string; readonly message: string };
 
 const send = (m: FromWorker) => process.send!(m);
@@ -19,13 +19,17 @@ await useBackendByName(process.argv[2] ?? 'cpu');
 process.on('message', (m: ToWorker) => {
   if (m.type !== 'job') return;
   let last = 0;
+  const c0 = process.cpuUsage();
   runJob(m.job, (fraction) => {
     if (fraction - last >= 0.05 || fraction === 1) {
       last = fraction;
       send({ type: 'progress', id: m.id, fraction });
     }
   }).then(
-    (result) => send({ type: 'result', id: m.id, result }),
+    (result) => {
+      const c = process.cpuUsage(c0);
+      send({ type: 'result', id: m.id, result, cpuSeconds: (c.user + c.system) / 1e6 });
+    },
     (e: unknown) =>
       send({ type: 'error', id: m.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );

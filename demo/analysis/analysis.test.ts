@@ -75,16 +75,16 @@ describe('runaway detection', () => {
       probes: [0, 4, 4, 4, 4],
       accepted: [0, 4, 4, 3, 2],
     });
-    expect(health(r)).toEqual({ diverged: false, ranAway: true, rose: true });
+    expect(health(r)).toEqual({ diverged: false, ranAway: true, rose: true, rise: 0.7 / 0.5 });
   });
 
   it('the same rise with the fits rejected is not a runaway; a 20% rise is not one either', () => {
     const rejected = run(GEN, 0, { train: [NaN, 1, 0.5, 0.7], probes: [0, 4, 4, 4], accepted: [0, 4, 1, 0] });
-    expect(health(rejected)).toEqual({ diverged: false, ranAway: false, rose: true });
+    expect(health(rejected)).toMatchObject({ diverged: false, ranAway: false, rose: true });
     const small = run(GEN, 0, { train: [NaN, 1, 0.5, 0.6], probes: [0, 4, 4, 4], accepted: [0, 4, 4, 4] });
     expect(health(small).rose).toBe(false);
     const falling = run(GEN, 0, { train: [NaN, 1, 0.5, 0.4], probes: [0, 4, 4, 4], accepted: [0, 4, 4, 4] });
-    expect(health(falling)).toEqual({ diverged: false, ranAway: false, rose: false });
+    expect(health(falling)).toEqual({ diverged: false, ranAway: false, rose: false, rise: 1 });
   });
 
   it('a run without probes (not GeN) can rise but not run away; a stopped run diverged', () => {
@@ -92,6 +92,7 @@ describe('runaway detection', () => {
       diverged: false,
       ranAway: false,
       rose: true,
+      rise: 0.9 / 0.5,
     });
     expect(health(run(COS, 0, { train: [NaN, 1], stopped: 'loss is NaN' })).diverged).toBe(true);
   });

@@ -58,6 +58,8 @@ export interface RunHealth {
   readonly ranAway: boolean;
   /** The training loss rose 25% above its lowest interval mean by the end (whatever the probes said). */
   readonly rose: boolean;
+  /** The last interval's mean training loss over the lowest one (1 when the last is the lowest). */
+  readonly rise: number;
 }
 
 export const RUNAWAY_RISE = 1.25;
@@ -65,16 +67,17 @@ export const RUNAWAY_RISE = 1.25;
 export function health(r: RunResult): RunHealth {
   const pts = r.points.filter((p) => Number.isFinite(p.trainLoss));
   const diverged = r.stopped !== undefined;
-  if (pts.length < 2) return { diverged, ranAway: false, rose: false };
+  if (pts.length < 2) return { diverged, ranAway: false, rose: false, rise: pts.length ? 1 : NaN };
   let k = 0;
   pts.forEach((p, i) => {
     if (p.trainLoss < pts[k]!.trainLoss) k = i;
   });
-  const rose = pts.at(-1)!.trainLoss >= RUNAWAY_RISE * pts[k]!.trainLoss;
+  const rise = pts.at(-1)!.trainLoss / pts[k]!.trainLoss;
+  const rose = rise >= RUNAWAY_RISE;
   const after = pts.slice(k + 1);
   const probes = after.reduce((s, p) => s + p.probes, 0);
   const accepted = after.reduce((s, p) => s + p.accepted, 0);
-  return { diverged, rose, ranAway: rose && probes > 0 && accepted >= 0.5 * probes };
+  return { diverged, rose, rise, ranAway: rose && probes > 0 && accepted >= 0.5 * probes };
 }
 
 /** Everything the report says about one method (over its seeds). */

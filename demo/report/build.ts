@@ -85,7 +85,10 @@ function details(f: Finished): Section {
   ][];
   const ok = [...f.outcomes.values()].filter((o) => o.ok) as Extract<Outcome, { ok: true }>[];
   const jobSeconds = ok.reduce((s, o) => s + o.seconds, 0);
+  const jobCpu = ok.reduce((s, o) => s + o.cpuSeconds, 0);
   const cpu = runsOf(f).reduce((s, r) => s + r.cpuSeconds, 0);
+  const longest = Math.max(0, ...ok.map((o) => o.cpuSeconds));
+  const cores = Math.max(1, f.options.workers);
   const i = f.info;
   const o = f.options;
   return {
@@ -94,7 +97,8 @@ function details(f: Finished): Section {
     blocks: [
       list([
         `command: \`${i.command}\``,
-        `started ${i.started}; ${(i.wallSeconds / 60).toFixed(1)} min wall clock; ${f.jobs.length} jobs on ${o.workers} worker process(es), ${(jobSeconds / 60).toFixed(1)} min of job time, of which training steps took ${(cpu / 60).toFixed(1)} min of CPU time`,
+        `started ${i.started}; ${(i.wallSeconds / 60).toFixed(1)} min wall clock; ${f.jobs.length} jobs on ${o.workers} worker process(es), ${(jobSeconds / 60).toFixed(1)} min of job time`,
+        `CPU time: ${(jobCpu / 60).toFixed(1)} min in the jobs (training steps ${(cpu / 60).toFixed(1)} min, the rest evaluation and setup); over ${cores} idle core(s) that is about ${(Math.max(jobCpu / cores, longest) / 60).toFixed(1)} min, an estimate of this run's wall time on a machine with nothing else running`,
         `machine: ${i.machine}; Node ${i.node}; load average ${i.load[0].toFixed(2)} at the start, ${i.load[1].toFixed(2)} at the end`,
         `backend: ${o.backend} (float32) for training; the quadratic checks in float64 on cpu`,
         `size: ${o.size}; seeds ${o.seeds.join(', ')}; GeN rules: ${o.variants.map((v) => GEN_VARIANTS[v].label).join(', ')}`,

@@ -3,7 +3,7 @@
  * measured speed against `3 / (3 + k / Phi)`), the probe policies (fresh batch against the
  * gradient's own, and whether a run ran away), and the quadratic checks.
  */
-import { summarizeAll, type MethodSummary } from '../analysis/summary.js';
+import { health, summarizeAll, type MethodSummary } from '../analysis/summary.js';
 import { lineChart, PALETTE, type Series } from '../charts/svg.js';
 import { BASE_NAME, BASES, phiOf, type Base, type Probe } from '../methods.js';
 import type { QuadraticResult } from '../quadratic.js';
@@ -221,7 +221,7 @@ export function probeSection(runs: readonly RunResult[], lr0: number, horizon: n
         'method',
         'test accuracy',
         'train loss (last interval)',
-        'lowest interval train loss (mean)',
+        'last / lowest interval train loss, per seed',
         'ran away',
         'loss rose 25%',
         'fits accepted',
@@ -230,7 +230,7 @@ export function probeSection(runs: readonly RunResult[], lr0: number, horizon: n
         name(s),
         fmtPct(s.final.testMetric),
         fmtStat(s.final.trainLoss, 4),
-        fixed(Math.min(...s.curves.trainLoss.mean.filter(Number.isFinite)), 4),
+        s.runs.map((r) => fixed(health(r).rise, 2)).join(', '),
         `${s.ranAway} of ${s.runs.length}`,
         `${s.rose} of ${s.runs.length}`,
         `${fixed(100 * s.acceptance, 0)}%`,
