@@ -8,12 +8,17 @@
  *   holds exactly (up to rounding) because the VJP is the transpose of the JVP;
  * - order k > 1: the same checks applied to the JVP map `(x, v) -> jvp(f)(x; v)` and to the VJP map
  *   `(x, ct) -> vjp(f)(x)(ct)`, so forward-over-forward, forward-over-reverse, reverse-over-forward
- *   and reverse-over-reverse derivatives are all exercised.
+ *   and reverse-over-reverse derivatives are all exercised;
+ * - one argument at a time: with several float arguments, each is also checked alone, the others
+ *   closed over as constants (`x => f(x, y)`, as `hvp`, `jacfwd` and GeN's exact mode call it). A
+ *   rule then sees a tangent on one operand only, which is where a broadcasting operand's tangent
+ *   must be broadcast: perturbing every argument at once never shows that case.
  *
  * All reductions (norms, inner products, finite differences) are done on the host in double
  * precision, so on a float32 backend the only float32 rounding measured is the library's own.
  */
 import {
+  foldIn,
   isFloat,
   jvp,
   key,
@@ -75,6 +80,11 @@ export interface CheckGradsOptions extends Partial<GradTolerances> {
   seed?: number;
   /** Name shown in failure messages. */
   label?: string;
+  /**
+   * Also check each float argument alone, the others held as constants (default true; only
+   * matters with two or more float arguments).
+   */
+  oneAtATime?: boolean;
 }
 
 /** One measured check: which map, which test, at which nesting, the error and its bound. */
@@ -104,7 +114,24 @@ export async function checkGrads(
   if (!Number.isInteger(order) || order < 1)
     throw new RangeError(`checkGrads: order must be a positive integer, got ${order}`);
   const results: CheckResult[] = [];
-  await checkAt(f, args, order, key(options.seed ?? 0), options, options.label ?? 'f', results);
+  const label = options.label ?? 'f';
+  const seed = options.seed ?? 0;
+  await checkAt(f, args, order, key(seed), options, label, results);
+  const fl = floatPositions('checkGrads', args);
+  if ((options.oneAtATime ?? true) && fl.length > 1) {
+    for (const i of fl) {
+      const alone: TensorFn = (x) => f(...args.map((a, j) => (j === i ? x! : a)));
+      await checkAt(
+        alone,
+        [args[i]!],
+        order,
+        foldIn(key(seed), i + 1),
+        options,
+        `${label}, arg ${i} alone`,
+        results,
+      );
+    }
+  }
   return results;
 }
 
