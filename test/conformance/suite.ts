@@ -66,6 +66,7 @@ import {
 } from '@gen-ts/core';
 import * as core from '@gen-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nonFiniteSuite } from './nonfinite.js';
 import * as O from './oracle.js';
 
 /** One backend under test. */
@@ -162,6 +163,7 @@ export function conformance(c: ConformanceBackend): void {
       neg: [(v) => -v, -2, 2],
       exp: [Math.exp, -3, 3],
       log: [Math.log, 0.1, 5],
+      log1p: [Math.log1p, -0.9, 5],
       sin: [Math.sin, -3, 3],
       cos: [Math.cos, -3, 3],
       tanh: [Math.tanh, -4, 4],
@@ -639,6 +641,8 @@ export function conformance(c: ConformanceBackend): void {
       await close(add(tensor([1, 2]), 1), { shape: [2], data: [2, 3] });
     }
   });
+
+  nonFiniteSuite({ dtype, test, put, putInt, close, same });
 
   // Collected after the describes above (vitest collects them in order): fails the suite at
   // collection, before any test runs, when a primitive has no case.

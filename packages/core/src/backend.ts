@@ -65,7 +65,10 @@ export interface Backend {
   take(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
-  /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
+  /**
+   * Converts to `dtype`: float to int32 truncates toward zero, with NaN to 0 and values beyond the
+   * int32 range saturating to its ends; to bool tests `!= 0`.
+   */
   cast(x: TensorInfo, dtype: DType): unknown;
 }
 

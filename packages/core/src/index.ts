@@ -1,5 +1,5 @@
 /**
- * `@gen-ts/core`: immutable tensors, ~33 primitives with nestable forward- and reverse-mode
+ * `@gen-ts/core`: immutable tensors, ~34 primitives with nestable forward- and reverse-mode
  * autodiff, pytrees, a splittable PRNG, and the float64 reference backend.
  *
  * @packageDocumentation

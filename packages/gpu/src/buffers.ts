@@ -177,9 +177,13 @@ export function checkDType(where: string, dtype: DType): void {
   }
 }
 
-/** Converts float32 device values to the host array of `dtype`. */
+/**
+ * Converts float32 device values to the host array of `dtype`. int32 values are clamped into the
+ * int32 range: 2^31 - 1, the top of a saturating cast, is 2^31 in float32, which an Int32Array
+ * would wrap to -2^31.
+ */
 export function toDType(v: Float32Array, dtype: DType): TypedArray {
-  if (dtype === 'int32') return Int32Array.from(v);
+  if (dtype === 'int32') return Int32Array.from(v, (x) => (x >= 2147483647 ? 2147483647 : x));
   if (dtype === 'bool') return Uint8Array.from(v, (x) => (x !== 0 ? 1 : 0));
   return v.slice();
 }

@@ -1,0 +1,349 @@
+/**
+ * Non-finite values in the conformance suite. Every primitive is fed NaN, +-Infinity and zeros (one
+ * row per primitive, typed by `PrimName`, so a new primitive without one fails `tsc`) and compared
+ * with the float64 oracle, whose JavaScript arithmetic is IEEE's. Then one fast-check property per
+ * family (elementwise, reductions): on inputs mixing NaN, infinities, zeros and finite values,
+ * every op gives what the cpu backend gives in float64: NaN in the same places, the same
+ * infinities, finite values within the backend's tolerance. A backend that drops a NaN (a
+ * `maximum` written as `a >= b ? a : b`) makes a diverging model look finite, and GeN's
+ * non-finite safeguard then never fires.
+ */
+import fc from 'fast-check';
+import {
+  argmax,
+  broadcastTo,
+  cast,
+  concat,
+  cpu,
+  equal,
+  matmul,
+  max,
+  pad,
+  prod,
+  reshape,
+  scatterAdd,
+  slice,
+  stopGradient,
+  sum,
+  take,
+  tensor,
+  transpose,
+  where,
+  withBackend,
+  type BinaryOp,
+  type CompareOp,
+  type PrimName,
+  type Tensor,
+  type UnaryOp,
+} from '@gen-ts/core';
+import * as core from '@gen-ts/core';
+import { describe, expect } from 'vitest';
+import * as O from './oracle.js';
+
+/** What the suite hands this file: its test registration and comparisons, bound to one backend. */
+export interface SuiteContext {
+  readonly dtype: 'float32' | 'float64';
+  test(name: string, covers: readonly PrimName[], fn: () => Promise<void>): void;
+  put(x: O.Nd): Tensor;
+  putInt(x: O.Nd): Tensor;
+  /** Same shape; NaN where `ref` is NaN, the same infinities, finite values within tolerance. */
+  close(t: Tensor, ref: O.Nd, scale?: number): Promise<void>;
+  /** Same shape and exactly these values. */
+  same(t: Tensor, want: number[], shape: number[]): Promise<void>;
+}
+
+/** NaN, the infinities, zero and two ordinary values (all float32-representable). */
+const SPECIAL = [NaN, Infinity, -Infinity, 0, 1.5, -2];
+const vec = (v: readonly number[]): O.Nd => ({ shape: [v.length], data: [...v] });
+/** Every special value against every other: a column broadcast against a row. */
+const COL: O.Nd = { shape: [SPECIAL.length, 1], data: SPECIAL };
+const ROW: O.Nd = { shape: [1, SPECIAL.length], data: SPECIAL };
+
+/** The float64 reference of each unary primitive: JavaScript's Math, i.e. IEEE semantics. */
+const UNARY_REF: { [P in UnaryOp]: (v: number) => number } = {
+  neg: (v) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: Math.sign,
+};
+
+/** The float64 reference of each binary primitive (`maximum`/`minimum` propagate NaN, as `Math.max`). */
+const BINARY_REF: { [P in BinaryOp]: (a: number, b: number) => number } = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: Math.max,
+  minimum: Math.min,
+};
+
+const COMPARE_REF: {
+  [P in CompareOp]: [(a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => boolean];
+} = {
+  lt: [core.less, (a, b) => a < b],
+  le: [core.lessEqual, (a, b) => a <= b],
+  gt: [core.greater, (a, b) => a > b],
+  ge: [core.greaterEqual, (a, b) => a >= b],
+  eq: [core.equal, (a, b) => a === b],
+  ne: [core.notEqual, (a, b) => a !== b],
+};
+
+type Case = (c: SuiteContext) => Promise<void>;
+
+const unaryCase =
+  (op: UnaryOp): Case =>
+  async (c) => {
+    const x = vec([...SPECIAL, -0, 0.5, -1]);
+    await c.close(core[op](c.put(x)), O.map(UNARY_REF[op], x));
+  };
+
+const binaryCase =
+  (op: BinaryOp): Case =>
+  async (c) => {
+    await c.close(core[op](c.put(COL), c.put(ROW)), O.map(BINARY_REF[op], COL, ROW));
+    // a scalar operand (the `mul(x, 2)` path) carrying the special value
+    for (const s of [NaN, Infinity]) {
+      const sc: O.Nd = { shape: [], data: [s] };
+      await c.close(core[op](c.put(ROW), c.put(sc)), O.map(BINARY_REF[op], ROW, sc));
+    }
+  };
+
+const reduceCase =
+  (op: 'sum' | 'max' | 'prod'): Case =>
+  async (c) => {
+    const f = { sum, max, prod }[op];
+    // rows: a NaN, an infinity, both infinities, 0 * Infinity, all -Infinity
+    const x: O.Nd = {
+      shape: [5, 4],
+      data: [NaN, 1, 2, 3, Infinity, 1, 2, 3, Infinity, -Infinity, 1, 2, 0, Infinity, 1, 2].concat([
+        -Infinity,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+      ]),
+    };
+    for (const axes of [[1], [0], [0, 1]]) await c.close(f(c.put(x), axes), O.reduce(op, x, axes));
+    // a long vector (the two-pass path) with one special value near its end
+    for (const s of [NaN, Infinity]) {
+      const v = vec(
+        Array.from({ length: 5000 }, (_, i) => (i === 4321 ? s : op === 'prod' ? 1 : (i % 7) / 4)),
+      );
+      await c.close(f(c.put(v)), O.reduce(op, v, [0]), 4);
+    }
+  };
+
+/** Movement: the values pass through untouched, whatever they are. */
+const X: O.Nd = { shape: [2, 3], data: [NaN, Infinity, -Infinity, 0, 1.5, -2] };
+
+const NON_FINITE: { [P in PrimName]: Case } = {
+  ...(Object.fromEntries(Object.keys(UNARY_REF).map((op) => [op, unaryCase(op as UnaryOp)])) as {
+    [P in UnaryOp]: Case;
+  }),
+  ...(Object.fromEntries(Object.keys(BINARY_REF).map((op) => [op, binaryCase(op as BinaryOp)])) as {
+    [P in BinaryOp]: Case;
+  }),
+  compare: async (c) => {
+    for (const [f, ref] of Object.values(COMPARE_REF)) {
+      const t = f(c.put(COL), c.put(ROW));
+      expect(t.dtype).toBe('bool');
+      await c.close(
+        t,
+        O.map((a, b) => +ref(a, b), COL, ROW),
+      );
+    }
+  },
+  where: async (c) => {
+    const cond = greaterMask([1, 0, 1, 0, 1, 0]);
+    const a = vec([NaN, 1, Infinity, 2, -Infinity, 3]);
+    const b = vec([4, NaN, 5, -Infinity, 6, Infinity]);
+    await c.close(
+      where(cond(c), c.put(a), c.put(b)),
+      vec([NaN, NaN, Infinity, -Infinity, -Infinity, Infinity]),
+    );
+  },
+  cast: async (c) => {
+    // to int32: truncation toward zero, NaN to 0, out of range saturating (as XLA and WebAssembly's
+    // saturating truncation); the device then holds the integer it reads back as
+    const x = c.put(vec([NaN, Infinity, -Infinity, 3e9, -3e9, 2.75, -2.75, 0]));
+    const i = cast(x, 'int32');
+    await c.same(i, [0, 2147483647, -2147483648, 2147483647, -2147483648, 2, -2, 0], [8]);
+    await c.same(cast(equal(i, 0), 'int32'), [1, 0, 0, 0, 0, 0, 0, 1], [8]);
+    await c.close(cast(i, c.dtype), vec([0, 2147483647, -2147483648, 2147483647, -2147483648, 2, -2, 0]));
+    await c.same(cast(x, 'bool'), [1, 1, 1, 1, 1, 1, 1, 0], [8]);
+  },
+  stopGradient: async (c) => c.close(core.add(stopGradient(c.put(X)), 0), X),
+  sum: reduceCase('sum'),
+  max: reduceCase('max'),
+  prod: reduceCase('prod'),
+  argmax: async (c) => {
+    // NaN is the largest (the first NaN wins), then +Infinity; a row of -Infinity gives 0
+    const x: O.Nd = {
+      shape: [4, 4],
+      data: [1, NaN, 3, NaN, 1, Infinity, Infinity, 2, -Infinity, -Infinity, -Infinity, -Infinity].concat([
+        NaN,
+        NaN,
+        Infinity,
+        1,
+      ]),
+    };
+    await c.same(argmax(c.put(x), 1), [1, 1, 0, 0], [4]);
+  },
+  matmul: async (c) => {
+    // infinities and NaN meet zeros (Inf * 0 = NaN), each other (Inf - Inf) and ordinary values,
+    // at a size that takes the blocked, padded path on webasm
+    const a: O.Nd = {
+      shape: [5, 6],
+      data: Array.from({ length: 30 }, (_, i) => [1, Infinity, 0.5, NaN, -Infinity, -1][(i * 7) % 6]!),
+    };
+    const b: O.Nd = {
+      shape: [6, 9],
+      data: Array.from({ length: 54 }, (_, i) => [0.25, 0, -1.5, 2][(i * 5) % 4]!),
+    };
+    await c.close(matmul(c.put(a), c.put(b)), O.matmul(a, b));
+  },
+  // a reshape may share the data and run no kernel: the add(., 0) after it is what the backend runs
+  reshape: async (c) => c.close(core.add(reshape(c.put(X), [3, 2]), 0), { shape: [3, 2], data: X.data }),
+  transpose: async (c) => c.close(transpose(c.put(X)), O.transpose(X, [1, 0])),
+  broadcastTo: async (c) =>
+    c.close(
+      broadcastTo(c.put(X), [2, 2, 3]),
+      O.map((v) => v, X, { shape: [2, 2, 3], data: new Array(12).fill(0) }),
+    ),
+  slice: async (c) => c.close(slice(c.put(X), [0, 1], [2, 2]), O.slice(X, [0, 1], [2, 2])),
+  pad: async (c) => {
+    // non-finite fill values too (gpu kernels cannot write them as source constants)
+    const w: [number, number][] = [
+      [1, 0],
+      [0, 1],
+    ];
+    for (const v of [0, NaN, Infinity, -Infinity]) await c.close(pad(c.put(X), w, v), O.pad(X, w, v));
+  },
+  concat: async (c) => c.close(concat([c.put(X), c.put(X)], 1), O.concat([X, X], 1)),
+  take: async (c) => {
+    const idx = vec([2, 0, 2]);
+    await c.close(take(c.put(X), c.putInt(idx), 1), O.take(X, idx, 1));
+  },
+  scatterAdd: async (c) => {
+    // duplicates meet: Infinity + -Infinity and NaN + 3 are NaN
+    const idx = vec([0, 1, 0]);
+    const upd: O.Nd = { shape: [2, 3], data: [Infinity, 1, -Infinity, NaN, 2, 3] };
+    await c.close(scatterAdd(c.putInt(idx), c.put(upd), [2, 2], 1), O.scatterAdd(idx, upd, [2, 2], 1));
+  },
+};
+
+/** A bool mask on the backend from 0/1 values. */
+function greaterMask(bits: number[]): (c: SuiteContext) => Tensor {
+  return (c) => core.greater(c.put(vec(bits)), 0);
+}
+
+/** Values for the properties: the specials, or multiples of 1/4 in [-4, 4] (exact in float32). */
+const valueArb = fc.oneof(
+  fc.constantFrom(NaN, Infinity, -Infinity, 0, -0),
+  fc.integer({ min: -16, max: 16 }).map((k) => k / 4),
+);
+/** A few shapes, so the kernels compiled stay few on the gpu backends. */
+const SHAPES: number[][] = [[], [3], [2, 3], [3, 1], [1, 3]];
+const ndArb = (shape: number[]): fc.Arbitrary<O.Nd> => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.array(valueArb, { minLength: n, maxLength: n }).map((data) => ({ shape, data }));
+};
+
+/** `f` on this backend against `f` on the cpu backend in float64. */
+async function againstReference(
+  c: SuiteContext,
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: O.Nd[],
+): Promise<void> {
+  const want = withBackend(cpu(), () =>
+    f(...inputs.map((x) => tensor(x.data, { shape: x.shape, dtype: 'float64' }))),
+  );
+  const got = f(...inputs.map((x) => c.put(x)));
+  await c.close(got, { shape: want.shape.slice(), data: Array.from(await want.data()) });
+}
+
+/** Registers the non-finite cases and properties for one backend. */
+export function nonFiniteSuite(c: SuiteContext): void {
+  describe('non-finite values', () => {
+    for (const [p, f] of Object.entries(NON_FINITE) as [PrimName, Case][]) {
+      c.test(`${p}: NaN, infinities and zeros`, [p], () => f(c));
+    }
+    c.test(
+      'relu and clip keep NaN (a diverging model stays visibly non-finite)',
+      ['maximum', 'minimum'],
+      async () => {
+        const x = vec([NaN, -1, 2, Infinity, -Infinity]);
+        await c.close(core.relu(c.put(x)), vec([NaN, 0, 2, Infinity, 0]));
+        await c.close(core.clip(c.put(x), -1, 1), vec([NaN, -1, 1, 1, -1]));
+      },
+    );
+
+    const elementwise: [string, (...xs: Tensor[]) => Tensor, number][] = [
+      ...Object.keys(UNARY_REF).map(
+        (op) => [op, core[op as UnaryOp], 1] as [string, (x: Tensor) => Tensor, number],
+      ),
+      ...Object.keys(BINARY_REF).map(
+        (op) => [op, core[op as BinaryOp], 2] as [string, (a: Tensor, b: Tensor) => Tensor, number],
+      ),
+      ...Object.entries(COMPARE_REF).map(
+        ([op, [f]]) => [op, f, 2] as [string, (a: Tensor, b: Tensor) => Tensor, number],
+      ),
+      ['where', (m: Tensor, a: Tensor, b: Tensor) => where(core.greater(m, 0), a, b), 3],
+    ];
+    c.test('property: every elementwise op propagates NaN and infinities as float64 does', [], async () => {
+      const arb = fc
+        .tuple(fc.constantFrom(...elementwise), fc.constantFrom(...SHAPES), fc.constantFrom(...SHAPES))
+        .filter(([, sa, sb]) => compatible(sa, sb))
+        .chain(([op, sa, sb]) =>
+          fc.tuple(fc.constant(op), fc.tuple(...[sa, sb, sa].slice(0, op[2]).map(ndArb))),
+        );
+      await fc.assert(
+        fc.asyncProperty(arb, async ([[, f], xs]) => againstReference(c, f, xs)),
+        { numRuns: 60 },
+      );
+    });
+
+    const reductions: [string, (x: Tensor, axes: number[]) => Tensor][] = [
+      ['sum', (x, a) => sum(x, a)],
+      ['max', (x, a) => max(x, a)],
+      ['prod', (x, a) => prod(x, a)],
+      ['argmax', (x, a) => argmax(x, a[0])],
+    ];
+    c.test('property: every reduction propagates NaN and infinities as float64 does', [], async () => {
+      const arb = fc
+        .tuple(fc.constantFrom(...reductions), fc.constantFrom<number[]>([2, 3], [3, 4], [4]))
+        .chain(([[name, f], shape]) =>
+          fc.tuple(
+            fc.constant(name),
+            fc.constant(f),
+            name === 'argmax'
+              ? fc.integer({ min: 0, max: shape.length - 1 }).map((a) => [a])
+              : fc.subarray(
+                  shape.map((_, i) => i),
+                  { minLength: 1 },
+                ),
+            ndArb(shape),
+          ),
+        );
+      await fc.assert(
+        fc.asyncProperty(arb, async ([, f, axes, x]) => againstReference(c, (t) => f(t, axes), [x])),
+        { numRuns: 60 },
+      );
+    });
+  });
+}
+
+function compatible(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const x = a[a.length - i]!;
+    const y = b[b.length - i]!;
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
