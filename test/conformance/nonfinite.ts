@@ -6,7 +6,8 @@
  * every op gives what the cpu backend gives in float64: NaN in the same places, the same
  * infinities, finite values within the backend's tolerance. A backend that drops a NaN (a
  * `maximum` written as `a >= b ? a : b`) makes a diverging model look finite, and GeN's
- * non-finite safeguard then never fires.
+ * non-finite safeguard then never fires. Last, the composed ops whose stability tricks meet these
+ * values: logsumexp/softmax with infinite rows, and sigmoid/softplus in their tails.
  */
 import fc from 'fast-check';
 import {
@@ -43,6 +44,8 @@ import * as O from './oracle.js';
 /** What the suite hands this file: its test registration and comparisons, bound to one backend. */
 export interface SuiteContext {
   readonly dtype: 'float32' | 'float64';
+  /** Relative tolerance against float64 values. */
+  readonly rtol: number;
   test(name: string, covers: readonly PrimName[], fn: () => Promise<void>): void;
   put(x: O.Nd): Tensor;
   putInt(x: O.Nd): Tensor;
@@ -274,6 +277,45 @@ export function nonFiniteSuite(c: SuiteContext): void {
     for (const [p, f] of Object.entries(NON_FINITE) as [PrimName, Case][]) {
       c.test(`${p}: NaN, infinities and zeros`, [p], () => f(c));
     }
+    c.test(
+      'logsumexp, softmax and logSoftmax of rows with infinities',
+      ['max', 'sum', 'exp', 'log'],
+      async () => {
+        const x = c.put({ shape: [4, 2], data: [-Infinity, -Infinity, Infinity, 1, NaN, 1, 80, 80] });
+        await c.close(core.logsumexp(x), vec([-Infinity, Infinity, NaN, 80 + Math.LN2]));
+        await c.close(core.softmax(x), { shape: [4, 2], data: [NaN, NaN, NaN, 0, NaN, NaN, 0.5, 0.5] });
+        await c.close(core.logSoftmax(x), {
+          shape: [4, 2],
+          data: [NaN, NaN, NaN, -Infinity, NaN, NaN, -Math.LN2, -Math.LN2],
+        });
+        const y = c.put(vec([-Infinity, 0]));
+        await c.close(core.softmax(y), vec([0, 1]));
+        await c.close(core.logSoftmax(y), vec([-Infinity, 0]));
+      },
+    );
+    c.test(
+      'sigmoid and softplus keep their relative accuracy in the negative tail',
+      ['exp', 'log1p'],
+      async () => {
+        const xs = [-60, -40, -30, -10, 0, 10, 30];
+        const relClose = async (t: Tensor, want: number[]) => {
+          const got = await t.data();
+          want.forEach((w, i) => {
+            const err = Math.abs(got[i]! - w) / Math.abs(w);
+            if (!(err <= c.rtol))
+              expect.fail(`at x = ${xs[i]}: got ${got[i]}, want ${w} (relative error ${err})`);
+          });
+        };
+        await relClose(
+          core.sigmoid(c.put(vec(xs))),
+          xs.map((x) => 1 / (1 + Math.exp(-x))),
+        );
+        await relClose(
+          core.softplus(c.put(vec(xs))),
+          xs.map((x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
+        );
+      },
+    );
     c.test(
       'relu and clip keep NaN (a diverging model stays visibly non-finite)',
       ['maximum', 'minimum'],

@@ -642,7 +642,7 @@ export function conformance(c: ConformanceBackend): void {
     }
   });
 
-  nonFiniteSuite({ dtype, test, put, putInt, close, same });
+  nonFiniteSuite({ dtype, rtol: c.rtol, test, put, putInt, close, same });
 
   // Collected after the describes above (vitest collects them in order): fails the suite at
   // collection, before any test runs, when a primitive has no case.

@@ -7,15 +7,26 @@
  */
 import type { BinaryOp, CompareOp, UnaryOp } from '@gen-ts/core';
 
+/**
+ * `log(1 + x)` as source: for |x| < 1/4, `2 atanh(u)` with `u = x / (2 + x)` as its odd series to
+ * u^11 (|u| < 1/7, so the first term left out is below 1e-11 relative); beyond, `log(1 + x)`, whose
+ * rounding of `1 + x` then costs at most 3e-7 relative in float32. No step relies on the rounding
+ * of `1 + x` being undone (Kahan's `log(u) * x / (u - 1)`): Dawn on Mesa reassociates float
+ * arithmetic, and folded that form back to `log(1 + x)`, which is 0 for tiny x.
+ */
+function log1pSrc(x: string): string {
+  const u = `(${x} / (2.0 + ${x}))`;
+  const u2 = `(${u} * ${u})`;
+  const series = `2.0 * ${u} * (1.0 + ${u2} * (1.0 / 3.0 + ${u2} * (0.2 + ${u2} * (1.0 / 7.0 + ${u2} * (1.0 / 9.0 + ${u2} / 11.0)))))`;
+  return `(Math.abs(${x}) < 0.25 ? ${series} : Math.log(1.0 + ${x}))`;
+}
+
 /** `op(x)` as source. */
 export const UNARY_SRC: Record<UnaryOp, (x: string) => string> = {
   neg: (x) => `-${x}`,
   exp: (x) => `Math.exp(${x})`,
   log: (x) => `Math.log(${x})`,
-  // Kahan's log1p: log(u) * x / (u - 1) with u = 1 + x cancels the rounding of u (exact where
-  // u == 1); u infinite (x = +Inf) is returned as is, since the quotient would be Inf / Inf
-  log1p: (x) =>
-    `((1.0 + ${x}) == 1.0 ? ${x} : ((1.0 + ${x}) > 3.4e38 ? (1.0 + ${x}) : Math.log(1.0 + ${x}) * ${x} / ((1.0 + ${x}) - 1.0)))`,
+  log1p: log1pSrc,
   sin: (x) => `Math.sin(${x})`,
   cos: (x) => `Math.cos(${x})`,
   // tanh saturates to +-1 in float32 beyond |x| = 9; clamping keeps GPU tanh (often (e^2x-1)/(e^2x+1)) from overflowing to NaN
