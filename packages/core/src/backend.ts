@@ -91,11 +91,25 @@ export function setDefaultBackendFactory(f: () => Backend): void {
   defaultFactory = f;
 }
 
+/** @internal Throws unless `b` looks like a `Backend` (its data methods and dtypes). */
+export function checkBackend(op: string, b: unknown): asserts b is Backend {
+  const x = b as Partial<Backend> | null;
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    typeof x.upload !== 'function' ||
+    typeof x.unary !== 'function' ||
+    !Array.isArray(x.dtypes)
+  ) {
+    throw new TypeError(
+      `${op}: expected a Backend (e.g. cpu() or gpujs()), got ${x === null ? 'null' : typeof x}`,
+    );
+  }
+}
+
 /** Sets the backend that new tensors are created on. Returns the previous one. */
 export function useBackend(backend: Backend): Backend {
-  if (!backend || typeof backend.unary !== 'function') {
-    throw new TypeError('useBackend: expected a Backend (e.g. cpu() or gpujs())');
-  }
+  checkBackend('useBackend', backend);
   const prev = getBackend();
   current = backend;
   return prev;

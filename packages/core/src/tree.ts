@@ -31,15 +31,50 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Splits a pytree into its tensor leaves (depth-first, object keys in insertion order) and its structure. */
 export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
+  // the containers being walked: one met again inside itself is a cycle (a shared subtree is fine)
+  const open = new Set<object>();
+  const path: string[] = [];
+  const inside = <T>(key: string, f: () => T): T => {
+    path.push(key);
+    try {
+      return f();
+    } finally {
+      path.pop();
+    }
+  };
+  const container = (t: object, f: () => TreeDef): TreeDef => {
+    if (open.has(t)) {
+      throw new TypeError(
+        `treeFlatten: the tree contains a cycle: ${path.length ? `tree${path.join('')}` : 'the root'} refers back to a container it is inside`,
+      );
+    }
+    open.add(t);
+    try {
+      return f();
+    } finally {
+      open.delete(t);
+    }
+  };
   const walk = (t: unknown): TreeDef => {
     if (t instanceof Tensor) {
       leaves.push(t);
       return LEAF;
     }
-    if (Array.isArray(t)) return { kind: 'array', children: t.map(walk) };
+    if (Array.isArray(t)) {
+      const a = t;
+      return container(a, () => ({
+        kind: 'array',
+        children: a.map((c, i) => inside(`[${i}]`, () => walk(c))),
+      }));
+    }
     if (isPlainObject(t)) {
-      const keys = Object.keys(t);
-      return { kind: 'object', keys, children: keys.map((k) => walk(t[k])) };
+      const o = t;
+      const keys = Object.keys(o);
+      return container(o, () => ({
+        kind: 'object',
+        keys,
+        children: keys.map((k) => inside(`.${k}`, () => walk(o[k]))),
+      }));
     }
     if (t !== null && typeof t === 'object') {
       throw new TypeError(
@@ -92,14 +127,17 @@ export function treeLeaves(tree: unknown): Tensor[] {
   return treeFlatten(tree)[0];
 }
 
-/** True when two structures are the same (statics compared with `===`). */
+/**
+ * True when two structures are the same. Statics are compared as values (`SameValueZero`: `===`,
+ * except that NaN equals NaN, so a tree holding a NaN hyperparameter matches itself).
+ */
 export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'leaf':
       return true;
     case 'static':
-      return a.value === (b as typeof a).value;
+      return sameValueZero(a.value, (b as typeof a).value);
     case 'array': {
       const bb = b as typeof a;
       return (
@@ -116,6 +154,10 @@ export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
       );
     }
   }
+}
+
+function sameValueZero(x: unknown, y: unknown): boolean {
+  return x === y || (x !== x && y !== y);
 }
 
 /** Describes a structure briefly, for error messages. */
