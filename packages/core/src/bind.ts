@@ -20,6 +20,11 @@ export interface Trace {
 
 const stack: Trace[] = [];
 
+/** @internal True while a transform is running (some trace is on the stack). */
+export function tracing(): boolean {
+  return stack.length > 0;
+}
+
 /** @internal The level a new trace gets. */
 export function nextLevel(): number {
   return stack.length + 1;

@@ -46,6 +46,7 @@ export * from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/linalg.js';
 export * from './ops/nn.js';
+export { dispose, tidy } from './memory.js';
 export { jvp } from './autodiff/jvp.js';
 export { vjp, type VjpFn } from './autodiff/vjp.js';
 export { grad, hessian, hvp, jacfwd, jacrev, valueAndGrad, type GradOptions } from './autodiff/api.js';

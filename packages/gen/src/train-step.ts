@@ -6,6 +6,7 @@
  */
 import { valueAndGrad, type Tensor } from '@gen-ts/core';
 import { applyUpdates } from './base.js';
+import { owningStep } from './step-memory.js';
 import type { GradientTransformation, LossExtras } from './types.js';
 
 /** Options of `trainStep`. */
@@ -37,6 +38,14 @@ export interface TrainStepResult<P, S> {
  * and gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
  * step (and, with GeN's `slope: 'gradient'`, a second one).
  *
+ * Memory (it matters on `@gen-ts/gpu`, whose buffers are freed when their tensors are disposed):
+ * the step runs in `tidy`, so its intermediates are released when it returns, and it takes back
+ * what it returned: params and state from an earlier call, passed in again, lose the tensors the
+ * new ones do not hold (so pass each result on once; the state may carry tensors over, which are
+ * spared). Tensors you made (the initial params and state) are never disposed; the loss is yours:
+ * run the step in a `tidy` that returns only the new params and state, and a loop's live buffers
+ * stay at their baseline.
+ *
  * @example
  * ```ts
  * import { genAdam, trainStep } from '@gen-ts/gen';
@@ -67,7 +76,7 @@ export function trainStep<P, B, S>(
     throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
   const probeLoss = options.probeLossFn ?? lossFn;
   const vg = valueAndGrad(lossFn);
-  return (params, state, batch, probeBatch) => {
+  const step = (params: P, state: S, batch: B, probeBatch?: B): TrainStepResult<P, S> => {
     const [loss, grads] = vg(params, batch) as [Tensor, P];
     const data = probeBatch ?? batch;
     const extra: LossExtras<P> = { valueFn: (p: P) => probeLoss(p, data) };
@@ -78,4 +87,5 @@ export function trainStep<P, B, S>(
     const [updates, next] = transform.update(grads, state, params, extra);
     return { params: applyUpdates(params, updates), state: next, loss };
   };
+  return owningStep(step);
 }
