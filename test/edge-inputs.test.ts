@@ -258,3 +258,54 @@ describe('pytrees with NaN statics and cycles', () => {
     expect(g.treeLeaves([shared, shared])).toHaveLength(2);
   });
 });
+
+describe('the PRNG takes only what it can represent', () => {
+  it('foldIn gives every safe integer its own key; keys below 2^32 are the ones it always gave', () => {
+    const k = g.key(7);
+    const s = (d: number) => String(g.foldIn(k, d));
+    expect(s(2 ** 32)).not.toBe(s(0));
+    expect(s(-1)).not.toBe(s(2 ** 32 - 1));
+    expect(s(-(2 ** 31))).not.toBe(s(2 ** 31));
+    // unchanged for data in [0, 2^32), so seeds and runs recorded before stay reproducible
+    expect(s(0)).toBe('PRNGKey(344198620, 3068946477)');
+    expect(String(g.foldIn(g.key(0), 5))).toBe('PRNGKey(666639697, 3502278919)');
+    expect(String(g.foldIn(g.key(42), 2 ** 32 - 1))).toBe('PRNGKey(3448775061, 1590933496)');
+    expect(() => g.foldIn(k, 2 ** 53)).toThrow(/foldIn: data must be a safe integer/);
+    const safe = fc.oneof(
+      fc.integer(),
+      fc.bigInt({ min: -(2n ** 53n - 1n), max: 2n ** 53n - 1n }).map(Number),
+      fc.constantFrom(0, -1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32)),
+    );
+    fc.assert(
+      fc.property(safe, safe, (a, b) => {
+        fc.pre(a !== b);
+        expect(s(a)).not.toBe(s(b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('randint refuses a range int32 cannot hold; uniform and normal refuse infinite parameters', () => {
+    expect(() => g.randint(g.key(0), [4], 0, 2 ** 32)).toThrow(/randint: samples are int32/);
+    expect(() => g.randint(g.key(0), [4], -(2 ** 31) - 1, 0)).toThrow(/randint: samples are int32/);
+    const full = g.randint(g.key(0), [1000], -(2 ** 31), 2 ** 31).dataSync();
+    expect(full.some((v) => v < 0) && full.some((v) => v > 0)).toBe(true); // the whole range, no wrap
+    expect(() => g.uniform(g.key(0), [2], { maxval: Infinity })).toThrow(
+      /uniform: minval and maxval must be finite/,
+    );
+    expect(() => g.uniform(g.key(0), [2], { minval: -1e308, maxval: 1e308 })).toThrow(/finite difference/);
+    expect(() => g.uniform(g.key(0), [2], { minval: NaN })).toThrow(
+      /uniform: minval and maxval must be finite/,
+    );
+    expect(() => g.normal(g.key(0), [2], { stddev: Infinity })).toThrow(/normal: mean must be finite/);
+    expect(() => g.normal(g.key(0), [2], { stddev: -1 })).toThrow(/stddev finite and >= 0/);
+  });
+
+  it('randomBits needs a whole count', () => {
+    expect(() => g.randomBits(g.key(0), 1.5)).toThrow(
+      /randomBits: n must be a non-negative integer, got 1.5/,
+    );
+    expect(() => g.randomBits(g.key(0), -1)).toThrow(/randomBits: n must be a non-negative integer/);
+    expect(g.randomBits(g.key(0), 0)).toHaveLength(0);
+  });
+});
