@@ -46,6 +46,9 @@ export interface SuiteContext {
   readonly dtype: 'float32' | 'float64';
   /** Relative tolerance against float64 values. */
   readonly rtol: number;
+  /** The float64 reference of every unary and binary primitive (the suite's own tables). */
+  readonly unary: { readonly [P in UnaryOp]: (v: number) => number };
+  readonly binary: { readonly [P in BinaryOp]: (a: number, b: number) => number };
   test(name: string, covers: readonly PrimName[], fn: () => Promise<void>): void;
   put(x: O.Nd): Tensor;
   putInt(x: O.Nd): Tensor;
@@ -55,37 +58,15 @@ export interface SuiteContext {
   same(t: Tensor, want: number[], shape: number[]): Promise<void>;
 }
 
+/** Runs per property; raise it (NONFINITE_RUNS=2000) to hunt rare failures. */
+const RUNS = Number(process.env['NONFINITE_RUNS'] ?? 60);
+
 /** NaN, the infinities, zero and two ordinary values (all float32-representable). */
 const SPECIAL = [NaN, Infinity, -Infinity, 0, 1.5, -2];
 const vec = (v: readonly number[]): O.Nd => ({ shape: [v.length], data: [...v] });
 /** Every special value against every other: a column broadcast against a row. */
 const COL: O.Nd = { shape: [SPECIAL.length, 1], data: SPECIAL };
 const ROW: O.Nd = { shape: [1, SPECIAL.length], data: SPECIAL };
-
-/** The float64 reference of each unary primitive: JavaScript's Math, i.e. IEEE semantics. */
-const UNARY_REF: { [P in UnaryOp]: (v: number) => number } = {
-  neg: (v) => -v,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: Math.sign,
-};
-
-/** The float64 reference of each binary primitive (`maximum`/`minimum` propagate NaN, as `Math.max`). */
-const BINARY_REF: { [P in BinaryOp]: (a: number, b: number) => number } = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: Math.max,
-  minimum: Math.min,
-};
 
 const COMPARE_REF: {
   [P in CompareOp]: [(a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => boolean];
@@ -104,17 +85,17 @@ const unaryCase =
   (op: UnaryOp): Case =>
   async (c) => {
     const x = vec([...SPECIAL, -0, 0.5, -1]);
-    await c.close(core[op](c.put(x)), O.map(UNARY_REF[op], x));
+    await c.close(core[op](c.put(x)), O.map(c.unary[op], x));
   };
 
 const binaryCase =
   (op: BinaryOp): Case =>
   async (c) => {
-    await c.close(core[op](c.put(COL), c.put(ROW)), O.map(BINARY_REF[op], COL, ROW));
+    await c.close(core[op](c.put(COL), c.put(ROW)), O.map(c.binary[op], COL, ROW));
     // a scalar operand (the `mul(x, 2)` path) carrying the special value
     for (const s of [NaN, Infinity]) {
       const sc: O.Nd = { shape: [], data: [s] };
-      await c.close(core[op](c.put(ROW), c.put(sc)), O.map(BINARY_REF[op], ROW, sc));
+      await c.close(core[op](c.put(ROW), c.put(sc)), O.map(c.binary[op], ROW, sc));
     }
   };
 
@@ -145,13 +126,11 @@ const reduceCase =
 /** Movement: the values pass through untouched, whatever they are. */
 const X: O.Nd = { shape: [2, 3], data: [NaN, Infinity, -Infinity, 0, 1.5, -2] };
 
-const NON_FINITE: { [P in PrimName]: Case } = {
-  ...(Object.fromEntries(Object.keys(UNARY_REF).map((op) => [op, unaryCase(op as UnaryOp)])) as {
-    [P in UnaryOp]: Case;
-  }),
-  ...(Object.fromEntries(Object.keys(BINARY_REF).map((op) => [op, binaryCase(op as BinaryOp)])) as {
-    [P in BinaryOp]: Case;
-  }),
+/**
+ * The non-finite case of every primitive but the unary and binary ones (those come from the
+ * suite's tables of float64 references, one case each).
+ */
+const NON_FINITE: { [P in Exclude<PrimName, UnaryOp | BinaryOp>]: Case } = {
   compare: async (c) => {
     for (const [f, ref] of Object.values(COMPARE_REF)) {
       const t = f(c.put(COL), c.put(ROW));
@@ -274,9 +253,12 @@ async function againstReference(
 /** Registers the non-finite cases and properties for one backend. */
 export function nonFiniteSuite(c: SuiteContext): void {
   describe('non-finite values', () => {
-    for (const [p, f] of Object.entries(NON_FINITE) as [PrimName, Case][]) {
-      c.test(`${p}: NaN, infinities and zeros`, [p], () => f(c));
-    }
+    const cases: [PrimName, Case][] = [
+      ...(Object.keys(c.unary) as UnaryOp[]).map((op) => [op, unaryCase(op)] as [PrimName, Case]),
+      ...(Object.keys(c.binary) as BinaryOp[]).map((op) => [op, binaryCase(op)] as [PrimName, Case]),
+      ...(Object.entries(NON_FINITE) as [PrimName, Case][]),
+    ];
+    for (const [p, f] of cases) c.test(`${p}: NaN, infinities and zeros`, [p], () => f(c));
     c.test(
       'logsumexp, softmax and logSoftmax of rows with infinities',
       ['max', 'sum', 'exp', 'log'],
@@ -327,10 +309,10 @@ export function nonFiniteSuite(c: SuiteContext): void {
     );
 
     const elementwise: [string, (...xs: Tensor[]) => Tensor, number][] = [
-      ...Object.keys(UNARY_REF).map(
+      ...Object.keys(c.unary).map(
         (op) => [op, core[op as UnaryOp], 1] as [string, (x: Tensor) => Tensor, number],
       ),
-      ...Object.keys(BINARY_REF).map(
+      ...Object.keys(c.binary).map(
         (op) => [op, core[op as BinaryOp], 2] as [string, (a: Tensor, b: Tensor) => Tensor, number],
       ),
       ...Object.entries(COMPARE_REF).map(
@@ -347,7 +329,7 @@ export function nonFiniteSuite(c: SuiteContext): void {
         );
       await fc.assert(
         fc.asyncProperty(arb, async ([[, f], xs]) => againstReference(c, f, xs)),
-        { numRuns: 60 },
+        { numRuns: RUNS },
       );
     });
 
@@ -375,7 +357,7 @@ export function nonFiniteSuite(c: SuiteContext): void {
         );
       await fc.assert(
         fc.asyncProperty(arb, async ([, f, axes, x]) => againstReference(c, (t) => f(t, axes), [x])),
-        { numRuns: 60 },
+        { numRuns: RUNS },
       );
     });
   });

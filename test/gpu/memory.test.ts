@@ -6,6 +6,7 @@
  * carry tensors of the old one, and `dispose(old, next)` spares them.
  */
 import {
+  add,
   cast,
   dispose,
   greater,
@@ -145,6 +146,17 @@ describe.each([0, 2])('memory on gpu.js webasm (threads %i)', (threads) => {
       });
       expect(live(b)).toBe(before + 2);
       await outer.data();
+    }));
+
+  it('a result beyond WebAssembly memory names the op, the shape and the bytes (not a bad module)', () =>
+    fresh(threads, async (b) => {
+      const before = live(b);
+      const a = zeros([7e4, 1]);
+      const c = zeros([1, 7e4]);
+      expect(() => add(a, c)).toThrow(
+        /^add: cannot allocate a float32\[70000,70000\] result \(4900000000 elements, 19\.6 GB\): gpujs\(webasm\): .*4 GiB/,
+      );
+      expect(live(b)).toBe(before + 2); // nothing half-made is left behind
     }));
 
   it("GeN's new state may carry tensors of the old one: dispose(old, next) spares them", () =>

@@ -57,8 +57,11 @@ function powSrc(a: string, b: string): string {
     `(${m} > 3.4e38 ? (${b} > 0.0 ? ${m} : 0.0) : ` +
     `(${infB} ? (${m} == 1.0 ? ${nan} : (((${m} > 1.0) == (${b} > 0.0)) ? Math.abs(${b}) : 0.0)) : ` +
     `Math.pow(${m}, ${b}))))`;
-  const negBase = `(${m} <= 3.4e38 && !${infB} && Math.floor(${b}) != ${b} ? ${nan} : (${oddInt} ? -${mag} : ${mag}))`;
-  return `(${b} != ${b} ? ${b} : (${b} == 0.0 ? 1.0 : (${a} != ${a} ? ${a} : (${a} < 0.0 ? ${negBase} : ${mag}))))`;
+  // a negative base, -0 included (1 / -0 is -Infinity): NaN for a finite non-integer power of a
+  // finite non-zero base, else the magnitude, negated for an odd integer exponent
+  const negBase = `((${m} > 0.0 && ${m} <= 3.4e38 && !${infB} && Math.floor(${b}) != ${b}) ? ${nan} : (${oddInt} ? -${mag} : ${mag}))`;
+  const negative = `(${a} < 0.0 || 1.0 / ${a} < 0.0)`;
+  return `(${b} != ${b} ? ${b} : (${b} == 0.0 ? 1.0 : (${a} != ${a} ? ${a} : (${negative} ? ${negBase} : ${mag}))))`;
 }
 
 /** `a op b` as source. */
