@@ -101,7 +101,7 @@ describe.each([0, 2])('memory on gpu.js webasm (threads %i)', (threads) => {
       }));
   }
 
-  it('a plain loop without tidy grows by exactly the losses it drops, and by nothing else', () =>
+  it('a plain loop without tidy grows by exactly what it drops (the loss and `applied`), and by nothing else', () =>
     fresh(threads, async (b) => {
       const { batches, loss } = quickstart();
       const opt = genSgd({ lr: 1e-2 });
@@ -113,7 +113,7 @@ describe.each([0, 2])('memory on gpu.js webasm (threads %i)', (threads) => {
       for (let t = 1; t <= 40; t++) {
         const r = step(w, state, batches[t % 4]!, batches[(t + 1) % 4]!);
         ({ params: w, state } = r);
-        expect(live(b)).toBe(start + t); // one undisposed loss per step
+        expect(live(b)).toBe(start + 2 * t); // one undisposed loss and one `applied` per step
       }
       await w.data();
     }));

@@ -8,7 +8,7 @@
  *   passed in again, their tensors that the new params and state do not hold are disposed. A
  *   transformation's new state may hold tensors of the old one (GeN keeps its last fit between
  *   probe steps), which are spared. Tensors the caller made (the initial params, `opt.init`'s
- *   state) are never disposed, and neither is anything else the result holds (the loss): that is
+ *   state) are never disposed, and neither is anything else the result holds (the loss, `applied`): that is
  *   the caller's, released by running the step in a `tidy` that returns only the new params and
  *   state, or by `dispose`.
  */
