@@ -21,13 +21,13 @@ import {
   sub,
   tidy,
   treeLeaves,
-  useBackend,
   zeros,
   type Tensor,
 } from '@gen-ts/core';
 import { findGeNState, genSgd, sgd, trainStep } from '@gen-ts/gen';
 import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
 import { describe, expect, it } from 'vitest';
+import { usingGpujs } from '../support/backends.js';
 
 type Batch = { x: Tensor; y: Tensor };
 
@@ -48,16 +48,9 @@ function quickstart() {
 }
 
 /** Runs `body` on a fresh webasm backend with finalization off. */
-async function fresh(threads: number, body: (b: GpujsBackend) => Promise<void>): Promise<void> {
+function fresh(threads: number, body: (b: GpujsBackend) => Promise<void>): Promise<void> {
   const b = gpujs({ mode: 'webasm', threads, finalize: false });
-  await b.ready();
-  const prev = useBackend(b);
-  try {
-    await body(b);
-  } finally {
-    useBackend(prev);
-    b.destroy();
-  }
+  return usingGpujs(b, () => body(b));
 }
 
 const live = (b: GpujsBackend) => b.info().liveBuffers;

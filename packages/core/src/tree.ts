@@ -31,50 +31,42 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Splits a pytree into its tensor leaves (depth-first, object keys in insertion order) and its structure. */
 export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
-  // the containers being walked: one met again inside itself is a cycle (a shared subtree is fine)
+  // the containers being walked, and the keys down to here: a container met again inside itself
+  // is a cycle (the same subtree in two places is not)
   const open = new Set<object>();
-  const path: string[] = [];
-  const inside = <T>(key: string, f: () => T): T => {
-    path.push(key);
-    try {
-      return f();
-    } finally {
-      path.pop();
-    }
-  };
-  const container = (t: object, f: () => TreeDef): TreeDef => {
-    if (open.has(t)) {
-      throw new TypeError(
-        `treeFlatten: the tree contains a cycle: ${path.length ? `tree${path.join('')}` : 'the root'} refers back to a container it is inside`,
-      );
-    }
-    open.add(t);
-    try {
-      return f();
-    } finally {
-      open.delete(t);
-    }
-  };
+  const path: (string | number)[] = [];
   const walk = (t: unknown): TreeDef => {
     if (t instanceof Tensor) {
       leaves.push(t);
       return LEAF;
     }
-    if (Array.isArray(t)) {
-      const a = t;
-      return container(a, () => ({
-        kind: 'array',
-        children: a.map((c, i) => inside(`[${i}]`, () => walk(c))),
-      }));
-    }
-    if (isPlainObject(t)) {
-      const o = t;
-      const keys = Object.keys(o);
-      return container(o, () => ({
-        kind: 'object',
-        keys,
-        children: keys.map((k) => inside(`.${k}`, () => walk(o[k]))),
-      }));
+    const array = Array.isArray(t);
+    if (array || isPlainObject(t)) {
+      const c = t as Record<string, unknown> & unknown[];
+      if (open.has(c)) throw cycleError(path);
+      open.add(c);
+      let def: TreeDef;
+      if (array) {
+        const children = new Array<TreeDef>(c.length);
+        for (let i = 0; i < c.length; i++) {
+          if (!(i in c)) continue; // a hole stays a hole
+          path.push(i);
+          children[i] = walk(c[i]);
+          path.pop();
+        }
+        def = { kind: 'array', children };
+      } else {
+        const keys = Object.keys(c);
+        const children = new Array<TreeDef>(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          path.push(keys[i]!);
+          children[i] = walk(c[keys[i]!]);
+          path.pop();
+        }
+        def = { kind: 'object', keys, children };
+      }
+      open.delete(c);
+      return def;
     }
     if (t !== null && typeof t === 'object') {
       throw new TypeError(
@@ -85,6 +77,16 @@ export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
   };
   const def = walk(tree);
   return [leaves, def];
+}
+
+function cycleError(path: readonly (string | number)[]): TypeError {
+  const where =
+    path.length === 0
+      ? 'the root'
+      : `tree${path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+  return new TypeError(
+    `treeFlatten: the tree contains a cycle: ${where} refers back to a container it is inside`,
+  );
 }
 
 /** Number of leaves a structure holds. */

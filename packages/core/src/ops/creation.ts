@@ -36,8 +36,8 @@ export function fromHost(
   return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
 }
 
-/** @internal The dtype and backend of creation options, validated. */
-export function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backend: Backend } {
+/** The dtype and backend of creation options, validated. */
+function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backend: Backend } {
   if (o !== undefined && (o === null || typeof o !== 'object'))
     throw new TypeError(`${op}: options must be an object like { dtype, backend }, got ${describeValue(o)}`);
   if (o?.backend !== undefined) checkBackend(op, o.backend);
