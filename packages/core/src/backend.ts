@@ -67,7 +67,10 @@ export interface Backend {
   take(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
-  /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
+  /**
+   * Converts to `dtype`: float to int32 truncates toward zero, with NaN to 0 and values beyond the
+   * int32 range saturating to its ends; to bool tests `!= 0`.
+   */
   cast(x: TensorInfo, dtype: DType): unknown;
   /**
    * Channels-last convolution (see `window.ts` for the geometry): `x` `[N, ...S, C]`, `w`
@@ -112,11 +115,25 @@ export function setDefaultBackendFactory(f: () => Backend): void {
   defaultFactory = f;
 }
 
+/** @internal Throws unless `b` looks like a `Backend` (its data methods and dtypes). */
+export function checkBackend(op: string, b: unknown): asserts b is Backend {
+  const x = b as Partial<Backend> | null;
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    typeof x.upload !== 'function' ||
+    typeof x.unary !== 'function' ||
+    !Array.isArray(x.dtypes)
+  ) {
+    throw new TypeError(
+      `${op}: expected a Backend (e.g. cpu() or gpujs()), got ${x === null ? 'null' : typeof x}`,
+    );
+  }
+}
+
 /** Sets the backend that new tensors are created on. Returns the previous one. */
 export function useBackend(backend: Backend): Backend {
-  if (!backend || typeof backend.unary !== 'function') {
-    throw new TypeError('useBackend: expected a Backend (e.g. cpu() or gpujs())');
-  }
+  checkBackend('useBackend', backend);
   const prev = getBackend();
   current = backend;
   return prev;

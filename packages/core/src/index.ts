@@ -1,5 +1,5 @@
 /**
- * `@gen-ts/core`: immutable tensors, ~33 primitives with nestable forward- and reverse-mode
+ * `@gen-ts/core`: immutable tensors, 38 primitives with nestable forward- and reverse-mode
  * autodiff, pytrees, a splittable PRNG, and the float64 reference backend.
  *
  * @packageDocumentation
@@ -65,6 +65,7 @@ export {
   type WindowAxis,
   type WindowGeometry,
 } from './window.js';
+export { dispose, tidy } from './memory.js';
 export { jvp } from './autodiff/jvp.js';
 export { vjp, type VjpFn } from './autodiff/vjp.js';
 export { grad, hessian, hvp, jacfwd, jacrev, valueAndGrad, type GradOptions } from './autodiff/api.js';

@@ -28,6 +28,7 @@ export class PRNGKey {
 
 const SPLIT = 0x53504c54; // counter domains keep split, foldIn and draws apart
 const FOLD = 0x464f4c44;
+const FOLD_HIGH = 0x464f4c48; // the high word of a foldIn beyond 32 bits
 
 function threefry(k: PRNGKey, c0: number, c1: number, out: Uint32Array, at: number): void {
   threefry2x32(k.k0, k.k1, c0, c1, out, at);
@@ -56,18 +57,32 @@ export function split(k: PRNGKey, n = 2): PRNGKey[] {
   });
 }
 
-/** A new key derived from `k` and an integer (e.g. a step or a worker index). */
+/**
+ * A new key derived from `k` and an integer (e.g. a step or a worker index): any safe integer,
+ * negative ones included, each giving its own key. Data in `[0, 2^32)` is one Threefry block under
+ * `k`; beyond, the high word of its 64-bit two's complement is folded in first, so 2^32 and 0, or
+ * -1 and 2^32 - 1, no longer give the same key.
+ */
 export function foldIn(k: PRNGKey, data: number): PRNGKey {
   checkKey('foldIn', k);
-  if (!Number.isInteger(data)) throw new TypeError(`foldIn: data must be an integer, got ${data}`);
+  if (!Number.isSafeInteger(data))
+    throw new TypeError(`foldIn: data must be a safe integer (|data| <= 2^53 - 1), got ${data}`);
   const w = new Uint32Array(2);
-  threefry(k, data >>> 0, FOLD, w, 0);
+  let base = k;
+  if (data < 0 || data >= 2 ** 32) {
+    const big = BigInt.asUintN(64, BigInt(data));
+    threefry(k, Number(big >> 32n), FOLD_HIGH, w, 0);
+    base = new PRNGKey(w[0]!, w[1]!);
+  }
+  threefry(base, data >>> 0, FOLD, w, 0);
   return new PRNGKey(w[0]!, w[1]!);
 }
 
 /** `n` random 32-bit words for key `k`. */
 export function randomBits(k: PRNGKey, n: number): Uint32Array {
   checkKey('randomBits', k);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`randomBits: n must be a non-negative integer, got ${n}`);
   const out = threefryBlocks(k.k0, k.k1, Math.ceil(n / 2));
   return n % 2 ? out.subarray(0, n) : out;
 }
@@ -103,6 +118,10 @@ export function uniform(
   const { dtype, backend } = floatOpts('uniform', options);
   const lo = options?.minval ?? 0;
   const hi = options?.maxval ?? 1;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(hi - lo))
+    throw new RangeError(
+      `uniform: minval and maxval must be finite numbers with a finite difference, got ${lo}, ${hi}`,
+    );
   if (!(lo < hi)) throw new RangeError(`uniform: minval ${lo} must be below maxval ${hi}`);
   checkBackendDType(backend, dtype);
   const u = new Tensor(s, dtype, backend.randomUniform([k.k0, k.k1], s, dtype), backend);
@@ -124,6 +143,8 @@ export function normal(
   const a = allocArray(dtype, n);
   const mu = options?.mean ?? 0;
   const sd = options?.stddev ?? 1;
+  if (!Number.isFinite(mu) || !Number.isFinite(sd) || sd < 0)
+    throw new RangeError(`normal: mean must be finite and stddev finite and >= 0, got ${mu}, ${sd}`);
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - u[i]!)); // 1 - u is in (0, 1]
     const th = 2 * Math.PI * u[i + 1]!;
@@ -160,6 +181,11 @@ export function randint(
   if (!Number.isInteger(minval) || !Number.isInteger(maxval) || minval >= maxval) {
     throw new RangeError(`randint: need integers minval < maxval, got ${minval}, ${maxval}`);
   }
+  // the samples are int32: minval and maxval - 1 must both fit (a wider range would wrap)
+  if (minval < -(2 ** 31) || maxval > 2 ** 31)
+    throw new RangeError(
+      `randint: samples are int32, so [minval, maxval) must lie in [-2^31, 2^31), got [${minval}, ${maxval})`,
+    );
   const s = checkShape('randint', shape);
   const u = uniform01(k, sizeOf(s));
   const a = new Int32Array(u.length);

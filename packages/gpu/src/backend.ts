@@ -5,19 +5,20 @@
  * compiles each distinct pair once. Values are float32 on the device whatever the dtype: int32 and
  * bool tensors hold exact integers there and are converted on upload and readback.
  */
-import type {
-  Backend,
-  BinaryOp,
-  CompareOp,
-  DType,
-  ReduceOp,
-  Shape,
-  TensorInfo,
-  TypedArray,
-  UnaryOp,
-  ConvGeometry,
-  WindowGeometry,
-  WindowOp,
+import {
+  tidy,
+  type Backend,
+  type BinaryOp,
+  type CompareOp,
+  type DType,
+  type ReduceOp,
+  type Shape,
+  type TensorInfo,
+  type TypedArray,
+  type UnaryOp,
+  type ConvGeometry,
+  type WindowGeometry,
+  type WindowOp,
 } from '@gen-ts/core';
 import { Device, GPUJS_DTYPES, toDType } from './buffers.js';
 import { Engine, KERNEL_CLASS, type GpujsMode } from './engine.js';
@@ -106,13 +107,12 @@ export class GpujsBackend implements Backend {
   }
 
   /**
-   * Runs `fn` and then releases every buffer created during it, except those of the tensors it
-   * returns (any pytree of tensors). This is what keeps a training loop's memory flat: the
-   * intermediates of a `grad` are released at the end of the step instead of whenever the garbage
-   * collector finds them. Using one of those intermediates afterwards throws. Scopes nest.
+   * Core's `tidy` (the same scopes, on every backend): runs `fn` and disposes every tensor created
+   * during it except those it returns, also when `fn` throws. Kept for code written against this
+   * backend; new code can call `tidy` from `@gen-ts/core`.
    */
   tidy<T>(fn: () => T): T {
-    return this.d.tidy(fn);
+    return tidy(fn);
   }
 
   /** Destroys every kernel (and the worker threads); later use throws. */

@@ -136,7 +136,11 @@ export function pad(
   const out = x.shape.map((n, i) => n + widths[i]![0] + widths[i]![1]);
   if (sizeOf(out) === 0) return d.empty();
   if (sizeOf(x.shape) === 0) return d.fill(sizeOf(out), value);
-  return d.kernel('pad', [x.shape, widths, value], [contiguous(d, x)]);
+  if (Number.isFinite(value)) return d.kernel('pad', [x.shape, widths, value], [contiguous(d, x)]);
+  const fill = d.engine.upload(Float32Array.of(value));
+  const h = d.kernel('pad', [x.shape, widths, null], [contiguous(d, x), fill]);
+  fill.unref();
+  return h;
 }
 
 /** `xs` joined along `axis`. */

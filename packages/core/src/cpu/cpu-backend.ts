@@ -363,7 +363,7 @@ export class CpuBackend implements Backend {
     const xs = arr(x);
     const res = this.pool.alloc(dtype, xs.length);
     if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
+    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = toInt32(xs[i]!);
     else res.set(xs);
     return res;
   }
@@ -401,6 +401,18 @@ export class CpuBackend implements Backend {
   randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
     return bernoulliCpu(key, p, sizeOf(shape));
   }
+}
+
+/**
+ * Float to int32 as `cast` defines it: truncation toward zero, NaN to 0, and values beyond the
+ * int32 range saturating to its ends (as XLA and WebAssembly's saturating truncation do; a plain
+ * store into an Int32Array would wrap 3e9 to -1294967296 and turn infinities into 0).
+ */
+function toInt32(v: number): number {
+  if (v !== v) return 0;
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Math.trunc(v);
 }
 
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
