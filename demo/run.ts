@@ -8,6 +8,7 @@
 import { key, treeLeaves } from '@gen-ts/core';
 import { findGeNState, scheduleFreeEvalParams } from '@gen-ts/gen';
 import { evaluate, fit, type Dataset, type FitCallback, type XY } from '@gen-ts/nn';
+import { disposeExcept } from './dispose.js';
 import { evalParamsOf, makeOptimizer, probeOf, type MethodSpec } from './methods.js';
 import type { Size, TaskId } from './sizes.js';
 import { getTask } from './tasks/index.js';
@@ -133,6 +134,8 @@ export async function train(
   };
 
   await point(0, params, undefined);
+  // the timings subtract the evaluations made during training only
+  [evalWall, evalCpu] = [0, 0];
   const [w0, c0] = [performance.now(), cpuNow()];
   const r = await fit({
     model: task.model,
@@ -151,7 +154,8 @@ export async function train(
   const cpuSeconds = cpuNow() - c0 - evalCpu;
   // a run stopped early gets its last point where it stopped
   if (r.stopReason !== undefined && points.at(-1)!.step !== r.step) await point(r.step, r.params, r.optState);
-  for (const t of treeLeaves([r.params, r.optState])) t.dispose();
+  disposeExcept(params, r.params, r.optState);
+  disposeExcept([r.params, r.optState]);
   progress(steps, steps);
 
   const lrEvery = Math.max(1, Math.ceil(r.history.lr.length / LR_SAMPLES));
