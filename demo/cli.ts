@@ -16,7 +16,7 @@ export interface DemoOptions {
   readonly out: string;
 }
 
-export const USAGE = `Usage: pnpm demo [options]
+export const USAGE = `Usage: pnpm run demo [options]   (or: npx tsx demo/main.ts [options])
 
 Trains the demo's models with untuned GeN, tuned schedules and the peers, and writes
 report/index.html and report/REPORT.md.

@@ -1,6 +1,8 @@
 /** The command line and the job graph it makes. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from './cli.js';
+import { parseArgs, USAGE } from './cli.js';
 import { GEN_VARIANTS, PEER_IDS, makeOptimizer, methodId, type MethodSpec } from './methods.js';
 import { bestOfGrid, plan, runSteps } from './plan.js';
 import type { RunResult } from './run.js';
@@ -54,6 +56,28 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--seeds'])).toThrow(/--seeds needs a value/);
     expect(() => parseArgs(['--workers', '-1'])).toThrow(/--workers/);
     expect(() => parseArgs(['--variants', 'best'])).toThrow(/--variants: unknown 'best'/);
+  });
+});
+
+describe('demo/main.ts on the command line', () => {
+  const demo = (...args: string[]) =>
+    spawnSync(
+      join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx'),
+      [join(import.meta.dirname, 'main.ts'), ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+
+  it('--help prints the usage and exits 0; a bad option exits 2 naming it, with the usage and no stack trace', () => {
+    const help = demo('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout.trim()).toBe(USAGE);
+    const bad = demo('--seeds', 'x');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("demo: --seeds: 'x' is not an integer >= 0");
+    expect(bad.stderr).toContain('Usage:');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
