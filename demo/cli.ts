@@ -14,6 +14,8 @@ export interface DemoOptions {
   readonly workers: number;
   /** Where the report goes. */
   readonly out: string;
+  /** Render the report from this results.json of an earlier run instead of training. */
+  readonly from?: string;
 }
 
 export const USAGE = `Usage: pnpm run demo [options]   (or: npx tsx demo/main.ts [options])
@@ -28,6 +30,7 @@ report/index.html and report/REPORT.md.
   --backend name       ${BACKENDS.join(', ')} (default cpu; the quadratic checks always run on cpu, float64)
   --workers n          worker processes (default: the number of cores; 0 runs in this process)
   --out dir            output folder (default report)
+  --from results.json  render the report again from an earlier run's results, without training
   --help               this text`;
 
 const list = (flag: string, v: string | undefined): string[] => {
@@ -52,6 +55,7 @@ export function parseArgs(argv: readonly string[]): DemoOptions | undefined {
   let backend: BackendName = 'cpu';
   let workers = availableParallelism();
   let out = 'report';
+  let from: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => argv[++i];
@@ -95,6 +99,13 @@ export function parseArgs(argv: readonly string[]): DemoOptions | undefined {
         out = v;
         break;
       }
+      case '--from': {
+        const v = value();
+        if (v === undefined || v === '' || v.startsWith('--'))
+          throw new TypeError('demo: --from needs a results.json');
+        from = v;
+        break;
+      }
       default:
         throw new TypeError(`demo: unknown option '${flag}' (see --help)`);
     }
@@ -107,5 +118,6 @@ export function parseArgs(argv: readonly string[]): DemoOptions | undefined {
     backend,
     workers,
     out,
+    ...(from !== undefined ? { from } : {}),
   };
 }

@@ -25,12 +25,13 @@ import { SIZES, STUDY_IDS, type StudyId } from './sizes.js';
 const ROOT = join(import.meta.dirname, '..');
 const OUT = mkdtempSync(join(tmpdir(), 'gen-ts-demo-'));
 const SHOTS = join(ROOT, 'test', 'browser', 'output');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const STUDIES: readonly StudyId[] = STUDY_IDS;
 const ARGS = ['--quick', '--out', OUT];
 
 let run: ReturnType<typeof spawnSync>;
 beforeAll(() => {
-  run = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['demo/main.ts', ...ARGS], {
+  run = spawnSync(TSX, ['demo/main.ts', ...ARGS], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 300_000,
@@ -85,12 +86,28 @@ describe('pnpm demo --quick', () => {
       expect(read(chart!)).toMatch(/^<svg [^>]*>.*<\/svg>$/s);
   });
 
-  it('results.json holds every planned job, finished', () => {
+  it('results.json holds every planned job, finished, with what it measured', () => {
     const r = JSON.parse(read('results.json'));
     const jobs = plan({ size: 'quick', studies: STUDIES, seeds: [0, 1] });
     expect(Object.keys(r.outcomes).sort()).toEqual(jobs.map((j) => j.id).sort());
-    for (const [id, o] of Object.entries(r.outcomes)) expect((o as { ok: boolean }).ok, id).toBe(true);
-    expect(r.runs.length).toBe(jobs.filter((j) => j.id.includes('|')).length);
+    for (const [id, o] of Object.entries(r.outcomes) as [
+      string,
+      { ok: boolean; result: { kind: string } },
+    ][]) {
+      expect(o.ok, id).toBe(true);
+      expect(o.result.kind, id).toBe(id === 'speed' ? 'speed' : id === 'quadratic' ? 'quadratic' : 'train');
+    }
+  });
+
+  it('--from results.json renders the same report again without training', () => {
+    const again = join(OUT, 'again');
+    const r = spawnSync(TSX, ['demo/main.ts', '--from', join(OUT, 'results.json'), '--out', again], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(again, 'REPORT.md'), 'utf8')).toBe(read('REPORT.md'));
+    expect(readFileSync(join(again, 'index.html'), 'utf8')).toBe(read('index.html'));
   });
 
   it('REPORT.md: every table parses, and the task tables have every method', () => {

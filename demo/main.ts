@@ -11,7 +11,8 @@ import { parseArgs, USAGE, type DemoOptions } from './cli.js';
 import { plan } from './plan.js';
 import { runPool } from './pool.js';
 import { ProgressBar } from './progress.js';
-import { buildReport, runsOf, type Finished } from './report/build.js';
+import { buildReport, type Finished } from './report/build.js';
+import { readResults, writeResults } from './results-file.js';
 import { chartFiles, renderHtml, renderMarkdown } from './report/render.js';
 import type { TaskMeta } from './analysis/task.js';
 import type { TaskId } from './sizes.js';
@@ -35,21 +36,50 @@ export function writeReport(dir: string, f: Finished): void {
   for (const [id, svg] of chartFiles(report)) writeFileSync(join(dir, 'charts', `${id}.svg`), svg);
   writeFileSync(join(dir, 'index.html'), renderHtml(report));
   writeFileSync(join(dir, 'REPORT.md'), renderMarkdown(report));
-  const outcomes = Object.fromEntries(
-    [...f.outcomes].map(([id, o]) => [
-      id,
-      o.ok ? { ok: true, seconds: o.seconds, cpuSeconds: o.cpuSeconds } : { ok: false, error: o.error },
-    ]),
+}
+
+/** Trains everything the options ask for; returns what the report needs. */
+async function train(o: DemoOptions): Promise<Finished> {
+  const started = new Date();
+  const load0 = loadavg()[0]!;
+  const jobs = plan(o);
+  console.log(
+    `demo: ${jobs.length} jobs (${o.size} size, seeds ${o.seeds.join(',')}, backend ${o.backend}) on ${o.workers} worker(s); report in ${o.out}/`,
   );
-  const other = [...f.outcomes.values()].flatMap((o) =>
-    o.ok && o.result.kind !== 'train' ? [o.result] : [],
-  );
-  writeFileSync(
-    join(dir, 'results.json'),
-    JSON.stringify({ options: f.options, info: f.info, outcomes, runs: runsOf(f), other }, (_, v) =>
-      typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
-    ),
-  );
+  const bar = new ProgressBar(process.stderr);
+  const outcomes = await runPool(jobs, {
+    workers: o.workers,
+    backend: o.backend,
+    onUpdate: (s) => bar.update(s),
+  });
+  bar.finish();
+  const cpu = cpus();
+  return {
+    options: o,
+    jobs,
+    outcomes,
+    metas: metas(o),
+    info: {
+      command: `pnpm run demo ${process.argv.slice(2).join(' ')}`.trim(),
+      started: started.toISOString(),
+      wallSeconds: (Date.now() - started.getTime()) / 1000,
+      load: [load0, loadavg()[0]!],
+      machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+      node: process.versions.node,
+    },
+  };
+}
+
+/** What an earlier run measured, from its results.json, with the options it ran with. */
+function fromFile(path: string): Finished {
+  const r = readResults(path);
+  return {
+    options: r.options,
+    jobs: plan(r.options),
+    outcomes: new Map(Object.entries(r.outcomes)),
+    info: r.info,
+    metas: metas(r.options),
+  };
 }
 
 async function main(): Promise<number> {
@@ -64,41 +94,20 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const started = new Date();
-  const load0 = loadavg()[0]!;
-  const jobs = plan({ size: o.size, studies: o.studies, seeds: o.seeds, variants: o.variants });
-  const m = metas(o);
-  console.log(
-    `demo: ${jobs.length} jobs (${o.size} size, seeds ${o.seeds.join(',')}, backend ${o.backend}) on ${o.workers} worker(s); report in ${o.out}/`,
-  );
-  const bar = new ProgressBar(process.stderr);
-  const outcomes = await runPool(jobs, {
-    workers: o.workers,
-    backend: o.backend,
-    onUpdate: (s) => bar.update(s),
-  });
-  bar.finish();
-  const cpu = cpus();
-  const f: Finished = {
-    options: o,
-    jobs,
-    outcomes,
-    metas: m,
-    info: {
-      command: `pnpm demo ${process.argv.slice(2).join(' ')}`.trim(),
-      started: started.toISOString(),
-      wallSeconds: (Date.now() - started.getTime()) / 1000,
-      load: [load0, loadavg()[0]!],
-      machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-      node: process.versions.node,
-    },
-  };
+  const f = o.from !== undefined ? fromFile(o.from) : await train(o);
   const dir = resolve(o.out);
+  mkdirSync(dir, { recursive: true });
   writeReport(dir, f);
-  const failed = [...outcomes.entries()].filter(([, x]) => !x.ok);
+  if (o.from === undefined)
+    writeResults(join(dir, 'results.json'), {
+      options: f.options,
+      info: f.info,
+      outcomes: Object.fromEntries(f.outcomes),
+    });
+  const failed = [...f.outcomes.entries()].filter(([, x]) => !x.ok);
   for (const [id, x] of failed) console.error(`demo: job '${id}' failed: ${(x as { error: string }).error}`);
   console.log(
-    `demo: wrote ${join(dir, 'index.html')} and REPORT.md in ${(f.info.wallSeconds / 60).toFixed(1)} min`,
+    `demo: wrote ${join(dir, 'index.html')} and REPORT.md${o.from === undefined ? ` in ${(f.info.wallSeconds / 60).toFixed(1)} min` : ` from ${o.from}`}`,
   );
   return failed.length ? 1 : 0;
 }

@@ -86,7 +86,8 @@ export async function train(
   const plan = task.plan;
   const batches = task.train.shuffle(key(2000 + spec.seed)).batch(plan.batch, { dropRemainder: true });
   const steps = Math.round((plan.steps ?? plan.epochs * batches.length) * (spec.horizon ?? 1));
-  const evalEvery = Math.max(1, Math.floor(steps / plan.evals));
+  // a longer horizon gets proportionally more evaluation points
+  const evalEvery = Math.max(1, Math.floor(steps / Math.round(plan.evals * (spec.horizon ?? 1))));
   const { params } = task.model.init(key(1000 + spec.seed), [...task.inputShape]);
   const optimizer = makeOptimizer(spec.method, { steps });
   const averaged = evalParamsOf(spec.method);

@@ -140,3 +140,22 @@ describe('dotPlot', () => {
     expect(svg).toContain('cosine');
   });
 });
+
+describe('dotPlot with a range', () => {
+  it('writes a row beyond the range as an arrow at that edge with its value, and clamps whiskers', () => {
+    const svg = dotPlot({
+      title: 'final',
+      xLabel: 'acc',
+      rows: [
+        { label: 'far', mean: 13.1, lo: 9.9, hi: 17.5 },
+        { label: 'near', mean: 92, lo: 91, hi: 93 },
+      ],
+      xRange: [80, 95],
+    });
+    expect(svg.match(/<circle class="mark"/g)).toHaveLength(1);
+    expect(svg).toMatch(/<path class="series" d="M250 \d+(\.\d)?L257/);
+    expect(svg).toContain('>13.1</text>');
+    // the far row's whisker lies wholly left of the range: clamped to nothing
+    expect(svg.match(/<path class="series" d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+" stroke/g)).toHaveLength(1);
+  });
+});

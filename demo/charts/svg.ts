@@ -67,6 +67,8 @@ export interface DotPlot {
   readonly rows: readonly DotRow[];
   /** A dashed vertical line, e.g. the tuned cosine schedule's mean. */
   readonly reference?: { readonly value: number; readonly label: string };
+  /** The x range shown; a row outside it is written as its value at the edge it is beyond. */
+  readonly xRange?: readonly [number, number];
   readonly xLog?: boolean;
   readonly width?: number;
 }
@@ -152,8 +154,10 @@ function frame(width: number, height: number, title: string, body: string): stri
 
 /** Renders a line chart. */
 export function lineChart(c: LineChart): string {
-  const width = c.width ?? 760;
-  const legendW = 230;
+  // the legend is as wide as its longest label (about 6.3 px a character at 11 px)
+  const longest = Math.max(0, ...c.series.map((s) => Math.min(s.label.length, LEGEND_CHARS)));
+  const legendW = Math.round(Math.min(Math.max(46 + 6.3 * longest, 140), 46 + 6.3 * LEGEND_CHARS));
+  const width = (c.width ?? 530) + legendW;
   const rowH = 16;
   const height = Math.max(c.height ?? 360, 40 + c.series.length * rowH + 20);
   const [l, r, t, b] = [62, width - legendW, 32, height - 44];
@@ -204,7 +208,7 @@ export function lineChart(c: LineChart): string {
         ? ''
         : `<line x1="${r + 14}" x2="${r + 34}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
     parts.push(
-      `${line}${swatch}<text x="${r + 40}" y="${y + 4}" font-size="11">${escapeXml(shorten(s.label, 32))}</text>`,
+      `${line}${swatch}<text x="${r + 40}" y="${y + 4}" font-size="11">${escapeXml(shorten(s.label, LEGEND_CHARS))}</text>`,
     );
   });
   return frame(width, height, c.title, parts.join(''));
@@ -215,17 +219,20 @@ export function dotPlot(p: DotPlot): string {
   const width = p.width ?? 760;
   const labelW = 250;
   const rowH = 18;
-  const height = 40 + p.rows.length * rowH + 44;
-  const [l, r, t, b] = [labelW, width - 24, 32, 40 + p.rows.length * rowH];
+  const height = 48 + p.rows.length * rowH + 44;
+  const [l, r, t, b] = [labelW, width - 24, 40, 48 + p.rows.length * rowH];
   const values = p.rows.flatMap((row) => [row.mean, row.lo, row.hi]);
   if (p.reference) values.push(p.reference.value);
-  const xs = makeScale(values, l, r, { log: p.xLog });
+  const xs = makeScale(values, l, r, { log: p.xLog, ...(p.xRange ? { fixed: p.xRange } : {}) });
+  const [d0, d1] = xs.domain;
+  const inside = (v: number) => v >= d0 && v <= d1;
   const ys = makeScale([0, 1], b, t, { fixed: [0, 1] });
   const parts = [axes(xs, { ...ys, ticks: [] }, l, r, t, b)];
   p.rows.forEach((row, i) => {
     const y = t + 10 + i * rowH;
     const color = row.color ?? PALETTE[0];
-    const [x0, x1, xm] = [xs.map(row.lo), xs.map(row.hi), xs.map(row.mean)];
+    const clamp = (v: number) => (Number.isFinite(v) ? Math.min(Math.max(v, d0), d1) : v);
+    const [x0, x1, xm] = [xs.map(clamp(row.lo)), xs.map(clamp(row.hi)), xs.map(row.mean)];
     parts.push(
       `<text x="${l - 8}" y="${y + 4}" text-anchor="end" font-size="11">${escapeXml(shorten(row.label, 40))}</text>`,
     );
@@ -233,16 +240,27 @@ export function dotPlot(p: DotPlot): string {
       parts.push(
         `<path class="series" d="M${num(x0)} ${y}L${num(x1)} ${y}" stroke="${color}" stroke-width="2"/>`,
       );
-    if (Number.isFinite(xm))
+    if (Number.isFinite(xm) && inside(row.mean))
       parts.push(`<circle class="mark" cx="${num(xm)}" cy="${y}" r="4" fill="${color}"/>`);
-    else parts.push(`<text x="${l + 6}" y="${y + 4}" font-size="11" fill="#b00">not finite</text>`);
+    else if (Number.isFinite(row.mean)) {
+      // off the scale: an arrow at the edge it is beyond, and the value
+      const left = row.mean < d0;
+      const e = left ? l : r;
+      const tip = left
+        ? `M${e} ${y}L${e + 7} ${y - 4}L${e + 7} ${y + 4}Z`
+        : `M${e} ${y}L${e - 7} ${y - 4}L${e - 7} ${y + 4}Z`;
+      parts.push(
+        `<path class="series" d="${tip}" fill="${color}"/>`,
+        `<text x="${left ? e + 10 : e - 10}" y="${y + 4}" font-size="10" text-anchor="${left ? 'start' : 'end'}" fill="${color}" stroke="#fff" stroke-width="3" paint-order="stroke">${tickLabel(row.mean, false)}</text>`,
+      );
+    } else parts.push(`<text x="${l + 6}" y="${y + 4}" font-size="11" fill="#b00">not finite</text>`);
   });
   if (p.reference) {
     const x = xs.map(p.reference.value);
     if (Number.isFinite(x))
       parts.push(
         `<path class="series" d="M${num(x)} ${t}L${num(x)} ${b}" stroke="#333" stroke-dasharray="4 3"/>`,
-        `<text x="${num(x + 4)}" y="${t + 10}" font-size="10" fill="#333">${escapeXml(p.reference.label)}</text>`,
+        `<text x="${num(x > (l + r) / 2 ? x - 4 : x + 4)}" y="${t - 3}" font-size="10" fill="#333" text-anchor="${x > (l + r) / 2 ? 'end' : 'start'}">${escapeXml(p.reference.label)}</text>`,
       );
   }
   parts.push(
@@ -251,6 +269,8 @@ export function dotPlot(p: DotPlot): string {
   return frame(width, height, p.title, parts.join(''));
 }
 
+/** Legend labels longer than this are cut. */
+const LEGEND_CHARS = 40;
 const shorten = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /** A small stable hash, for ids that must differ between the charts of one page. */

@@ -39,8 +39,7 @@ export interface Finished {
 
 const results = (f: Finished): JobResult[] =>
   [...f.outcomes.values()].flatMap((o) => (o.ok ? [o.result] : []));
-export const runsOf = (f: Finished): RunResult[] =>
-  results(f).flatMap((r) => (r.kind === 'train' ? [r.run] : []));
+const runsOf = (f: Finished): RunResult[] => results(f).flatMap((r) => (r.kind === 'train' ? [r.run] : []));
 
 function overview(analyses: readonly TaskAnalysis[]): Block[] {
   const rows = analyses.flatMap((a) =>

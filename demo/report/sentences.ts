@@ -54,7 +54,7 @@ function peersInWords(a: TaskAnalysis, vs: readonly Verdict[]): string {
         by('worse', 'below'),
         by('failed', 'no comparison'),
       ];
-      mixed.push(`against ${methodLabel(peer.method)} ${parts.filter((x) => x).join(', ')}`);
+      mixed.push(`against ${methodLabel(peer.method)}: ${parts.filter((x) => x).join(', ')}`);
     }
   });
   const all = vs.length > 1 ? ' from every initial rate' : '';

@@ -301,20 +301,33 @@ export function taskSection(a: TaskAnalysis): Section {
   const ref = best.length
     ? best.reduce((x, y) => (score(y, a.scoring).mean > score(x, a.scoring).mean ? y : x))
     : undefined;
+  const rows = all.map((s) => {
+    const t = s.final.testMetric;
+    const k = scale(a);
+    const color = s.method.kind === 'gen' ? PALETTE[0] : s.method.kind === 'peer' ? PALETTE[1] : COSINE;
+    return { label: label(s, a), mean: t.mean * k, lo: t.min * k, hi: t.max * k, color };
+  });
+  const refValue = ref ? ref.final.testMetric.mean * scale(a) : NaN;
+  // the scale shows the neighbourhood of the tuned schedule; runs far from it are written at the edge
+  const finite = (xs: number[]) => xs.filter(Number.isFinite);
+  const xRange: [number, number] | undefined = !Number.isFinite(refValue)
+    ? undefined
+    : isAcc(a)
+      ? [
+          Math.max(0, Math.floor(refValue - 15)),
+          Math.min(100, Math.ceil(Math.max(...finite(rows.map((r) => r.hi))) + 0.5)),
+        ]
+      : [Math.min(...finite(rows.map((r) => r.lo))) * 0.97, refValue * 1.5];
   blocks.push(
     chart(
       `${id}-final`,
-      `final ${m}: dot at the mean, whisker from the worst to the best seed; dashed line: the best tuned cosine schedule`,
+      `final ${m}: dot at the mean, whisker from the worst to the best seed; dashed line: the best tuned cosine schedule; a run off the scale is an arrow at its edge with its mean`,
       dotPlot({
         title: `${a.meta.title}: final ${m}`,
         xLabel: isAcc(a) ? 'test accuracy (%)' : 'test perplexity',
-        rows: all.map((s) => {
-          const t = s.final.testMetric;
-          const k = scale(a);
-          const color = s.method.kind === 'gen' ? PALETTE[0] : s.method.kind === 'peer' ? PALETTE[1] : COSINE;
-          return { label: label(s, a), mean: t.mean * k, lo: t.min * k, hi: t.max * k, color };
-        }),
-        ...(ref ? { reference: { value: ref.final.testMetric.mean * scale(a), label: label(ref, a) } } : {}),
+        rows,
+        ...(ref ? { reference: { value: refValue, label: label(ref, a) } } : {}),
+        ...(xRange ? { xRange } : {}),
       }),
     ),
     finalTable(a),
