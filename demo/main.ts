@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { useBackendByName } from './backends.js';
 import { parseArgs, USAGE, type DemoOptions } from './cli.js';
 import { plan } from './plan.js';
 import { runPool } from './pool.js';
@@ -93,6 +94,15 @@ async function main(): Promise<number> {
   if (!o) {
     console.log(USAGE);
     return 0;
+  }
+  if (o.from === undefined) {
+    // a backend that does not load here fails now, not in every worker
+    try {
+      await useBackendByName(o.backend);
+    } catch (e) {
+      console.error((e as Error).message);
+      return 1;
+    }
   }
   const f = o.from !== undefined ? fromFile(o.from) : await train(o);
   const dir = resolve(o.out);

@@ -15,7 +15,13 @@ export type FromWorker =
 
 const send = (m: FromWorker) => process.send!(m);
 
-await useBackendByName(process.argv[2] ?? 'cpu');
+try {
+  await useBackendByName(process.argv[2] ?? 'cpu');
+} catch (e) {
+  // the pool fails every job with a pointer here; the message is what the user needs
+  console.error(`demo worker: ${(e as Error).message}`);
+  process.exit(1);
+}
 process.on('message', (m: ToWorker) => {
   if (m.type !== 'job') return;
   let last = 0;
