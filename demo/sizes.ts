@@ -92,7 +92,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: SGD_LR0, adamw: ADAM_LR0 },
       schedules: ['constant', 'cosine'],
-      grid: { sgd: [0.03, 0.1, 0.3, 1], adamw: [3e-4, 1e-3, 3e-3, 1e-2] },
+      grid: { sgd: [0.1, 0.3, 1, 3], adamw: [1e-3, 3e-3, 1e-2, 3e-2] },
       peers: ALL_PEERS,
     },
     cnn: {
@@ -104,7 +104,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: SGD_LR0, adamw: ADAM_LR0 },
       schedules: ['constant', 'cosine'],
-      grid: { sgd: [0.03, 0.1, 0.3], adamw: [1e-3, 3e-3, 1e-2] },
+      grid: { sgd: [0.1, 0.3, 1], adamw: [3e-3, 1e-2, 3e-2] },
       peers: ALL_PEERS,
     },
     char: {
@@ -121,7 +121,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       bases: ['adamw'],
       genLr0: { adamw: [1e-4, 1e-3] },
       schedules: ['cosine'],
-      grid: { adamw: [1e-3, 3e-3, 1e-2] },
+      grid: { adamw: [3e-3, 1e-2, 3e-2] },
       peers: ['prodigy'],
     },
     phi: { phis: [1, 4, 8], lr0: 1e-3, speedRounds: 25, speedChunk: 8 },

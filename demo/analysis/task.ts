@@ -22,6 +22,8 @@ export interface Tuned {
   readonly base: Base;
   readonly kind: 'constant' | 'cosine';
   readonly summary: MethodSummary;
+  /** The chosen rate is the grid's smallest or largest: a better one may lie beyond it. */
+  readonly atEdge?: 'smallest' | 'largest';
 }
 
 export interface TaskAnalysis {
@@ -96,7 +98,14 @@ export function analyzeTask(
           (m(r) as { base: Base }).base === base &&
           (m(r) as { lr: number }).lr === best.lr,
       );
-      tuned.push({ base, kind, summary: summarize(same) });
+      const rates = meta.plan.grid[base] ?? [];
+      const atEdge =
+        rates.length > 1 && best.lr === Math.max(...rates)
+          ? ('largest' as const)
+          : rates.length > 1 && best.lr === Math.min(...rates)
+            ? ('smallest' as const)
+            : undefined;
+      tuned.push({ base, kind, summary: summarize(same), ...(atEdge ? { atEdge } : {}) });
     }
   const peerOrder = (x: MethodSpec) => (x.kind === 'peer' ? meta.plan.peers.indexOf(x.peer) : -1);
   const peers = summarizeAll(runs.filter((r) => peerOrder(m(r)) >= 0)).sort(

@@ -78,13 +78,14 @@ export function taskSentences(a: TaskAnalysis): string[] {
   for (const base of a.meta.plan.bases) {
     const cos = tunedOf(a, base, 'cosine');
     if (!cos) continue;
+    const edge = a.tuned.find((t) => t.base === base && t.kind === 'cosine')?.atEdge;
     for (const variant of Object.keys(GEN_VARIANTS) as GenVariantId[]) {
       const gens = genOf(a, variant, base);
       const vs = a.verdicts.filter((v) => gens.includes(v.gen));
       if (vs.length === 0) continue;
       const name = `GeN-${BASE_NAME[base]} (${GEN_VARIANTS[variant].label})`;
       out.push(
-        `Untuned ${name} against ${BASE_NAME[base]} with the grid-tuned cosine schedule (peak ${fmtRate((cos.method as { lr: number }).lr)}, score ${fmtStat(score(cos, a.scoring), digits)}): ${byOutcome(vs, (v) => v.cosine, digits)}.`,
+        `Untuned ${name} against ${BASE_NAME[base]} with the grid-tuned cosine schedule (peak ${fmtRate((cos.method as { lr: number }).lr)}${edge ? `, the grid's ${edge} rate` : ''}, score ${fmtStat(score(cos, a.scoring), digits)}): ${byOutcome(vs, (v) => v.cosine, digits)}.`,
       );
       const peerText = peersInWords(a, vs);
       if (peerText) out.push(`Against the peers, ${name} ${peerText}.`);

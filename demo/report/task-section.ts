@@ -183,18 +183,20 @@ function gridTable(a: TaskAnalysis): Block {
   const acc = isAcc(a);
   const rows = a.grid.map((s) => {
     const spec = s.method as { base: Base; kind: string; lr: number };
-    const chosen = a.tuned.some(
-      (t) =>
-        t.summary.method === s.method ||
-        (t.base === spec.base && t.kind === spec.kind && (t.summary.method as { lr: number }).lr === spec.lr),
-    );
+    const tuned = a.tuned.find((t) => t.base === spec.base && t.kind === spec.kind);
+    const chosen = (tuned?.summary.method as { lr: number } | undefined)?.lr === spec.lr;
     const last = s.runs[0]!.points.at(-1)!;
+    const note = s.runs[0]!.stopped
+      ? 'diverged'
+      : chosen
+        ? `chosen${tuned!.atEdge ? ` (the grid's ${tuned!.atEdge} rate)` : ''}`
+        : '';
     return [
       `${BASE_NAME[spec.base]} ${spec.kind}`,
       fmtRate(spec.lr),
       acc ? `${fixed(100 * last.valMetric, 2)}%` : fixed(last.valMetric, 2),
       fixed(last.valLoss, 4),
-      s.runs[0]!.stopped ? 'diverged' : chosen ? 'chosen' : '',
+      note,
     ];
   });
   return table(
