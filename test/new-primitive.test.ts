@@ -120,7 +120,13 @@ describe(`a new unary primitive through the checklist (the throwaway '${NAME}')`
         `gradient checks per primitive (float64, cpu) > ${NAME}: ${NAME} JVP and VJP match at orders 1 and 2`,
         `elementwise kernels > ${CPU_UNARY_TEST}`,
       ];
-      const suites = ["conformance: 'cpu (float64 reference)'"];
+      // the cpu configurations of test/conformance/cpu.test.ts
+      const suites = [
+        "conformance: 'cpu plain loops (float64 reference)'",
+        "conformance: 'cpu wasm-simd float64'",
+        "conformance: 'cpu wasm-simd float32'",
+        "conformance: 'cpu wasm-simd float64, 2 threads'",
+      ];
       for (const m of GPU_MODES)
         if ((await unavailable(m.options.mode)) === null) suites.push(`conformance: ${m.name}`);
       for (const s of suites) want.push(`${s} > elementwise > ${NAME} on [], [7] and [2,3,4]`);
