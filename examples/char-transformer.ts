@@ -46,6 +46,7 @@ import {
   type TransformerBlockParams,
   type Verbosity,
 } from '@gen-ts/nn';
+import { parseFlags } from './lib/args.js';
 
 /** The model's size. */
 export interface ModelOptions {
@@ -225,10 +226,7 @@ export async function run(options: Partial<Options> = {}): Promise<Run[]> {
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--steps');
-  const steps = i > 0 ? Number(process.argv[i + 1]) : DEFAULTS.steps;
-  if (!Number.isSafeInteger(steps) || steps < 1)
-    throw new Error('char-transformer: --steps must be a positive integer');
+  const { steps } = parseFlags('char-transformer', { steps: { int: DEFAULTS.steps } });
   const runs = await run({ steps, evalEvery: Math.max(1, Math.floor(steps / 4)) });
   console.log('\nvalidation (loss / perplexity) at each evaluation:');
   for (const r of runs) {

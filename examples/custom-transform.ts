@@ -37,6 +37,7 @@ import {
   twoSpirals,
   type FitHistory,
 } from '@gen-ts/nn';
+import { parseFlags } from './lib/args.js';
 
 /** Options of `normalizedMomentum`. */
 export interface NormalizedMomentumOptions {
@@ -138,10 +139,7 @@ export async function run(options: Partial<Options> = {}): Promise<Run[]> {
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--epochs');
-  const epochs = i > 0 ? Number(process.argv[i + 1]) : DEFAULTS.epochs;
-  if (!Number.isSafeInteger(epochs) || epochs < 1)
-    throw new Error('custom-transform: --epochs must be a positive integer');
+  const { epochs } = parseFlags('custom-transform', { epochs: { int: DEFAULTS.epochs } });
   console.log(
     `two spirals, ${DEFAULTS.points} points, MLP 2-${DEFAULTS.hidden}-${DEFAULTS.hidden}-2, ${epochs} epochs\n`,
   );

@@ -47,6 +47,7 @@ import {
   type GradientTransformation,
 } from '@gen-ts/gen';
 import { accuracy, sigmoidBinaryCrossEntropy } from '@gen-ts/nn';
+import { parseFlags } from './lib/args.js';
 
 /** The model's params. */
 export type Params = { w: Tensor; b: Tensor };
@@ -182,10 +183,7 @@ export function run(options: Partial<Options> = {}) {
 }
 
 function main(): void {
-  const i = process.argv.indexOf('--epochs');
-  const epochs = i > 0 ? Number(process.argv[i + 1]) : DEFAULTS.epochs;
-  if (!Number.isSafeInteger(epochs) || epochs < 1)
-    throw new Error('logistic-regression: --epochs must be a positive integer');
+  const { epochs } = parseFlags('logistic-regression', { epochs: { int: DEFAULTS.epochs } });
   const r = run({ epochs });
   console.log(
     `training loss after each epoch (the optimum, by Newton's method: ${r.optimumLoss.toFixed(6)})\n`,

@@ -27,6 +27,7 @@ import {
   type FitHistory,
   type Verbosity,
 } from '@gen-ts/nn';
+import { parseFlags } from './lib/args.js';
 
 /** Options of `run`. */
 export interface Options {
@@ -102,18 +103,9 @@ export async function run(options: Partial<Options> = {}): Promise<Run[]> {
   return runs;
 }
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`mnist-mlp: ${name} must be a positive integer`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const runs = await run({
-    epochs: flag('--epochs', DEFAULTS.epochs),
-    train: flag('--train', DEFAULTS.train),
-  });
+  const flags = parseFlags('mnist-mlp', { epochs: { int: DEFAULTS.epochs }, train: { int: DEFAULTS.train } });
+  const runs = await run(flags);
   console.log('\nvalidation accuracy after each epoch:');
   for (const r of runs) {
     const accs = r.history.evals.map((e) => e.metrics['accuracy']!.toFixed(4)).join('  ');

@@ -43,6 +43,7 @@ import {
   type GradientTransformation,
 } from '@gen-ts/gen';
 import { svgFigure, type Series } from './lib/svg.js';
+import { parseFlags } from './lib/args.js';
 
 /** Two scalar params. */
 export type XY = { x: Tensor; y: Tensor };
@@ -231,22 +232,11 @@ export function figure(problem: Problem, runs: readonly Run[]): string {
   );
 }
 
-function parseArgs(argv: readonly string[]): { steps: number; out: string } {
-  const out = { steps: DEFAULTS.steps, out: join('examples', 'out') };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, v] = [argv[i], argv[i + 1]];
-    if (v === undefined) throw new Error(`rosenbrock-beale: flag ${flag} needs a value`);
-    if (flag === '--steps') out.steps = Number(v);
-    else if (flag === '--out') out.out = v;
-    else throw new Error(`rosenbrock-beale: unknown flag ${flag} (known: --steps, --out)`);
-  }
-  if (!Number.isSafeInteger(out.steps) || out.steps < 1)
-    throw new Error(`rosenbrock-beale: --steps must be a positive integer, got ${out.steps}`);
-  return out;
-}
-
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseFlags('rosenbrock-beale', {
+    steps: { int: DEFAULTS.steps },
+    out: { string: join('examples', 'out') },
+  });
   mkdirSync(args.out, { recursive: true });
   for (const problem of PROBLEMS) {
     const runs = runProblem(problem, { ...DEFAULTS, steps: args.steps });
