@@ -189,16 +189,16 @@ function main(): void {
     `training loss after each epoch (the optimum, by Newton's method: ${r.optimumLoss.toFixed(6)})\n`,
   );
   const gen = r.runs.filter((x) => x.lr);
-  console.log(`epoch  ${r.runs.map((x) => x.label.padEnd(20)).join('')}GeN's rates`);
+  console.log(`epoch  ${r.runs.map((x) => x.label.padEnd(22)).join('')}GeN's rates`);
   for (let e = 0; e <= epochs; e++) {
-    const cells = r.runs.map((x) => x.trainLoss[e]!.toFixed(6).padEnd(20)).join('');
+    const cells = r.runs.map((x) => x.trainLoss[e]!.toFixed(6).padEnd(22)).join('');
     const rates = e > 0 ? gen.map((x) => x.lr![e - 1]!.toPrecision(3).padEnd(8)).join('') : '';
     console.log(`${String(e).padStart(5)}  ${cells}${rates}`);
   }
   console.log('\ntest accuracy:');
-  for (const x of r.runs) console.log(`  ${x.label.padEnd(20)} ${x.testAccuracy.toFixed(4)}`);
-  console.log(`  ${'the optimum'.padEnd(20)} ${r.optimumAccuracy.toFixed(4)}`);
-  console.log(`  ${'the true model'.padEnd(20)} ${r.trueAccuracy.toFixed(4)}`);
+  for (const x of r.runs) console.log(`  ${x.label.padEnd(22)} ${x.testAccuracy.toFixed(4)}`);
+  console.log(`  ${'the optimum'.padEnd(22)} ${r.optimumAccuracy.toFixed(4)}`);
+  console.log(`  ${'the true model'.padEnd(22)} ${r.trueAccuracy.toFixed(4)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
