@@ -7,7 +7,8 @@
  * `layerNorm` and a `linear` head to one logit per character. It is written as a `Layer` of its
  * own (an `init` and a pure `apply` over a params pytree), so `fit` trains it as it trains `mlp`.
  * GeN-AdamW (untuned, `eta_0 = 1e-3`) runs next to AdamW on a warm-up + cosine schedule; both
- * report the validation loss and its perplexity, `exp(loss)`, and the GeN model writes a few lines of text at the end.
+ * report the validation loss and its perplexity, `exp(loss)`, and the GeN model writes a few lines
+ * of text at the end.
  *
  * Run: npx tsx examples/char-transformer.ts [--steps 300]
  */
