@@ -3,12 +3,13 @@
  * loss read back), as a benchmark contender: on a gen-ts backend, and on TensorFlow.js. Shared by
  * bench/gpu-mlp.ts and bench/cpu-mlp.ts.
  */
-import { useBackend, type Backend } from '@gen-ts/core';
+import type { Backend } from '@gen-ts/core';
 // tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 import type { Contender } from './harness.js';
+import { stepContender, tfjsStep } from './training-step.js';
 
 /** Batch, input, hidden and output sizes. */
 export const [B, I, H, O] = [128, 784, 256, 10];
@@ -17,19 +18,19 @@ export const LR = 0.05;
 
 /** The step on a gen-ts backend (its own parameters, updated every call). */
 export function genTsMlp(name: string, backend: Backend): Contender {
-  useBackend(backend);
-  const { x, y } = batch(B, I, O);
-  let p = initParams([I, H, O], 0);
-  return {
+  let xy: ReturnType<typeof batch>;
+  return stepContender(
     name,
-    async run() {
-      useBackend(backend);
-      const r = sgdStep(p, x, y, LR);
-      p = r.params;
-      await r.loss.data();
-      r.loss.dispose();
+    backend,
+    () => {
+      xy = batch(B, I, O);
+      return initParams([I, H, O], 0);
     },
-  };
+    (p) => {
+      const r = sgdStep(p, xy.x, xy.y, LR);
+      return { state: r.params, loss: r.loss };
+    },
+  );
 }
 
 /** The step on a TensorFlow.js backend (set and readied here; `run` switches back if needed). */
@@ -49,13 +50,5 @@ export async function tfjsMlp(be: 'wasm' | 'cpu'): Promise<Contender> {
       y,
       tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2),
     ) as tf.Scalar;
-  return {
-    name: `tfjs-${be}`,
-    async run() {
-      if (tf.getBackend() !== be) await tf.setBackend(be);
-      const l = opt.minimize(loss, true)!;
-      await l.data();
-      l.dispose();
-    },
-  };
+  return tfjsStep(tf, be, opt, loss);
 }

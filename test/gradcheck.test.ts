@@ -28,6 +28,7 @@ import {
   less,
   lessEqual,
   log,
+  log1p,
   logSoftmax,
   logsumexp,
   matmul,
@@ -88,6 +89,13 @@ import {
   type Domain,
   type Sample,
 } from './support/samplers.js';
+import {
+  convCheckArb,
+  reduceWindowCheckArb,
+  windowGatherCheckArb,
+  windowScatterCheckArb,
+  type WindowCheck,
+} from './support/window-cases.js';
 
 // the default path: products on the WebAssembly SIMD kernels (asserted at the end: none ran
 // anywhere else; a run filtered with -t may have run none)
@@ -449,6 +457,15 @@ function floatCastCase(from: 'float32' | 'float64', to: 'float32' | 'float64'): 
   };
 }
 
+/** A case from a windowed-primitive problem (support/window-cases.ts). */
+function windowCase(label: string, arb: fc.Arbitrary<WindowCheck>): Case {
+  return {
+    label,
+    kind: 'smooth',
+    arb: fc.tuple(arb, seedArb).map(([c, seed]) => problem(c.desc, c.f, c.args, seed)),
+  };
+}
+
 const sampleOf = (op: string) => shapeArb().chain((s) => sampleArb(s, domainOf(op)));
 
 /** Every primitive, with at least one case. `{ [P in PrimName]: ... }` makes tsc fail on a missing one. */
@@ -456,6 +473,7 @@ const PRIM_CASES: { [P in PrimName]: Case[] } = {
   neg: [unaryCase('neg', neg, 'real')],
   exp: [unaryCase('exp', exp, 'real')],
   log: [unaryCase('log', log, domainOf('log'))],
+  log1p: [unaryCase('log1p', log1p, domainOf('log1p'))],
   sin: [unaryCase('sin', sin, 'real')],
   cos: [unaryCase('cos', cos, 'real')],
   tanh: [unaryCase('tanh', tanh, 'real')],
@@ -496,6 +514,13 @@ const PRIM_CASES: { [P in PrimName]: Case[] } = {
     unaryCase('cast float64 -> bool', (x) => cast(cast(x, 'bool'), 'float64'), 'real', 'zero'),
   ],
   stopGradient: [unaryCase('stopGradient', stopGradient, 'real', 'zero')],
+  conv: [windowCase('conv', convCheckArb)],
+  reduceWindow: [
+    windowCase('reduceWindow sum', reduceWindowCheckArb('sum')),
+    windowCase('reduceWindow max', reduceWindowCheckArb('max')),
+  ],
+  windowGather: [windowCase('windowGather', windowGatherCheckArb)],
+  windowScatter: [windowCase('windowScatter', windowScatterCheckArb)],
 };
 
 /** Ops composed from primitives, with no rule of their own. */

@@ -1,5 +1,5 @@
 /**
- * `@gen-ts/core`: immutable tensors, ~33 primitives with nestable forward- and reverse-mode
+ * `@gen-ts/core`: immutable tensors, 38 primitives with nestable forward- and reverse-mode
  * autodiff, pytrees, a splittable PRNG, and the float64 reference backend.
  *
  * @packageDocumentation
@@ -24,6 +24,7 @@ export {
   type ReduceOp,
   type TensorInfo,
   type UnaryOp,
+  type WindowOp,
 } from './backend.js';
 export { cpu, CpuBackend };
 export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from './cpu/options.js';
@@ -47,6 +48,24 @@ export * from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/linalg.js';
 export * from './ops/nn.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export {
+  checkTaps,
+  convAxes,
+  dilatedSize,
+  everyWindowReadsInput,
+  sourceTable,
+  windowAxes,
+  windowOutSize,
+  windowSource,
+  type ConvGeometry,
+  type PadPair,
+  type Padding,
+  type WindowAxis,
+  type WindowGeometry,
+} from './window.js';
+export { dispose, tidy } from './memory.js';
 export { jvp } from './autodiff/jvp.js';
 export { vjp, type VjpFn } from './autodiff/vjp.js';
 export { grad, hessian, hvp, jacfwd, jacrev, valueAndGrad, type GradOptions } from './autodiff/api.js';
@@ -78,5 +97,14 @@ export {
   split,
   uniform,
 } from './random.js';
+export {
+  bernoulliThresholds,
+  THREEFRY_PARITY,
+  THREEFRY_ROTATIONS,
+  threefry2x32,
+  threefryBlocks,
+  uniform24,
+  uniform53,
+} from './prng.js';
 export { primitives } from './prims/index.js';
 export type { Abstract, NoParams, PrimitiveDef, PrimName, PrimParams } from './prims/types.js';

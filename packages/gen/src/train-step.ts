@@ -16,6 +16,7 @@ import {
 } from '@gen-ts/core';
 import { applyUpdates, checkTransform } from './base.js';
 import { treeFinite } from './logic.js';
+import { owningStep } from './step-memory.js';
 import type { GradientTransformation, LossExtras } from './types.js';
 import { anyRule, booleanRule, checkOptions, oneOfRule } from './validate.js';
 
@@ -68,6 +69,14 @@ export interface TrainStepResult<P, S> {
  * gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
  * step (and, with GeN's `slope: 'gradient'`, a second one).
  *
+ * Memory (it matters on `@gen-ts/gpu`, whose buffers are freed when their tensors are disposed):
+ * the step runs in `tidy`, so its intermediates are released when it returns, and it takes back
+ * what it returned: params and state from an earlier call, passed in again, lose the tensors the
+ * new ones do not hold (so pass each result on once; the state may carry tensors over, which are
+ * spared). Tensors you made (the initial params and state) are never disposed; the loss and
+ * `applied` are yours: run the step in a `tidy` that returns only the new params and state, and a
+ * loop's live buffers stay at their baseline.
+ *
  * @example
  * ```ts
  * import { genAdam, trainStep } from '@gen-ts/gen';
@@ -113,7 +122,7 @@ export function trainStep<P, B, S>(
         "or choose trainStep(lossFn, optimizer, { probe: 'own' }) to probe the gradient's batch",
     );
   };
-  return (params, state, batch, probeBatch) => {
+  const step = (params: P, state: S, batch: B, probeBatch?: B): TrainStepResult<P, S> => {
     if (batch === undefined)
       throw new TypeError(
         "trainStep: step(params, state, batch, probeBatch) needs a batch (the gradient's data)",
@@ -145,6 +154,7 @@ export function trainStep<P, B, S>(
     const ok = logicalAnd(isFinite(loss), logicalAnd(treeFinite(grads), treeFinite(updates)));
     return { params: keepUnless(ok, stepped, params), state: keepUnless(ok, next, state), loss, applied: ok };
   };
+  return owningStep(step);
 }
 
 /** `next`'s tensors where `ok`, else `old`'s (same tensors, leaf by leaf); `next`'s host values. */

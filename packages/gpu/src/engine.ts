@@ -42,6 +42,9 @@ interface Entry {
  */
 const THREAD_WORK = 1 << 21;
 
+/** The most memory a webasm kernel can address (wasm32: 65536 pages of 64 KiB). */
+const WASM_MEMORY = 2 ** 32;
+
 /** Loops are bounded by literals; this only lifts gpu.js's cap so no literal bound is ever cut. */
 const LOOP_CAP = 1 << 30;
 
@@ -51,6 +54,8 @@ export class Engine {
   compiles = 0;
   /** Kernel launches so far. */
   launches = 0;
+  /** Values copied from the host into stores so far (uploads of every kind). */
+  uploaded = 0;
   /** The gpu.js kernel classes seen running (checked on each kernel's first result). */
   readonly classes = new Set<string>();
   readonly tracker: StoreTracker;
@@ -110,6 +115,21 @@ export class Engine {
   }
 
   /**
+   * Throws a `RangeError` (which core reports with the op, shape and bytes) for a webasm kernel
+   * whose inputs and result exceed WebAssembly's 4 GiB of memory: gpu.js would otherwise fail
+   * with "generated module failed validation".
+   */
+  private fits(spec: KernelSpec, inputs: readonly Store[]): KernelSpec {
+    if (this.mode !== 'webasm') return spec;
+    const bytes = 4 * (spec.size + inputs.reduce((n, s) => n + s.size, 0));
+    if (bytes > WASM_MEMORY)
+      throw new RangeError(
+        `gpujs(webasm): cannot allocate ${bytes} bytes for a kernel's inputs and result: WebAssembly memory holds at most 4 GiB`,
+      );
+    return spec;
+  }
+
+  /**
    * Runs kernel `name` generated from `args` (compiled on the first use of those arguments, see
    * `kernels/index.ts`) on `inputs`. `check`, when given, sees the input values before the kernel
    * runs (on a pending or device-resident input: once they are computed, read back if need be);
@@ -123,7 +143,7 @@ export class Engine {
   ): Store {
     if (this.destroyed) throw new Error('gpujs: backend was destroyed');
     const key = kernelKey(name, args);
-    const e = this.kernels.get(key) ?? this.compile(key, generate(name, args));
+    const e = this.kernels.get(key) ?? this.compile(key, this.fits(generate(name, args), inputs));
     this.launches++;
     let ready = true;
     for (const s of inputs) if (!s.value) ready = false;
@@ -193,6 +213,7 @@ export class Engine {
 
   /** A store holding `values` (on webgpu: copied into a device buffer). */
   upload(values: Float32Array): Store {
+    this.uploaded += values.length;
     if (this.mode !== 'webgpu' || values.length === 0) return new Store(this.tracker, values.length, values);
     const n = values.length;
     const host = new Store(this.tracker, n, values);

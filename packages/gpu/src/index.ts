@@ -17,6 +17,7 @@ import { installWebGPU } from './webgpu-node.js';
 export { GpujsBackend, GPUJS_DTYPES, KEPT_CONSTANTS, type GpujsInfo } from './backend.js';
 export { KERNEL_CLASS, type GpujsMode } from './engine.js';
 export type { GpujsOptions } from './options.js';
+export type { RandomArith } from './kernels/random.js';
 export {
   installWebGPU,
   webgpuStatus,
@@ -33,5 +34,5 @@ export {
 export function gpujs(options?: GpujsOptions): GpujsBackend {
   const o = resolveOptions(options);
   if (o.mode === 'webgpu') installWebGPU();
-  return new GpujsBackend(new Engine(o.mode, o.threads, o.finalize));
+  return new GpujsBackend(new Engine(o.mode, o.threads, o.finalize), o.randomArith);
 }

@@ -1,6 +1,7 @@
 /** Options of `gpujs()`, validated once into a typed object with documented defaults. */
 import { availableParallelism } from 'node:os';
 import type { GpujsMode } from './engine.js';
+import type { RandomArith } from './kernels/random.js';
 
 /** What `gpujs()` accepts. */
 export interface GpujsOptions {
@@ -24,6 +25,14 @@ export interface GpujsOptions {
    * `FinalizationRegistry`). Default true; with false, only `dispose()` releases.
    */
   finalize?: boolean;
+  /**
+   * How the Threefry kernels behind `uniform` and `bernoulli` do 32-bit integer arithmetic:
+   * `'bits'` with integer bit operators on 16-bit halves, `'limbs'` with float arithmetic alone
+   * (5-20x slower, measured; for targets without integer bit operators). Both give the cpu backend's numbers exactly.
+   * Default: `'bits'`, measured exact on cpu, webasm and webgpu; `'limbs'` on headlessgl, which has
+   * not been measured (GLSL ES 1.0 has no integer bit operators; gpu.js emulates them).
+   */
+  randomArith?: RandomArith;
 }
 
 /** Options after validation. */
@@ -31,6 +40,7 @@ export interface ResolvedOptions {
   readonly mode: GpujsMode;
   readonly threads: number;
   readonly finalize: boolean;
+  readonly randomArith: RandomArith;
 }
 
 const MODES: readonly GpujsMode[] = ['webasm', 'webgpu', 'headlessgl', 'cpu'];
@@ -39,7 +49,8 @@ const MODES: readonly GpujsMode[] = ['webasm', 'webgpu', 'headlessgl', 'cpu'];
 export function resolveOptions(o: GpujsOptions = {}): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw new TypeError('gpujs: options must be an object');
   for (const k of Object.keys(o)) {
-    if (!['mode', 'threads', 'finalize'].includes(k)) throw new TypeError(`gpujs: unknown option '${k}'`);
+    if (!['mode', 'threads', 'finalize', 'randomArith'].includes(k))
+      throw new TypeError(`gpujs: unknown option '${k}'`);
   }
   const mode = o.mode ?? 'webasm';
   if (!MODES.includes(mode))
@@ -57,5 +68,10 @@ export function resolveOptions(o: GpujsOptions = {}): ResolvedOptions {
   }
   const finalize = o.finalize ?? true;
   if (typeof finalize !== 'boolean') throw new TypeError(`gpujs: option 'finalize' must be a boolean`);
-  return { mode, threads, finalize };
+  const randomArith = o.randomArith ?? (mode === 'headlessgl' ? 'limbs' : 'bits');
+  if (randomArith !== 'bits' && randomArith !== 'limbs')
+    throw new TypeError(
+      `gpujs: option 'randomArith' must be 'bits' or 'limbs', got ${JSON.stringify(o.randomArith)}`,
+    );
+  return { mode, threads, finalize, randomArith };
 }

@@ -112,6 +112,7 @@ export {
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionParams,
 } from './layers/attention.js';
+export { conv1d, conv2d, type ConvLayerOptions, type ConvParams, type LayerPadding } from './layers/conv.js';
 export { dropout } from './layers/dropout.js';
 export { embedding, type EmbeddingOptions, type EmbeddingParams } from './layers/embedding.js';
 export { flatten } from './layers/flatten.js';
@@ -129,6 +130,14 @@ export {
   type TransformerBlockParams,
 } from './layers/transformer.js';
 export { linear, mlp, type LinearOptions, type LinearParams, type MlpOptions } from './layers/linear.js';
+export {
+  avgPool2d,
+  globalAvgPool,
+  maxPool2d,
+  type AvgPool2dOptions,
+  type GlobalAvgPoolOptions,
+  type Pool2dOptions,
+} from './layers/pool.js';
 export {
   residual,
   sequential,

@@ -12,11 +12,16 @@ import {
   type ReduceOp,
   type TensorInfo,
   type UnaryOp,
+  type WindowOp,
 } from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
+import type { ConvGeometry, WindowGeometry } from '../window.js';
+import { convIm2col } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { bernoulliCpu, uniformCpu } from './random.js';
+import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
 import { matmulJs, productOf } from './matmul.js';
 import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
 import { ArrayPool } from './pool.js';
@@ -92,6 +97,8 @@ export class CpuBackend implements Backend {
   private readonly minmaxCounts = { wasm: 0, js: 0 };
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
+  /** The pool's allocator, for the kernels in other files. */
+  private readonly alloc = (dtype: DType, n: number): TypedArray => this.pool.alloc(dtype, n);
 
   /** @internal Use `cpu()`. */
   constructor(options: CpuOptions) {
@@ -356,16 +363,63 @@ export class CpuBackend implements Backend {
     const xs = arr(x);
     const res = this.pool.alloc(dtype, xs.length);
     if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
+    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = toInt32(xs[i]!);
     else res.set(xs);
     return res;
   }
+
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
+    return convIm2col(
+      {
+        matmul: (a, b, o) => this.matmul(a, b, o),
+        transpose: (y, p) => this.transpose(y, p),
+        alloc: this.alloc,
+      },
+      x,
+      w,
+      g,
+      out,
+    );
+  }
+
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return reduceWindowCpu(op, x, g, out, this.alloc);
+  }
+
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowGatherCpu(x, idx, g, out, this.alloc);
+  }
+
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowScatterCpu(idx, upd, g, out, this.alloc);
+  }
+
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {
+    return uniformCpu(key, sizeOf(shape), dtype);
+  }
+
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
+    return bernoulliCpu(key, p, sizeOf(shape));
+  }
+}
+
+/**
+ * Float to int32 as `cast` defines it: truncation toward zero, NaN to 0, and values beyond the
+ * int32 range saturating to its ends (as XLA and WebAssembly's saturating truncation do; a plain
+ * store into an Int32Array would wrap 3e9 to -1294967296 and turn infinities into 0).
+ */
+function toInt32(v: number): number {
+  if (v !== v) return 0;
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Math.trunc(v);
 }
 
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
 // tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
 // and it is never reused: wrapping the methods here keeps that out of each kernel's code.
-const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync']);
+// conv's result is the result of the (tracked) product or transpose it ends with: not tracked twice.
+const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync', 'conv']);
 for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
   if (NOT_KERNELS.has(name)) continue;
   const proto = CpuBackend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -13,6 +13,7 @@ const UNARY: Record<UnaryOp, string> = {
   neg: '-x',
   exp: 'Math.exp(x)',
   log: 'Math.log(x)',
+  log1p: 'Math.log1p(x)',
   sin: 'Math.sin(x)',
   cos: 'Math.cos(x)',
   tanh: 'Math.tanh(x)',
