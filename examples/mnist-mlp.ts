@@ -8,7 +8,8 @@
  * GeN-AdamW starts from `eta_0 = 1e-3` and chooses its own rate; its trace (`history.lr`) shows the
  * self-warm-up. The test split is read once, at the end.
  *
- * For a CNN on the same data (conv layers, pooling) see examples/mnist-cnn.ts.
+ * For a CNN on the same data (conv layers, pooling, a hand-written `trainStep` loop) see
+ * examples/mnist-cnn.ts.
  *
  * Run: npx tsx examples/mnist-mlp.ts [--epochs 5] [--train 8000]
  */
