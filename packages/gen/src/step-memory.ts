@@ -14,13 +14,18 @@
  */
 import { Tensor, tidy, treeLeaves } from '@gen-ts/core';
 
-/** `step` with the memory rule above (`P` and `S`, the first two arguments, are carried). */
+/**
+ * `step` with the memory rule above (`P` and `S`, the first two arguments, are carried); with
+ * `reclaim` false it only runs in `tidy` and never disposes what it was given.
+ */
 export function owningStep<P, S, A extends unknown[], R extends { readonly params: P; readonly state: S }>(
   step: (params: P, state: S, ...rest: A) => R,
+  reclaim = true,
 ): (params: P, state: S, ...rest: A) => R {
   const made = new WeakSet<Tensor>();
   return (params, state, ...rest) => {
     const out = tidy(() => step(params, state, ...rest));
+    if (!reclaim) return out;
     const old = concrete([params, state]);
     const next = concrete([out.params, out.state]);
     for (const t of old) if (made.has(t) && !next.has(t)) t.dispose();

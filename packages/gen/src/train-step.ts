@@ -44,6 +44,14 @@ export interface TrainStepOptions<P, B> {
    * `where` per param and state tensor.
    */
   skipNonFinite?: boolean;
+  /**
+   * Take back what an earlier call returned (default true): when params and state this step
+   * returned are passed in again, their tensors the new ones do not hold are disposed, so a loop on
+   * `@gen-ts/gpu` needs no `dispose` of its own. Set false to keep earlier results usable (a
+   * snapshot of the best params, a comparison across steps); then release them yourself with
+   * `dispose(old, next)`.
+   */
+  reclaim?: boolean;
 }
 
 /** What a training step returns. */
@@ -72,8 +80,8 @@ export interface TrainStepResult<P, S> {
  * Memory (it matters on `@gen-ts/gpu`, whose buffers are freed when their tensors are disposed):
  * the step runs in `tidy`, so its intermediates are released when it returns, and it takes back
  * what it returned: params and state from an earlier call, passed in again, lose the tensors the
- * new ones do not hold (so pass each result on once; the state may carry tensors over, which are
- * spared). Tensors you made (the initial params and state) are never disposed; the loss and
+ * new ones do not hold (so pass each result on once, or set `reclaim: false` to keep old results;
+ * the state may carry tensors over, which are spared). Tensors you made (the initial params and state) are never disposed; the loss and
  * `applied` are yours: run the step in a `tidy` that returns only the new params and state, and a
  * loop's live buffers stay at their baseline.
  *
@@ -106,9 +114,10 @@ export function trainStep<P, B, S>(
   if (typeof lossFn !== 'function')
     throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
   checkTransform('trainStep', 'the second argument (the optimizer)', transform);
-  const { probe, skipNonFinite, probeLossFn } = checkOptions('trainStep', options, {
+  const { probe, skipNonFinite, reclaim, probeLossFn } = checkOptions('trainStep', options, {
     probe: oneOfRule<'fresh' | 'own'>('fresh', ['fresh', 'own']),
     skipNonFinite: booleanRule(true),
+    reclaim: booleanRule(true),
     probeLossFn: anyRule<unknown>(lossFn),
   });
   if (typeof probeLossFn !== 'function')
@@ -154,7 +163,7 @@ export function trainStep<P, B, S>(
     const ok = logicalAnd(isFinite(loss), logicalAnd(treeFinite(grads), treeFinite(updates)));
     return { params: keepUnless(ok, stepped, params), state: keepUnless(ok, next, state), loss, applied: ok };
   };
-  return owningStep(step);
+  return owningStep(step, reclaim);
 }
 
 /** `next`'s tensors where `ok`, else `old`'s (same tensors, leaf by leaf); `next`'s host values. */
