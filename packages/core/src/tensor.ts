@@ -50,7 +50,10 @@ export class Tensor implements TensorInfo {
     return this;
   }
 
-  /** @internal The backend handle, for kernels. */
+  /**
+   * The backend's handle to the data, as a `Backend`'s kernels receive it (`TensorInfo.buf`); only
+   * the backend that made it knows what it holds. Throws after `dispose()`.
+   */
   get buf(): unknown {
     const c = this.concrete();
     if (c._disposed) throw new Error(`tensor ${c.dtype}${fmt(c.shape)} was used after dispose()`);
