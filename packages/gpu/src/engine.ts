@@ -4,24 +4,19 @@
  * class which ran is the one the mode asked for: gpu.js degrades to its cpu kernel silently, and
  * a backend that says `webasm` while running JavaScript would be lying.
  */
-import {
-  createWorkerPool,
-  gpujsLib,
-  type GpuInstance,
-  type KernelSettings,
-  type KernelShortcut,
-  type WorkerPool,
-} from './gpujs-lib.js';
+import type { GpuInstance, KernelSettings, KernelShortcut, WorkerPool } from './gpujs-lib.js';
+import type { Platform } from './platform.js';
 import type { KernelSpec } from './kernels/spec.js';
 import { Store, StoreTracker, type DeviceBuffer, type StoreValue } from './store.js';
 
 /** The gpu.js modes this backend runs on. */
-export type GpujsMode = 'webasm' | 'webgpu' | 'headlessgl' | 'cpu';
+export type GpujsMode = 'webasm' | 'webgpu' | 'webgl2' | 'headlessgl' | 'cpu';
 
 /** The gpu.js kernel class each mode must run on. */
 export const KERNEL_CLASS: Record<GpujsMode, string> = {
   webasm: 'WebAssemblyKernel',
   webgpu: 'WebGPUKernel',
+  webgl2: 'WebGL2Kernel',
   headlessgl: 'HeadlessGLKernel',
   cpu: 'CPUKernel',
 };
@@ -65,8 +60,9 @@ export class Engine {
     /** Worker threads (webasm only; 0 runs kernels synchronously on the calling thread). */
     readonly threads: number,
     finalize: boolean,
+    platform: Platform,
   ) {
-    const { GPU } = gpujsLib();
+    const { GPU } = platform.gpujs();
     this.tracker = new StoreTracker(finalize);
     this.gpu = new GPU({ mode });
     const cls = this.gpu.Kernel?.name;
@@ -76,7 +72,8 @@ export class Engine {
       );
     }
     this.async = mode === 'webgpu' || (mode === 'webasm' && threads > 0);
-    this.pool = mode === 'webasm' && threads > 0 ? createWorkerPool(threads) : null;
+    const pool = platform.workerPool;
+    this.pool = mode === 'webasm' && threads > 0 && typeof pool === 'function' ? pool(threads) : null;
   }
 
   /** Kernels in the cache. */
@@ -95,13 +92,13 @@ export class Engine {
     const threaded =
       this.mode === 'webasm' && this.threads > 0 && spec.size * (spec.work ?? 1) >= THREAD_WORK;
     if (threaded) settings.asyncMode = true;
-    if (this.mode === 'headlessgl') {
+    if (this.mode === 'headlessgl' || this.mode === 'webgl2') {
       settings.precision = 'single';
       settings.tactic = 'precision';
     }
     const fn = this.gpu.createKernel(spec.source, settings);
     const inner = fn.kernel;
-    // gpu.js would give each threaded kernel a pool of its own; share one (see gpujs-lib.ts)
+    // gpu.js would give each threaded kernel a pool of its own; share one (see platform-node.ts)
     if (this.pool) inner._pool = this.pool;
     // Array(4) results: keep gpu.js's flat output instead of one subarray per cell (post reorders it)
     if (spec.returnType && this.mode === 'webasm' && typeof inner._shapeOutput === 'function') {
