@@ -4,7 +4,7 @@
  * class which ran is the one the mode asked for: gpu.js degrades to its cpu kernel silently, and
  * a backend that says `webasm` while running JavaScript would be lying.
  */
-import type { GpuInstance, KernelSettings, KernelShortcut, WorkerPool } from './gpujs-lib.js';
+import type { GpuInstance, GpuJsModule, KernelSettings, KernelShortcut, WorkerPool } from './gpujs-lib.js';
 import type { Platform } from './platform.js';
 import type { KernelSpec } from './kernels/spec.js';
 import { Store, StoreTracker, type DeviceBuffer, type StoreValue } from './store.js';
@@ -52,6 +52,9 @@ export class Engine {
   /** True when kernel results arrive as promises (webgpu; webasm with threads). */
   readonly async: boolean;
   private readonly pool: WorkerPool | null;
+  private readonly lib: GpuJsModule;
+  /** The kernel class this mode must run on (the library's export). */
+  private readonly expected: unknown;
   private readonly kernels = new Map<string, Entry>();
   private destroyed = false;
 
@@ -62,18 +65,28 @@ export class Engine {
     finalize: boolean,
     platform: Platform,
   ) {
-    const { GPU } = platform.gpujs();
+    const lib = platform.gpujs();
+    this.lib = lib;
     this.tracker = new StoreTracker(finalize);
-    this.gpu = new GPU({ mode });
-    const cls = this.gpu.Kernel?.name;
-    if (cls !== KERNEL_CLASS[mode]) {
+    this.gpu = new lib.GPU({ mode });
+    // Classes are compared by identity with the library's exports, not by `name`: a minifier
+    // renames classes in a browser bundle.
+    this.expected = lib[KERNEL_CLASS[mode]];
+    if (this.gpu.Kernel !== this.expected) {
       throw new Error(
-        `gpujs: mode '${mode}' selected ${cls ?? 'no kernel class'}, expected ${KERNEL_CLASS[mode]}`,
+        `gpujs: mode '${mode}' selected ${this.className(this.gpu.Kernel)}, expected ${KERNEL_CLASS[mode]}`,
       );
     }
     this.async = mode === 'webgpu' || (mode === 'webasm' && threads > 0);
     const pool = platform.workerPool;
     this.pool = mode === 'webasm' && threads > 0 && typeof pool === 'function' ? pool(threads) : null;
+  }
+
+  /** The library's name for kernel class `cls` (its export key), whatever a minifier made of `cls.name`. */
+  private className(cls: unknown): string {
+    if (!cls) return 'no kernel class';
+    const key = Object.keys(this.lib).find((k) => k.endsWith('Kernel') && this.lib[k] === cls);
+    return key ?? (cls as { name?: string }).name ?? 'an unknown kernel class';
   }
 
   /** Kernels in the cache. */
@@ -172,15 +185,14 @@ export class Engine {
   private accept(e: Entry, key: string, r: unknown): StoreValue {
     if (!e.verified) {
       const inner = e.fn.kernel;
-      const cls = inner.constructor.name;
-      if (cls !== KERNEL_CLASS[this.mode]) {
+      if (inner.constructor !== this.expected) {
         const why = inner.fallbackReason ? `: ${inner.fallbackReason}` : '';
         throw new Error(
-          `gpujs(${this.mode}): kernel ${key} ran on ${cls}, not ${KERNEL_CLASS[this.mode]}${why}`,
+          `gpujs(${this.mode}): kernel ${key} ran on ${this.className(inner.constructor)}, not ${KERNEL_CLASS[this.mode]}${why}`,
         );
       }
       e.verified = true;
-      this.classes.add(cls);
+      this.classes.add(KERNEL_CLASS[this.mode]);
     }
     if (this.mode === 'webgpu') return r as DeviceBuffer;
     let flat: Float32Array;

@@ -58,6 +58,8 @@ export interface GpuJsModule {
     isWebAssemblySupported: boolean;
   };
   WebAssemblyKernel: KernelClass & { isThreadsSupported: boolean; isSIMDSupported: boolean };
+  /** Every kernel class by its name (`WebGL2Kernel`, `CPUKernel`, ...), as the library exports them. */
+  readonly [kernelClass: string]: unknown;
 }
 
 /** gpu.js's worker pool for threaded webasm kernels (shared here by every kernel of a backend). */

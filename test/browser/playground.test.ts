@@ -1,0 +1,196 @@
+/**
+ * The playground in headless Chromium: the test builds it (Vite), serves `dist/` on 127.0.0.1 and,
+ * on each backend (webgpu, webgl2, webasm, cpu), loads the page, takes GeN-Adam steps on
+ * Rosenbrock and trains the MNIST MLP for ten steps by clicking the page's buttons, then checks
+ * - the backend that ran: the Backend's name and the gpu.js kernel class of every kernel;
+ * - the numbers: every point, loss and learning rate against the same runs made here with the
+ *   playground's modules on the cpu backend in float64, to float32's tolerance (1e-4 relative;
+ *   the test accuracy to one digit of 500, since a near-tie's argmax may flip);
+ * and saves a screenshot of each page under `test/browser/output/`. A last run serves the page
+ * under a strict Content-Security-Policy (no 'unsafe-eval') and checks the cpu backend still runs.
+ *
+ * The 2-D run uses GeN's default (the authors') rule: its fit is a central difference at the
+ * rate's own scale. The safe rule's one-sided fit at a shrunk rate cancels the first-order term,
+ * so its float32 curvature differs from float64's by far more than 1e-4 (measured up to 2.5e-2 on
+ * the cpu backend): comparing its trajectories would test that conditioning, not the backends.
+ *
+ * Without Chromium the suite is skipped with the reason in its name, except under
+ * GEN_TS_REQUIRE_BROWSER=1 (set by `.ci/run` once it installed `chromium`): then it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDigits, type Digits } from '../../packages/playground/src/digits.js';
+import { problemById } from '../../packages/playground/src/problems.js';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { descentReference, mnistReference } from './reference.js';
+import { serve, type Served } from './serve.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const PLAYGROUND = join(ROOT, 'packages', 'playground');
+const DIST = join(PLAYGROUND, 'dist');
+const OUTPUT = join(import.meta.dirname, 'output');
+const D2_STEPS = 8;
+const MNIST_STEPS = 10;
+const RTOL = 1e-4;
+
+/** What each backend must report: the Backend's name and the kernel classes that ran. */
+const BACKENDS = [
+  { id: 'webgpu', name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'] },
+  { id: 'webgl2', name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'] },
+  { id: 'webasm', name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'] },
+  { id: 'cpu', name: 'cpu', ranOn: ['cpu'] },
+] as const;
+
+const D2 = { optimizer: 'gen-adam', rule: 'authors', lr: 1e-3 } as const;
+const MNIST = { optimizer: 'gen-adam', lr: 1e-3, hidden: 64, batch: 64, seed: 0 } as const;
+
+const missing = chromiumMissing();
+const required = process.env['GEN_TS_REQUIRE_BROWSER'] === '1';
+
+/** `|got - want| <= rtol * max(|want|, scale)`, with the index in the message. */
+function expectClose(got: readonly number[], want: readonly number[], what: string, scale = 0): void {
+  expect(got.length, what).toBe(want.length);
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    expect(Math.abs(g - w), `${what}[${i}]: ${g} vs ${w}`).toBeLessThanOrEqual(
+      RTOL * Math.max(Math.abs(w), scale),
+    );
+  });
+}
+
+/** Waits until the page has finished its actions. */
+async function idle(page: Page): Promise<void> {
+  await page.waitForFunction("!document.body.hasAttribute('data-busy')", null, { timeout: 120_000 });
+}
+
+async function clickTimes(page: Page, sel: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await page.click(sel);
+    await idle(page);
+  }
+}
+
+async function records<T>(page: Page, sel: string): Promise<T> {
+  return JSON.parse((await page.getAttribute(sel, 'data-records')) ?? 'null') as T;
+}
+
+async function pageError(page: Page): Promise<string | null> {
+  const box = page.locator('#error');
+  return (await box.isHidden()) ? null : box.textContent();
+}
+
+if (missing !== null && !required) {
+  describe.skip(`playground in Chromium — unavailable here: ${missing}`, () => undefined);
+} else {
+  describe('playground in Chromium', () => {
+    let served: Served;
+    let browser: Awaited<ReturnType<typeof launchChromium>>;
+    let digits: Digits;
+
+    beforeAll(async () => {
+      if (missing !== null) return;
+      const vite = join(PLAYGROUND, 'node_modules', 'vite', 'bin', 'vite.js');
+      const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+        cwd: PLAYGROUND,
+        encoding: 'utf8',
+      });
+      if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+      digits = decodeDigits(new Uint8Array(readFileSync(join(DIST, 'digits.bin'))));
+      mkdirSync(OUTPUT, { recursive: true });
+      served = await serve(DIST);
+      browser = await launchChromium();
+    }, 180_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await served?.close();
+    });
+
+    it('has Chromium (GEN_TS_REQUIRE_BROWSER=1)', () => {
+      expect(missing).toBeNull();
+    });
+
+    for (const b of BACKENDS) {
+      it(`runs on ${b.id}: the backend that ran, and the numbers against float64`, async () => {
+        const page = await browser.context.newPage();
+        const logs: string[] = [];
+        page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+        try {
+          await page.goto(`${served.url}?backend=${b.id}`);
+          await idle(page);
+          expect(await pageError(page), logs.join('\n')).toBeNull();
+          await page.selectOption('#d2-rule', D2.rule);
+          await idle(page);
+          await clickTimes(page, '#d2-step', D2_STEPS);
+          await clickTimes(page, '#mnist-step', MNIST_STEPS);
+          expect(await pageError(page), logs.join('\n')).toBeNull();
+
+          const status = page.locator('#backend-status');
+          expect(await status.getAttribute('data-backend')).toBe(b.name);
+          expect(JSON.parse((await status.getAttribute('data-ran-on')) ?? '[]')).toEqual(b.ranOn);
+          await page.screenshot({ path: join(OUTPUT, `${b.id}.png`), fullPage: true });
+
+          const d2 = await records<{ w: number[]; loss: number; lr: number }[]>(page, '#d2-readout');
+          const problem = problemById('rosenbrock');
+          const ref = await descentReference({ problem, ...D2 }, D2_STEPS);
+          expectClose(
+            d2.map((r) => r.w[0]!),
+            ref.map((r) => r.w[0]),
+            'x',
+            1,
+          );
+          expectClose(
+            d2.map((r) => r.w[1]!),
+            ref.map((r) => r.w[1]),
+            'y',
+            1,
+          );
+          expectClose(
+            d2.map((r) => r.loss),
+            ref.map((r) => r.loss),
+            'loss',
+          );
+          expectClose(
+            d2.map((r) => r.lr),
+            ref.map((r) => r.lr),
+            'lr',
+          );
+
+          type Mnist = {
+            train: { loss: number; lr: number }[];
+            evals: { t: number; accuracy: number; loss: number }[];
+          };
+          const mn = await records<Mnist>(page, '#mnist-readout');
+          const mref = await mnistReference(digits, MNIST, MNIST_STEPS);
+          expectClose(
+            mn.train.map((r) => r.loss),
+            mref.train.map((r) => r.loss),
+            'mnist loss',
+          );
+          expectClose(
+            mn.train.map((r) => r.lr),
+            mref.train.map((r) => r.lr),
+            'mnist lr',
+          );
+          expect(mn.evals.map((e) => e.t)).toEqual(mref.evals.map((e) => e.t));
+          expectClose(
+            mn.evals.map((e) => e.loss),
+            mref.evals.map((e) => e.loss),
+            'test loss',
+          );
+          mn.evals.forEach((e, i) =>
+            expect(
+              Math.abs(e.accuracy - mref.evals[i]!.accuracy) * digits.test.n,
+              `accuracy at ${e.t}`,
+            ).toBeLessThanOrEqual(1 + 1e-9),
+          );
+        } finally {
+          await page.close();
+        }
+      }, 240_000);
+    }
+  });
+}
