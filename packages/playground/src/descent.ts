@@ -17,6 +17,7 @@ import {
   type GradientTransformation,
   type ScaleByGeNState,
 } from '@gen-ts/gen';
+import { retire, tidyOn } from './memory.js';
 import { pointLoss, type FloatDType, type Problem } from './problems.js';
 
 /** The optimizers the page offers. */
@@ -110,13 +111,14 @@ export class Descent {
   private readonly tail: GradientTransformation<unknown, any>;
   private readonly gen: boolean;
   private readonly factors: readonly number[];
+  private readonly backend: Backend;
   private w: Tensor;
   private baseState: unknown;
   private tailState: unknown;
 
   constructor(readonly options: DescentOptions) {
     const { problem, optimizer, lr, rule, dtype } = options;
-    const backend = options.backend ?? getBackend();
+    const backend = (this.backend = options.backend ?? getBackend());
     this.loss = pointLoss(problem);
     this.vg = valueAndGrad(this.loss) as (w: Tensor) => [Tensor, Tensor];
     this.gen = optimizer.startsWith('gen-');
@@ -140,18 +142,16 @@ export class Descent {
   async step(): Promise<StepRecord> {
     const t = this.records.length;
     const w = this.w;
-    const [loss, g] = this.vg(w);
-    const [d, baseState] = this.base.update(g, this.baseState, w);
     const before = this.gen ? (this.tailState as ScaleByGeNState) : undefined;
-    const [u, tailState] = this.tail.update(d, this.tailState, w, {
-      valueFn: this.loss,
-      value: loss,
-      grad: g,
+    const s = tidyOn(this.backend, () => {
+      const [loss, g] = this.vg(w);
+      const [d, baseState] = this.base.update(g, this.baseState, w);
+      const extra = { valueFn: this.loss, value: loss, grad: g };
+      const [u, tailState] = this.tail.update(d, this.tailState, w, extra);
+      return { loss, d, baseState, tailState, w: applyUpdates(w, u) };
     });
-    this.w = applyUpdates(w, u);
-    this.baseState = baseState;
-    this.tailState = tailState;
-    const [wv, lossV] = await Promise.all([w.data(), loss.item()]);
+    const [wv, lossV] = await Promise.all([w.data(), s.loss.item()]);
+    const { d, tailState } = s;
     let lr = this.options.lr;
     let probe: ProbeRecord | undefined;
     if (before) {
@@ -181,6 +181,9 @@ export class Descent {
       }
     }
     const rec: StepRecord = { t, w: pair(wv), loss: lossV, lr, ...(probe ? { probe } : {}) };
+    const next = { w: s.w, baseState: s.baseState, tailState };
+    retire([{ w, baseState: this.baseState, tailState: this.tailState }, s.loss, s.d], next);
+    ({ w: this.w, baseState: this.baseState, tailState: this.tailState } = next);
     this.records.push(rec);
     return rec;
   }

@@ -24,7 +24,6 @@ import {
   split,
   sum,
   tensor,
-  treeLeaves,
   zeros,
   type Backend,
   type Tensor,
@@ -40,6 +39,7 @@ import {
 } from '@gen-ts/gen';
 import type { OptimizerId } from './descent.js';
 import { DIGIT_PIXELS, type DigitSplit, type Digits } from './digits.js';
+import { retire, tidyOn } from './memory.js';
 import type { FloatDType } from './problems.js';
 
 /** The MLP's parameters. */
@@ -153,10 +153,8 @@ export class MnistSession {
     return { accuracy, loss: l };
   }
 
-  /** `fn` inside the backend's `tidy` where it has one (gpu.js), so its intermediates are released. */
   private tidy<T>(fn: () => T): T {
-    const tidy = (this.backend as { tidy?: <U>(f: () => U) => U }).tidy;
-    return tidy ? (tidy.call(this.backend, fn) as T) : fn();
+    return tidyOn(this.backend, fn);
   }
 
   /** Minibatch `t`: epochs walk the training split in an order drawn from the seed. */
@@ -165,7 +163,9 @@ export class MnistSession {
     const epoch = Math.floor(t / per);
     if (epoch !== this.epoch || this.order === null) {
       const k = foldIn(key(this.options.seed + 1), epoch);
-      this.order = (await permutation(k, this.data.train.n, { backend: this.backend }).data()) as Int32Array;
+      const perm = permutation(k, this.data.train.n, { backend: this.backend });
+      this.order = (await perm.data()) as Int32Array;
+      perm.dispose();
       this.epoch = epoch;
     }
     const from = (t % per) * this.options.batch;
@@ -195,10 +195,4 @@ export class MnistSession {
 interface Batch {
   x: Tensor;
   y: Tensor;
-}
-
-/** Disposes the tensors of `old` that `next` does not hold (a batch on the next step may be probed). */
-function retire(old: unknown, next: unknown): void {
-  const keep = new Set(treeLeaves(next));
-  for (const t of treeLeaves(old)) if (!keep.has(t)) t.dispose();
 }
