@@ -25,6 +25,7 @@ export {
   type UnaryOp,
 } from './backend.js';
 export { cpu };
+export type { CpuBackend, CpuLoops, CpuOptions } from './cpu/loops.js';
 export {
   arange,
   eye,

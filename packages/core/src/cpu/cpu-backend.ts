@@ -2,11 +2,23 @@
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
  */
-import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import type { BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { binaryClosureLoop, unaryClosureLoop } from './loops-closure.js';
+import { resolveLoops, type CpuBackend as CpuBackendType, type CpuLoops, type CpuOptions } from './loops.js';
+
+/** The loop makers of each path (same signatures). */
+interface Loops {
+  readonly unary: typeof unaryLoop;
+  readonly binary: typeof binaryLoop;
+}
+const LOOPS: Record<CpuLoops, Loops> = {
+  compiled: { unary: unaryLoop, binary: binaryLoop },
+  closures: { unary: unaryClosureLoop, binary: binaryClosureLoop },
+};
 
 function arr(x: TensorInfo): TypedArray {
   return x.buf as TypedArray;
@@ -14,6 +26,7 @@ function arr(x: TensorInfo): TypedArray {
 
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
+  loops: Loops,
   res: TypedArray,
   outDtype: DType,
   op: BinaryOp | CompareOp,
@@ -33,7 +46,7 @@ function zip(
   else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
   const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
   const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
-  binaryLoop(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
+  loops.binary(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
   return res;
 }
 
@@ -47,14 +60,23 @@ function isSuffix(shape: Shape, out: Shape): boolean {
   return true;
 }
 
-/** Creates the float64/float32 reference backend. */
-export function cpu(): Backend {
-  return new CpuBackend();
+/**
+ * Creates the float64/float32 reference backend. `options.loops` picks how elementwise loops run
+ * (`'closures'` for a page whose Content-Security-Policy forbids `new Function`; by default the
+ * compiled loops where allowed); the backend's `loops` says which it took.
+ */
+export function cpu(options?: CpuOptions): CpuBackendType {
+  return new CpuBackend(resolveLoops(options));
 }
 
-class CpuBackend implements Backend {
+class CpuBackend implements CpuBackendType {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
+  private readonly fns: Loops;
+
+  constructor(readonly loops: CpuLoops) {
+    this.fns = LOOPS[loops];
+  }
 
   upload(values: TypedArray): unknown {
     return values;
@@ -69,16 +91,16 @@ class CpuBackend implements Backend {
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
     const res = allocArray(x.dtype, xs.length);
-    unaryLoop(op, x.dtype)(res, xs, xs.length);
+    this.fns.unary(op, x.dtype)(res, xs, xs.length);
     return res;
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
+    return zip(this.fns, allocArray(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return zip(this.fns, allocArray('bool', sizeOf(out)), 'bool', op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
