@@ -7,7 +7,8 @@
  *   playground's modules on the cpu backend in float64, to float32's tolerance (1e-4 relative;
  *   the test accuracy to one digit of 500, since a near-tie's argmax may flip);
  * and saves a screenshot of each page under `test/browser/output/`. A last run serves the page
- * under a strict Content-Security-Policy (no 'unsafe-eval') and checks the cpu backend still runs.
+ * under a strict Content-Security-Policy (no 'unsafe-eval') and checks that the cpu backend took
+ * its loops without `new Function` and computes the same numbers.
  *
  * The 2-D run uses GeN's default (the authors') rule: its fit is a central difference at the
  * rate's own scale. The safe rule's one-sided fit at a shrunk rate cancels the first-order term,
@@ -37,12 +38,17 @@ const MNIST_STEPS = 10;
 const RTOL = 1e-4;
 
 /** What each backend must report: the Backend's name and the kernel classes that ran. */
-const BACKENDS = [
-  { id: 'webgpu', name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'] },
-  { id: 'webgl2', name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'] },
-  { id: 'webasm', name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'] },
-  { id: 'cpu', name: 'cpu', ranOn: ['cpu'] },
+const RUNS = [
+  { id: 'webgpu', csp: false, name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'], detail: /^adapter: / },
+  { id: 'webgl2', csp: false, name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'], detail: /SwiftShader/ },
+  { id: 'webasm', csp: false, name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'], detail: /webasm/ },
+  { id: 'cpu', csp: false, name: 'cpu', ranOn: ['cpu'], detail: /\(compiled\)$/ },
+  // no 'unsafe-eval': the cpu backend must take its loops without new Function
+  { id: 'cpu', csp: true, name: 'cpu', ranOn: ['cpu'], detail: /\(closures\)$/ },
 ] as const;
+
+/** A strict policy: scripts from the page's origin only, no eval (WebAssembly may compile). */
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:";
 
 const D2 = { optimizer: 'gen-adam', rule: 'authors', lr: 1e-3 } as const;
 const MNIST = { optimizer: 'gen-adam', lr: 1e-3, hidden: 64, batch: 64, seed: 0 } as const;
@@ -63,7 +69,8 @@ function expectClose(got: readonly number[], want: readonly number[], what: stri
 
 /** Waits until the page has finished its actions. */
 async function idle(page: Page): Promise<void> {
-  await page.waitForFunction("!document.body.hasAttribute('data-busy')", null, { timeout: 120_000 });
+  // a selector, not a predicate: Playwright evaluates predicates with eval, which the CSP run forbids
+  await page.waitForSelector('body:not([data-busy])', { state: 'attached', timeout: 120_000 });
 }
 
 async function clickTimes(page: Page, sel: string, n: number): Promise<void> {
@@ -87,6 +94,7 @@ if (missing !== null && !required) {
 } else {
   describe('playground in Chromium', () => {
     let served: Served;
+    let strict: Served;
     let browser: Awaited<ReturnType<typeof launchChromium>>;
     let digits: Digits;
 
@@ -101,25 +109,28 @@ if (missing !== null && !required) {
       digits = decodeDigits(new Uint8Array(readFileSync(join(DIST, 'digits.bin'))));
       mkdirSync(OUTPUT, { recursive: true });
       served = await serve(DIST);
+      strict = await serve(DIST, { 'Content-Security-Policy': CSP });
       browser = await launchChromium();
     }, 180_000);
 
     afterAll(async () => {
       await browser?.close();
       await served?.close();
+      await strict?.close();
     });
 
     it('has Chromium (GEN_TS_REQUIRE_BROWSER=1)', () => {
       expect(missing).toBeNull();
     });
 
-    for (const b of BACKENDS) {
-      it(`runs on ${b.id}: the backend that ran, and the numbers against float64`, async () => {
+    for (const b of RUNS) {
+      const title = `${b.id}${b.csp ? ' under a strict Content-Security-Policy' : ''}`;
+      it(`runs on ${title}: the backend that ran, and the numbers against float64`, async () => {
         const page = await browser.context.newPage();
         const logs: string[] = [];
         page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
         try {
-          await page.goto(`${served.url}?backend=${b.id}`);
+          await page.goto(`${(b.csp ? strict : served).url}?backend=${b.id}`);
           await idle(page);
           expect(await pageError(page), logs.join('\n')).toBeNull();
           await page.selectOption('#d2-rule', D2.rule);
@@ -131,7 +142,8 @@ if (missing !== null && !required) {
           const status = page.locator('#backend-status');
           expect(await status.getAttribute('data-backend')).toBe(b.name);
           expect(JSON.parse((await status.getAttribute('data-ran-on')) ?? '[]')).toEqual(b.ranOn);
-          await page.screenshot({ path: join(OUTPUT, `${b.id}.png`), fullPage: true });
+          expect(await status.getAttribute('data-detail')).toMatch(b.detail);
+          await page.screenshot({ path: join(OUTPUT, `${b.id}${b.csp ? '-csp' : ''}.png`), fullPage: true });
 
           const d2 = await records<{ w: number[]; loss: number; lr: number }[]>(page, '#d2-readout');
           const problem = problemById('rosenbrock');

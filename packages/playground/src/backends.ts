@@ -33,11 +33,11 @@ export interface RunningBackend {
 /** Starts backend `id`; rejects with the reason when it cannot run in this browser. */
 export async function startBackend(id: BackendId): Promise<RunningBackend> {
   if (id === 'cpu') {
-    const backend = cpu();
+    const backend = cpu(); // compiled loops, or closures where the page's CSP forbids new Function
     return {
       id,
       backend,
-      detail: 'plain JavaScript loops on the page thread',
+      detail: `plain JavaScript loops on the page thread (${backend.loops})`,
       ranOn: () => [backend.name],
       destroy() {},
     };

@@ -49,6 +49,7 @@ function showStatus(): void {
   const ranOn = running.ranOn();
   s.dataset['backend'] = running.backend.name;
   s.dataset['ranOn'] = JSON.stringify(ranOn);
+  s.dataset['detail'] = running.detail;
   s.textContent = `running on ${running.backend.name} (${running.detail}); kernels ran on: ${ranOn.join(', ')}`;
 }
 
