@@ -6,9 +6,10 @@
  * - the numbers: every point, loss and learning rate against the same runs made here with the
  *   playground's modules on the cpu backend in float64, to float32's tolerance (1e-4 relative;
  *   the test accuracy to one digit of 500, since a near-tie's argmax may flip);
- * and saves a screenshot of each page under `test/browser/output/`. A last run serves the page
- * under a strict Content-Security-Policy (no 'unsafe-eval') and checks that the cpu backend took
- * its loops without `new Function` and computes the same numbers.
+ * and saves a screenshot of each page under `test/browser/output/`. The page is served under a
+ * strict Content-Security-Policy (no 'unsafe-eval'; WebAssembly may compile), where the cpu
+ * backend must take its loops without `new Function`; the cpu backend also runs without the
+ * policy, on its compiled loops.
  *
  * The 2-D run uses GeN's default (the authors') rule: its fit is a central difference at the
  * rate's own scale. The safe rule's one-sided fit at a shrunk rate cancels the first-order term,
@@ -38,12 +39,13 @@ const MNIST_STEPS = 10;
 const RTOL = 1e-4;
 
 /** What each backend must report: the Backend's name and the kernel classes that ran. */
+// Every backend runs under a strict policy, which only takes away (a page that passes under it
+// passes without it); the cpu backend runs both ways, since it takes a different loop path.
 const RUNS = [
-  { id: 'webgpu', csp: false, name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'], detail: /^adapter: / },
-  { id: 'webgl2', csp: false, name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'], detail: /SwiftShader/ },
-  { id: 'webasm', csp: false, name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'], detail: /webasm/ },
+  { id: 'webgpu', csp: true, name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'], detail: /^adapter: / },
+  { id: 'webgl2', csp: true, name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'], detail: /SwiftShader/ },
+  { id: 'webasm', csp: true, name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'], detail: /webasm/ },
   { id: 'cpu', csp: false, name: 'cpu', ranOn: ['cpu'], detail: /\(compiled\)$/ },
-  // no 'unsafe-eval': the cpu backend must take its loops without new Function
   { id: 'cpu', csp: true, name: 'cpu', ranOn: ['cpu'], detail: /\(closures\)$/ },
 ] as const;
 
