@@ -70,7 +70,11 @@ export function dot(ctx: CanvasRenderingContext2D, f: Frame, x: number, y: numbe
 }
 
 const fmtTick = (v: number): string =>
-  v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2 ? v.toExponential(1) : String(+v.toPrecision(3));
+  v === 0
+    ? '0'
+    : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2
+      ? Number(v.toPrecision(3)).toExponential() // 1.25e-3, 1.1e-3: no padding zeros
+      : String(+v.toPrecision(3));
 
 /** Frame border, a few ticks on both axes, and the axis labels. */
 export function axes(ctx: CanvasRenderingContext2D, f: Frame, xLabel: string, yLabel: string): void {
