@@ -128,6 +128,7 @@ if (missing !== null && !required) {
     for (const b of RUNS) {
       const title = `${b.id}${b.csp ? ' under a strict Content-Security-Policy' : ''}`;
       it(`runs on ${title}: the backend that ran, and the numbers against float64`, async () => {
+        expect(missing, 'GEN_TS_REQUIRE_BROWSER=1').toBeNull();
         const page = await browser.context.newPage();
         const logs: string[] = [];
         page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
