@@ -115,6 +115,24 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(gpu.exports['.'].browser).toBe('./dist/browser.js');
   });
 
+  it('publishes every subpath the workspace exports, and each one imports under node', () => {
+    const imports: string[] = [];
+    for (const p of publishedPackages()) {
+      const source = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8'));
+      const dir = join(app, 'node_modules', ...p.name.split('/'));
+      const packed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      // a subpath added to `exports` but not to `publishConfig.exports` would vanish from the tarball
+      expect(Object.keys(packed.exports).sort(), p.name).toEqual(Object.keys(source.exports).sort());
+      for (const [sub, targets] of Object.entries(packed.exports as Record<string, Record<string, string>>)) {
+        for (const t of Object.values(targets))
+          expect(readdirSync(join(dir, t, '..')), `${p.name} ${t}`).toContain(t.split('/').pop());
+        imports.push(sub === '.' ? p.name : `${p.name}/${sub.slice(2)}`);
+      }
+    }
+    const script = imports.map((m) => `await import('${m}');`).join(' ');
+    run(process.execPath, ['--input-type=module', '-e', script], app);
+  });
+
   it('runs the README quickstart with plain node after tsc, as it runs from the sources', async () => {
     const dir = join(app, 'quickstart');
     mkdirSync(dir);
