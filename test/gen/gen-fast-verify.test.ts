@@ -4,8 +4,9 @@
  * costs, and that both stay on device (a step on a backend that refuses reads).
  */
 import { describe, expect, it } from 'vitest';
-import { add, cpu, mul, relu, square, sub, sum, tensor, type Backend, type Tensor } from '@gen-ts/core';
+import { add, mul, relu, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
 import { genSgd, scaleByGeN, trainStep, type GeNOptions } from '@gen-ts/gen';
+import { noReadBackend } from '../support/backends.js';
 import { F64 } from './helpers.js';
 
 const quad = (w: Tensor) => mul(sum(square(w)), 0.5); // along d = w: eta* = 1 exactly
@@ -123,16 +124,7 @@ describe('fastDecrease / verify options', () => {
   });
 
   it('never read back: GeN-GD with both runs on a backend that refuses reads', () => {
-    const noRead: Backend = new Proxy(cpu(), {
-      get(target, prop, receiver) {
-        if (prop === 'read' || prop === 'readSync')
-          return () => {
-            throw new Error('readback during a training step');
-          };
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const noRead = noReadBackend();
     const x = tensor([0.1, 0.2, 0.3], { dtype: 'float32', backend: noRead });
     const opt = genSgd({ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true });
     const step = trainStep((p: Tensor, b: Tensor) => mul(sum(square(add(p, b))), 0.5), opt);

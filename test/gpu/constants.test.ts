@@ -4,23 +4,11 @@
  * cache holds at most KEPT_CONSTANTS, and a tensor's dispose leaves the shared buffer to the others.
  * On the other modes an upload is a host buffer and nothing is kept.
  */
-import { div, getBackend, mul, scalar, take, tensor, useBackend, type Backend } from '@gen-ts/core';
-import { gpujs, KEPT_CONSTANTS, type GpujsBackend } from '@gen-ts/gpu';
+import { div, mul, scalar, take, tensor } from '@gen-ts/core';
+import { gpujs, KEPT_CONSTANTS } from '@gen-ts/gpu';
 import { expect, it } from 'vitest';
+import { usingGpujs as using } from '../support/backends.js';
 import { describeModes } from '../support/gpu-modes.js';
-
-/** Runs `body` with `b` selected (across its awaits), then restores the backend and destroys `b`. */
-async function using(b: GpujsBackend, body: () => Promise<void>): Promise<void> {
-  const prev: Backend = getBackend();
-  await b.ready();
-  useBackend(b);
-  try {
-    await body();
-  } finally {
-    useBackend(prev);
-    b.destroy();
-  }
-}
 
 /** Waits until every queued kernel has taken its inputs (they are released then). */
 const settled = (): Promise<void> => new Promise((r) => setTimeout(r, 0));

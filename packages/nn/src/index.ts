@@ -5,3 +5,82 @@
  * @packageDocumentation
  */
 export type { Applied, ApplyOptions, Initialized, Layer } from './layer.js';
+export {
+  computeFans,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  lecunNormal,
+  ones,
+  orthogonal,
+  truncatedNormal,
+  varianceScaling,
+  zeros,
+  type Distribution,
+  type FanAxes,
+  type FanMode,
+  type Initializer,
+  type OrthogonalOptions,
+  type TruncatedNormalOptions,
+  type VarianceScalingOptions,
+} from './initializers.js';
+export {
+  ACTIVATION_NAMES,
+  activation,
+  elu,
+  leakyRelu,
+  silu,
+  swish,
+  type ActivationName,
+  type ActivationOptions,
+  type NoParams,
+} from './layers/activation.js';
+export {
+  dotProductAttention,
+  multiHeadAttention,
+  type AttentionOptions,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionParams,
+} from './layers/attention.js';
+export { dropout } from './layers/dropout.js';
+export { embedding, type EmbeddingOptions, type EmbeddingParams } from './layers/embedding.js';
+export { flatten } from './layers/flatten.js';
+export {
+  batchNorm,
+  layerNorm,
+  type BatchNormOptions,
+  type BatchNormState,
+  type NormOptions,
+  type NormParams,
+} from './layers/normalization.js';
+export {
+  transformerBlock,
+  type TransformerBlockOptions,
+  type TransformerBlockParams,
+} from './layers/transformer.js';
+export { linear, mlp, type LinearOptions, type LinearParams, type MlpOptions } from './layers/linear.js';
+export {
+  residual,
+  sequential,
+  type AnyLayer,
+  type LayerLike,
+  type ParamsOf,
+  type SequentialParams,
+  type SequentialState,
+  type StateOf,
+} from './layers/sequential.js';
+export {
+  huber,
+  l2Loss,
+  mse,
+  sigmoidBinaryCrossEntropy,
+  softmaxCrossEntropy,
+  type HuberOptions,
+  type Reduction,
+  type ReductionOptions,
+  type SigmoidBinaryCrossEntropyOptions,
+  type SoftmaxCrossEntropyOptions,
+} from './losses.js';
+export { accuracy, perplexity, topKAccuracy } from './metrics.js';
+export type { FloatDType } from './validate.js';

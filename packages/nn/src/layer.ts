@@ -22,6 +22,13 @@ export interface ApplyOptions<S = unknown> {
   readonly train?: boolean;
   /** The layer's state (e.g. batch normalisation's running statistics), as `init` or the last `apply` returned it. */
   readonly state?: S;
+  /**
+   * A `bool` mask `[B, T]` over a sequence's positions, `true` where a position holds a real token
+   * and `false` at padding (flax's and Keras's convention; PyTorch's `key_padding_mask` is its
+   * negation). Attention ignores the keys it marks `false`; containers pass it on unchanged, and
+   * layers that do not attend ignore it.
+   */
+  readonly mask?: Tensor;
 }
 
 /** What `init` returns: the parameters, the state (`undefined` for a stateless layer) and the output's shape. */
@@ -34,8 +41,16 @@ export interface Initialized<P, S> {
   readonly outputShape: Shape;
 }
 
-/** The result of `apply`: the output alone for a stateless layer, `[output, newState]` for one with state. */
-export type Applied<S> = [S] extends [undefined] ? Tensor : [Tensor, S];
+/**
+ * The result of `apply`: the output alone for a stateless layer, `[output, newState]` for one with
+ * state, and either for a layer whose state type is `any` (code generic over layers reads
+ * `layer.stateful` to tell).
+ */
+export type Applied<S> = 0 extends 1 & S
+  ? Tensor | [Tensor, S]
+  : [S] extends [undefined]
+    ? Tensor
+    : [Tensor, S];
 
 /**
  * A layer: `init(key, inputShape)` and `apply(params, x, options)`, both pure. Input shapes include

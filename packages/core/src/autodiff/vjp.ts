@@ -8,7 +8,7 @@ import { bind, nextLevel, withTrace, type Trace } from '../bind.js';
 import { isFloat } from '../dtype.js';
 import { zerosLike } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { primitives } from '../prims/index.js';
+import { rules } from '../prims/index.js';
 import type { PrimName, PrimParams } from '../prims/types.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -80,7 +80,7 @@ export class VjpTrace implements Trace {
       const e = tape[i]!;
       if (ct === null || e.name === null) continue;
       const needs = e.parents.map((p) => p >= 0);
-      const ins = (primitives[e.name].vjp as VjpRule)(ct, e.primals, e.out, e.params, needs);
+      const ins = (rules[e.name].vjp as VjpRule)(ct, e.primals, e.out, e.params, needs);
       for (let j = 0; j < e.parents.length; j++) {
         const p = e.parents[j]!;
         const g = ins[j];

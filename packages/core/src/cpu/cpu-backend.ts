@@ -2,7 +2,14 @@
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
  */
-import type { BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import {
+  checkIndices,
+  type BinaryOp,
+  type CompareOp,
+  type ReduceOp,
+  type TensorInfo,
+  type UnaryOp,
+} from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
@@ -252,7 +259,7 @@ class CpuBackend implements CpuBackendType {
     return res;
   }
 
-  gather(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
+  take(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
     const xs = arr(x);
     const idx = arr(indices);
     const n = x.shape[axis]!;
@@ -368,11 +375,4 @@ function gatherOffsets(x: TensorInfo, shape: Shape, strides: readonly number[], 
   const res = allocArray(x.dtype, src.length);
   for (let i = 0; i < src.length; i++) res[i] = xs[src[i]!]!;
   return res;
-}
-
-function checkIndices(op: string, idx: TypedArray, n: number): void {
-  for (let j = 0; j < idx.length; j++) {
-    const v = idx[j]!;
-    if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
-  }
 }

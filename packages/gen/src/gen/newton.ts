@@ -10,6 +10,7 @@ import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type 
 import type { EmptyState } from '../base.js';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { checkNumber } from '../util.js';
+import { or } from './logic.js';
 
 /** Options of `newtonDirection`. */
 export interface NewtonDirectionOptions {
@@ -21,7 +22,6 @@ export interface NewtonDirectionOptions {
   tol?: number;
 }
 
-const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
 const axpy = <T>(x: T, alpha: Tensor | number, y: T): T => treeMap<T>((a, b) => add(a, mul(b!, alpha)), x, y);
 
 /**
