@@ -6,9 +6,21 @@
  */
 import { cpu, grad, tensor, type Tensor } from '@gen-ts/core';
 import { gpujs } from '@gen-ts/gpu';
-import { adam, genAdam, genSgd, sgd, trainStep, type GradientTransformation } from '@gen-ts/gen';
+import {
+  adam,
+  dog,
+  genAdam,
+  genSgd,
+  prodigy,
+  sgd,
+  trainStep,
+  type DogState,
+  type GradientTransformation,
+  type ProdigyState,
+} from '@gen-ts/gen';
 import { describe, expect, it } from 'vitest';
-import { Descent, GEN_RULES, lossAlong, type GeNRule, type OptimizerId } from './descent.js';
+import { Descent, GEN_RULES, lossAlong, type GeNRule } from './descent.js';
+import type { OptimizerId } from './optimizers.js';
 import { pointLoss, problemById, QUADRATIC_HESSIAN as H } from './problems.js';
 
 const backend = cpu();
@@ -20,6 +32,8 @@ function alias(id: OptimizerId, rule: GeNRule, lr: number): GradientTransformati
     'gen-sgd': () => genSgd(gen),
     adam: () => adam({ lr }),
     sgd: () => sgd({ lr }),
+    prodigy: () => prodigy(),
+    dog: () => dog(),
   };
   return made[id]() as GradientTransformation<unknown, any>;
 }
@@ -32,25 +46,34 @@ describe('Descent', () => {
     ['gen-sgd', 'authors'],
     ['adam', 'safe'],
     ['sgd', 'safe'],
+    ['prodigy', 'safe'],
+    ['dog', 'safe'],
   ];
-  it.each(cases)('%s (%s rule) takes the steps of the alias under trainStep', async (optimizer, rule) => {
-    const problem = problemById('rosenbrock');
-    const lr = 1e-3;
-    const run = new Descent({ problem, optimizer, rule, lr, dtype: 'float64', backend });
-    const opt = alias(optimizer, rule, lr);
-    const step = trainStep((w: Tensor) => pointLoss(problem)(w), opt); // probes on the same (deterministic) loss
-    let w = tensor([...problem.start], { dtype: 'float64', backend });
-    let state = opt.init(w);
-    for (let t = 0; t < 12; t++) {
-      const rec = await run.step();
-      expect(rec.w).toEqual(Array.from(w.dataSync()));
-      const r = step(w, state, undefined);
-      expect(rec.loss).toBe(r.loss.itemSync());
-      ({ params: w, state } = r);
-    }
-    expect(await run.point()).toEqual(Array.from(w.dataSync()));
-    expect(run.records.some((r) => r.probe)).toBe(optimizer.startsWith('gen-'));
-  });
+  it.each(cases)(
+    '%s (%s rule) takes the steps of the gen package optimizer under trainStep',
+    async (optimizer, rule) => {
+      const problem = problemById('rosenbrock');
+      const lr = 1e-3;
+      const run = new Descent({ problem, optimizer, rule, lr, dtype: 'float64', backend });
+      const opt = alias(optimizer, rule, lr);
+      const step = trainStep((w: Tensor) => pointLoss(problem)(w), opt); // probes on the same (deterministic) loss
+      let w = tensor([...problem.start], { dtype: 'float64', backend });
+      let state = opt.init(w);
+      for (let t = 0; t < 12; t++) {
+        const rec = await run.step();
+        expect(rec.w).toEqual(Array.from(w.dataSync()));
+        const r = step(w, state, undefined);
+        expect(rec.loss).toBe(r.loss.itemSync());
+        ({ params: w, state } = r);
+      }
+      expect(await run.point()).toEqual(Array.from(w.dataSync()));
+      expect(run.records.some((r) => r.probe)).toBe(optimizer.startsWith('gen-'));
+      const last = run.records[run.records.length - 1]!;
+      // a peer's record carries its own step size, as its state holds it after the step
+      if (optimizer === 'prodigy') expect(last.lr).toBe((state as ProdigyState).d.itemSync());
+      if (optimizer === 'dog') expect(last.lr).toBe((state as DogState).eta.itemSync());
+    },
+  );
 
   it("records GeN's fit: on the quadratic, the exact slope and curvature along d", async () => {
     const problem = problemById('quadratic');

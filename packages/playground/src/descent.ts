@@ -9,27 +9,13 @@ import { getBackend, tensor, valueAndGrad, type Backend, type Tensor } from '@ge
 import {
   applyUpdates,
   genConfig,
-  identity,
-  scaleByAdam,
-  scaleByGeN,
-  scaleByLearningRate,
   type GeNOptions,
   type GradientTransformation,
   type ScaleByGeNState,
 } from '@gen-ts/gen';
 import { retire, tidyOn } from './memory.js';
+import { rateIn, rateKind, stages, type OptimizerId } from './optimizers.js';
 import { pointLoss, type FloatDType, type Problem } from './problems.js';
-
-/** The optimizers the page offers. */
-export type OptimizerId = 'gen-sgd' | 'gen-adam' | 'sgd' | 'adam';
-
-/** Menu entries: label and whether GeN picks the step length. */
-export const OPTIMIZERS: readonly { id: OptimizerId; label: string; gen: boolean }[] = [
-  { id: 'gen-adam', label: 'GeN-Adam', gen: true },
-  { id: 'gen-sgd', label: 'GeN-SGD', gen: true },
-  { id: 'adam', label: 'Adam (constant rate)', gen: false },
-  { id: 'sgd', label: 'SGD (constant rate)', gen: false },
-];
 
 /** GeN's rules: the authors' defaults, or the safe rule of the gen package README. */
 export type GeNRule = 'safe' | 'authors';
@@ -94,7 +80,7 @@ export interface StepRecord {
   /** The point before the step and the loss there. */
   readonly w: readonly [number, number];
   readonly loss: number;
-  /** The learning rate of this step (GeN's, after its fit). */
+  /** The learning rate of this step (GeN's after its fit; a peer's step size, see `rateIn`). */
   readonly lr: number;
   /** GeN's fit when this step probed. */
   readonly probe?: ProbeRecord;
@@ -121,13 +107,9 @@ export class Descent {
     const backend = (this.backend = options.backend ?? getBackend());
     this.loss = pointLoss(problem);
     this.vg = valueAndGrad(this.loss) as (w: Tensor) => [Tensor, Tensor];
-    this.gen = optimizer.startsWith('gen-');
-    this.base = (optimizer.endsWith('adam') ? scaleByAdam() : identity()) as GradientTransformation<unknown>;
-    const genOptions = { ...GEN_RULES[rule], lr };
-    this.tail = (
-      this.gen ? scaleByGeN(genOptions) : scaleByLearningRate(lr)
-    ) as GradientTransformation<unknown>;
-    this.factors = this.gen ? genConfig(genOptions).factors.filter((r) => r !== 0) : [];
+    this.gen = rateKind(optimizer) === 'gen';
+    ({ base: this.base, tail: this.tail } = stages(optimizer, lr, GEN_RULES[rule]));
+    this.factors = this.gen ? genConfig({ ...GEN_RULES[rule], lr }).factors.filter((r) => r !== 0) : [];
     this.w = tensor([...problem.start], { dtype, backend });
     this.baseState = this.base.init(this.w);
     this.tailState = this.tail.init(this.w);
@@ -152,11 +134,11 @@ export class Descent {
     });
     const [wv, lossV] = await Promise.all([w.data(), s.loss.item()]);
     const { d, tailState } = s;
-    let lr = this.options.lr;
+    const rate = rateIn(this.options.optimizer, tailState);
+    const lr = rate ? await rate.item() : this.options.lr;
     let probe: ProbeRecord | undefined;
     if (before) {
       const after = tailState as ScaleByGeNState;
-      lr = await after.lr.item();
       if (after.fit.step === t) {
         const [dv, a, b, etaStar, lrBefore, accepted] = await Promise.all([
           d.data(),

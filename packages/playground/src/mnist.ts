@@ -1,54 +1,39 @@
 /**
- * A small MLP (784-hidden-10, ReLU) trained on the bundled digits with `trainStep`: the gradient
- * on one minibatch, GeN's probes on the next (a fresh batch, as the gen package advises). Each
- * step runs inside the backend's `tidy` where it has one (the gpu.js backends), and the previous
- * params and state are disposed, so memory stays flat however long the page trains.
+ * A small MLP (784-hidden-10, ReLU; `mlp` of @gen-ts/nn, its cross-entropy and accuracy) trained
+ * on the bundled digits with `trainStep`: the gradient on one minibatch, GeN's probes on the next
+ * (a fresh batch, as the gen package advises). Each step runs inside the backend's `tidy` where it
+ * has one (the gpu.js backends), and the previous params and state are disposed, so memory stays
+ * flat however long the page trains.
  */
 import {
-  add,
-  argmax,
-  cast,
-  equal,
   foldIn,
   getBackend,
   key,
-  logSoftmax,
-  matmul,
-  mean,
-  mul,
-  neg,
-  normal,
-  oneHot,
   permutation,
-  relu,
-  split,
-  sum,
   tensor,
-  zeros,
+  withBackend,
   type Backend,
   type Tensor,
 } from '@gen-ts/core';
 import {
   adam,
+  dog,
+  findGeNState,
   genAdam,
   genSgd,
-  findGeNState,
+  prodigy,
   sgd,
   trainStep,
   type GradientTransformation,
 } from '@gen-ts/gen';
-import type { OptimizerId } from './descent.js';
+import { accuracy, mlp, softmaxCrossEntropy, type LinearParams } from '@gen-ts/nn';
 import { DIGIT_PIXELS, type DigitSplit, type Digits } from './digits.js';
 import { retire, tidyOn } from './memory.js';
+import { rateIn, rateKind, type OptimizerId } from './optimizers.js';
 import type { FloatDType } from './problems.js';
 
-/** The MLP's parameters. */
-export interface MlpParams {
-  w1: Tensor;
-  b1: Tensor;
-  w2: Tensor;
-  b2: Tensor;
-}
+/** The MLP's parameters: `{ kernel, bias }` per layer. */
+export type MlpParams = LinearParams[];
 
 /** A training run's settings. */
 export interface MnistOptions {
@@ -72,26 +57,29 @@ export interface TrainRecord {
   readonly lr: number;
 }
 
-/** Mean softmax cross-entropy of the MLP's logits. */
-export function mlpLoss(p: MlpParams, x: Tensor, labels: Tensor): Tensor {
-  const logits = mlpLogits(p, x);
-  const onehot = oneHot(labels, logits.shape[1]!, logits.dtype);
-  return mean(neg(sum(mul(logSoftmax(logits, -1), onehot), -1)));
+/** The network: `hidden` ReLU units, then 10 logits (LeCun-normal kernels, zero biases). */
+export function network(hidden: number, dtype: FloatDType) {
+  return mlp([hidden, 10], { dtype });
 }
 
-function mlpLogits(p: MlpParams, x: Tensor): Tensor {
-  return add(matmul(relu(add(matmul(x, p.w1), p.b1)), p.w2), p.b2);
-}
-
+/** Optimizer `id` as the gen package builds it (GeN with its default rule). */
 function optimizerFor(id: OptimizerId, lr: number): GradientTransformation<unknown, any> {
-  const made = { 'gen-adam': genAdam, 'gen-sgd': genSgd, adam, sgd }[id];
-  return made({ lr }) as GradientTransformation<unknown, any>;
+  const made = {
+    'gen-adam': () => genAdam({ lr }),
+    'gen-sgd': () => genSgd({ lr }),
+    adam: () => adam({ lr }),
+    sgd: () => sgd({ lr }),
+    prodigy: () => prodigy(),
+    dog: () => dog(),
+  }[id];
+  return made() as GradientTransformation<unknown, any>;
 }
 
 /** A training run in progress: `step()` trains one minibatch, `evaluate()` scores the test split. */
 export class MnistSession {
   readonly records: TrainRecord[] = [];
   private readonly backend: Backend;
+  private readonly net: ReturnType<typeof network>;
   private readonly opt: GradientTransformation<unknown, any>;
   private readonly stepFn: ReturnType<typeof trainStep<MlpParams, Batch, unknown>>;
   private params: MlpParams;
@@ -107,17 +95,19 @@ export class MnistSession {
     if (options.batch * 2 > data.train.n)
       throw new RangeError(`MnistSession: batch ${options.batch} needs at least ${2 * options.batch} digits`);
     this.backend = options.backend ?? getBackend();
-    const [k1, k2] = split(key(seed));
-    const on = { dtype, backend: this.backend };
-    this.params = {
-      w1: mul(normal(k1!, [DIGIT_PIXELS, hidden], on), Math.sqrt(2 / DIGIT_PIXELS)),
-      b1: zeros([hidden], on),
-      w2: mul(normal(k2!, [hidden, 10], on), Math.sqrt(1 / hidden)),
-      b2: zeros([10], on),
-    };
+    this.net = network(hidden, dtype);
+    // the initializers draw on the current backend: make it this run's
+    this.params = withBackend(
+      this.backend,
+      () => this.net.init(key(seed), [options.batch, DIGIT_PIXELS]).params,
+    );
     this.opt = optimizerFor(options.optimizer, options.lr);
     this.state = this.opt.init(this.params);
-    this.stepFn = trainStep((p: MlpParams, b: Batch) => mlpLoss(p, b.x, b.y), this.opt);
+    const net = this.net;
+    this.stepFn = trainStep(
+      (p: MlpParams, b: Batch) => softmaxCrossEntropy(net.apply(p, b.x), b.y),
+      this.opt,
+    );
   }
 
   /** Batches per pass over the training split. */
@@ -131,8 +121,8 @@ export class MnistSession {
     const batch = await this.batch(t);
     const probe = await this.batch(t + 1);
     const r = this.tidy(() => this.stepFn(this.params, this.state, batch, probe));
-    const gen = findGeNState(r.state);
-    const [loss, lr] = await Promise.all([r.loss.item(), gen ? gen.lr.item() : this.options.lr]);
+    const rate = this.rate(r.state);
+    const [loss, lr] = await Promise.all([r.loss.item(), rate ? rate.item() : this.options.lr]);
     retire([this.params, this.state, batch, probe, r.loss], [r.params, r.state]);
     this.params = r.params;
     this.state = r.state;
@@ -145,12 +135,19 @@ export class MnistSession {
   async evaluate(): Promise<{ accuracy: number; loss: number }> {
     const test = this.upload(this.data.test, null);
     const [hits, loss] = this.tidy(() => {
-      const right = equal(argmax(mlpLogits(this.params, test.x), -1), test.y);
-      return [mean(cast(right, this.options.dtype)), mlpLoss(this.params, test.x, test.y)];
+      const logits = this.net.apply(this.params, test.x);
+      return [accuracy(logits, test.y), softmaxCrossEntropy(logits, test.y)];
     });
-    const [accuracy, l] = await Promise.all([hits.item(), loss.item()]);
+    const [acc, l] = await Promise.all([hits.item(), loss.item()]);
     retire([test, hits, loss], []);
-    return { accuracy, loss: l };
+    return { accuracy: acc, loss: l };
+  }
+
+  /** The step size in `state`: GeN's rate, a peer's (see `rateIn`), or null for a constant. */
+  private rate(state: unknown): Tensor | null {
+    const id = this.options.optimizer;
+    if (rateKind(id) === 'gen') return findGeNState(state)!.lr;
+    return rateIn(id, state);
   }
 
   private tidy<T>(fn: () => T): T {

@@ -4,15 +4,8 @@
  * step recorded: the point, the direction, `a`, `b` and the probed step sizes).
  */
 import { tensor } from '@gen-ts/core';
-import {
-  Descent,
-  RULE_LABELS,
-  lossAlong,
-  OPTIMIZERS,
-  type GeNRule,
-  type OptimizerId,
-  type ProbeRecord,
-} from '../descent.js';
+import { Descent, RULE_LABELS, lossAlong, type GeNRule, type ProbeRecord } from '../descent.js';
+import { OPTIMIZERS, rateKind, type OptimizerId } from '../optimizers.js';
 import { PROBLEMS, problemById, type FloatDType, type Problem } from '../problems.js';
 import { axes, context2d, dot, extent, polyline, ramp, type Frame } from './plot.js';
 import { $, fill, num, type Busy } from './dom.js';
@@ -111,9 +104,12 @@ export class DescentPanel {
     const probe = probes[Math.min(i, probes.length - 1)];
     const label = $('#d2-probe-label');
     if (!probe || !this.run) {
-      label.textContent = this.run?.options.optimizer.startsWith('gen-')
-        ? 'no probe yet'
-        : 'constant rate: no probes';
+      const kind = this.run ? rateKind(this.run.options.optimizer) : 'gen';
+      label.textContent = {
+        gen: 'no probe yet',
+        constant: 'constant rate: no probes',
+        peer: 'this peer sets its rate without probes (the rate is in the readout)',
+      }[kind];
       this.probeLine = null;
       drawProbe($<HTMLCanvasElement>('#d2-probe'), null);
       return;

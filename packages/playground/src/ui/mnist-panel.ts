@@ -3,7 +3,7 @@
  * accuracy and the learning rate drawn as they come. Training runs one step per action, so the
  * page stays responsive and other actions interleave.
  */
-import { OPTIMIZERS, type OptimizerId } from '../descent.js';
+import { OPTIMIZERS, type OptimizerId } from '../optimizers.js';
 import { decodeDigits, type Digits } from '../digits.js';
 import { MnistSession } from '../mnist.js';
 import type { FloatDType } from '../problems.js';
