@@ -32,7 +32,7 @@ import {
 } from '@gen-ts/core';
 import * as G from '@gen-ts/gen';
 import type { GradientTransformation } from '@gen-ts/gen';
-import { loadMnist, MNIST_CLASSES, MNIST_PIXELS } from '../examples/data/mnist.js';
+import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from '@gen-ts/nn';
 import { initMlp, mlp, type Params } from '../examples/gen-mnist.js';
 import { median } from './harness.js';
 
@@ -306,7 +306,9 @@ function speed(d: Data, o: Options): void {
 
 function main(): void {
   const o = parse(process.argv.slice(2));
-  const mn = loadMnist(o.train + o.val, o.test, 0);
+  const loaded = loadMnist({ train: o.train + o.val, test: o.test, seed: 0 });
+  const host = (s: MnistSplit): Split => ({ x: s.x, labels: s.y.dataSync() as Int32Array });
+  const mn = { train: host(loaded.train), test: host(loaded.test) };
   const d: Data = { train: split(mn.train, 0, o.train), val: split(mn.train, o.train, o.val), test: mn.test };
   if (o.speedSteps > 0) {
     speed(d, o);
