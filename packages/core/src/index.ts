@@ -70,6 +70,7 @@ export {
   bernoulli,
   foldIn,
   key,
+  keyFromWords,
   normal,
   permutation,
   PRNGKey,
