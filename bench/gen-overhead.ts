@@ -99,7 +99,13 @@ const stepsPerRound = Number(process.argv[3] ?? 16); // a multiple of 8, so ever
 const batches = Array.from({ length: 4 }, (_, i) => batch(100 + i));
 const runs = configs.map((c) => {
   const params = init(1);
-  return { c, step: trainStep(loss, c.opt), params, state: c.opt.init(params), times: [] as number[] };
+  return {
+    c,
+    step: trainStep(loss, c.opt, { probe: c.fresh ? 'fresh' : 'own' }),
+    params,
+    state: c.opt.init(params),
+    times: [] as number[],
+  };
 });
 
 async function block(r: (typeof runs)[number], n: number): Promise<number> {

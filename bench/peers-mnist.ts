@@ -179,7 +179,7 @@ function train(m: Method, d: Data, seed: number, o: Options): RunResult {
   const perEpoch = Math.floor(d.train.labels.length / o.batch);
   const T = perEpoch * o.epochs;
   const opt = m.make(T, perEpoch);
-  const step = G.trainStep(loss, opt);
+  const step = G.trainStep(loss, opt, { probe: m.feed === 'own-loss' ? 'own' : 'fresh' });
   let params = params0;
   let state = opt.init(params);
   let ms = 0;
@@ -280,7 +280,13 @@ function speed(d: Data, o: Options): void {
   const runs = methods.map((m) => {
     const opt = m.make(o.speedSteps, perEpoch);
     const params = initMlp(key(1000), 64);
-    return { m, step: G.trainStep(loss, opt), params, state: opt.init(params), ms: [] as number[] };
+    return {
+      m,
+      step: G.trainStep(loss, opt, { probe: m.feed === 'own-loss' ? 'own' : 'fresh' }),
+      params,
+      state: opt.init(params),
+      ms: [] as number[],
+    };
   });
   const load0 = loadavg()[0]!;
   for (let i = 0; i < o.speedSteps + 3; i++) {

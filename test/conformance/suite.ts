@@ -269,6 +269,19 @@ export function conformance(c: ConformanceBackend): void {
         where(greater(put(a), 0), put(a), 0),
         O.map((x) => (x > 0 ? x : 0), a),
       );
+      // one decision for the whole result (shape [] and [1, 1]), either branch broadcast or not
+      for (const flag of [1, -1]) {
+        const c0 = greater(put({ shape: [], data: [flag] }), 0);
+        const c1 = greater(put({ shape: [1, 1], data: [flag] }), 0);
+        await close(
+          where(c0, put(a), put(b)),
+          O.map((x, y) => (flag > 0 ? x : y), a, b),
+        );
+        await close(
+          where(c1, put(b), put(a)),
+          O.map((x, y) => (flag > 0 ? y : x), a, b),
+        );
+      }
     });
     test('casts between float, int32 and bool', ['cast'], async () => {
       const x = put({ shape: [5], data: [1.75, -2.25, 0, 3, -0.5] });

@@ -6,7 +6,27 @@
 import { cast, isFloat, isPlainObject, scalar, Tensor, treeLeaves } from '@gen-ts/core';
 import type { Schedule } from './types.js';
 
-/** Throws unless `v` is a finite number in the given range; returns it. */
+// Values a schedule produced are the schedule's own (as PyTorch's schedulers write the rate past
+// the constructor's check): a cosine decay ends at lr = 0, a warm-up starts there.
+// `injectHyperparams` names those options while it rebuilds an optimizer from them, and
+// `checkNumber` then skips their range (not their type).
+let scheduled: ReadonlySet<string> = new Set();
+
+/** @internal Runs `f` with the options `names` marked as holding a schedule's values. */
+export function withScheduledValues<T>(names: ReadonlySet<string>, f: () => T): T {
+  const outer = scheduled;
+  scheduled = names;
+  try {
+    return f();
+  } finally {
+    scheduled = outer;
+  }
+}
+
+/**
+ * Throws unless `v` is a finite number in the given range (the range not checked when `name` holds
+ * a schedule's value, see `withScheduledValues`); returns it.
+ */
 export function checkNumber(
   op: string,
   name: string,
@@ -20,7 +40,9 @@ export function checkNumber(
     finite?: boolean;
   } = {},
 ): number {
-  const { min, max, minExclusive = false, maxExclusive = false, integer = false, finite = true } = range;
+  const { minExclusive = false, maxExclusive = false, integer = false, finite = true } = range;
+  // a schedule's value keeps its type checks (a number, finite, an integer) but not its range
+  const { min, max } = scheduled.has(name) ? {} : range;
   const bad = (why: string): never => {
     throw new RangeError(`${op}: option ${name} ${why}, got ${String(v)}`);
   };

@@ -111,16 +111,28 @@ export type VjpFn = (cotangent: unknown) => any[];
  */
 export function vjp<Out extends Tree>(f: (...args: any[]) => Out, ...primals: unknown[]): [Out, VjpFn] {
   if (typeof f !== 'function') throw new TypeError('vjp: f must be a function');
+  const [out, pullback] = vjpWithAux((...args) => [f(...args), undefined], primals);
+  return [out as Out, pullback];
+}
+
+/**
+ * @internal `vjp` of an `f` that returns `[out, aux]`: `aux` is carried out of the trace as concrete
+ * values (not differentiated, as JAX's `has_aux`), so it stays usable after the call.
+ */
+export function vjpWithAux(
+  f: (...args: any[]) => [unknown, unknown],
+  primals: readonly unknown[],
+): [unknown, VjpFn, unknown] {
   const [px, pdef] = treeFlatten(primals);
   const trace = new VjpTrace(nextLevel());
   const inputs = px.map((p) => (isFloat(p.dtype) ? trace.input(p) : p));
-  const outs = withTrace(trace, () => f(...treeUnflatten<unknown[]>(pdef, inputs)));
+  const [outs, aux] = withTrace(trace, () => f(...treeUnflatten<unknown[]>(pdef, inputs)));
   const [ox, odef] = treeFlatten(outs);
   const own = (o: Tensor): o is VjpTracer => o instanceof VjpTracer && o.trace === trace;
-  const primalOut = treeUnflatten<Out>(
-    odef,
-    ox.map((o) => (own(o) ? o.primal : o)),
-  );
+  const lower = (o: Tensor) => (own(o) ? o.primal : o);
+  const primalOut = treeUnflatten(odef, ox.map(lower));
+  const [ax, adef] = treeFlatten(aux);
+  const auxOut = treeUnflatten(adef, ax.map(lower));
   const pullback: VjpFn = (cotangent) => {
     const [cx, cdef] = treeFlatten(cotangent);
     if (!treeDefEqual(odef, cdef)) {
@@ -142,5 +154,5 @@ export function vjp<Out extends Tree>(f: (...args: any[]) => Out, ...primals: un
     );
     return treeUnflatten<any[]>(pdef, grads);
   };
-  return [primalOut, pullback];
+  return [primalOut, pullback, auxOut];
 }

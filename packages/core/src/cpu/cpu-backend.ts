@@ -112,8 +112,15 @@ class CpuBackend implements CpuBackendType {
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
     const n = sizeOf(out);
-    const res = allocArray(a.dtype, n);
     const [xc, xa, xb] = [arr(cond), arr(a), arr(b)];
+    if (xc.length === 1 && n > 0) {
+      // One decision for every element (a guard that keeps or replaces a whole tensor): the chosen
+      // operand itself (buffers are immutable, so it can be shared, as reshape does), broadcast if
+      // it must be, without the index arrays of the general loop.
+      const pick = xc[0] ? a : b;
+      return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
+    }
+    const res = allocArray(a.dtype, n);
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);

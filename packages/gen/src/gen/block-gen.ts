@@ -19,7 +19,9 @@ import {
   add,
   div,
   greater,
+  isFinite,
   jvp,
+  logicalAnd,
   minimum,
   mul,
   neg,
@@ -40,7 +42,6 @@ import { castTo, firstFloatLeaf, leafLabels, valueAt } from '../util.js';
 import type { GeNExtra } from './scale-by-gen.js';
 import { lossAt, probeEstimate, type Estimate } from './estimate.js';
 import { fitWeights } from './fit.js';
-import { and, finite } from './logic.js';
 import { genConfig, type GeNOptions } from './options.js';
 import { propose, type ProposeRule } from './propose.js';
 
@@ -250,9 +251,9 @@ function fitModel(
       // what the two groups' parabolas q(h) = -b h + a h^2 / 2 do not explain is the cross term A_ij h_i h_j
       const q = (g: Estimate, h: Tensor) => add(mul(neg(g.b), h), mul(mul(g.a, mul(h, h)), 0.5));
       const aij = div(sub(sub(y, q(groups[i]!, hi)), q(groups[j]!, hj)), mul(hi, hj));
-      const ok = finite(y);
-      groups[i] = { ...groups[i]!, allFinite: and(groups[i]!.allFinite, ok) };
-      groups[j] = { ...groups[j]!, allFinite: and(groups[j]!.allFinite, ok) };
+      const ok = isFinite(y);
+      groups[i] = { ...groups[i]!, allFinite: logicalAnd(groups[i]!.allFinite, ok) };
+      groups[j] = { ...groups[j]!, allFinite: logicalAnd(groups[j]!.allFinite, ok) };
       A[i]![j] = aij;
       A[j]![i] = aij;
       pairs++;
@@ -303,7 +304,7 @@ function exactModel(
       b,
       etaStar: div(b, a),
       r2: scalar(1, { dtype: like.dtype, backend: like.backend }),
-      allFinite: and(finite(L0), and(finite(a), finite(b))),
+      allFinite: logicalAnd(isFinite(L0), logicalAnd(isFinite(a), isFinite(b))),
       evals: 1,
       L0,
       descent: [],
@@ -313,8 +314,8 @@ function exactModel(
   const A = groups.map((g, i) =>
     groups.map((_, j) => (i === j ? g.a : mul(add(dot(hd[i]!, j), dot(hd[j]!, i)), 0.5))),
   );
-  const all = groups.reduce((acc, g) => and(acc, g.allFinite), groups[0]!.allFinite);
-  const rows = A.map((row) => row.reduce((acc, x) => and(acc, finite(x)), all));
+  const all = groups.reduce((acc, g) => logicalAnd(acc, g.allFinite), groups[0]!.allFinite);
+  const rows = A.map((row) => row.reduce((acc, x) => logicalAnd(acc, isFinite(x)), all));
   return { groups: groups.map((g, i) => ({ ...g, allFinite: rows[i]! })), A, evals: k };
 }
 
@@ -341,7 +342,10 @@ function newtonStep(model: Model): { etaStar: Tensor[]; pd: Tensor } {
       L[i]![j] = div(x, dj);
     }
   }
-  const pd = D.reduce((acc, dj) => and(acc, and(greater(dj, 0), finite(dj))), greater(D[0]!, 0));
+  const pd = D.reduce(
+    (acc, dj) => logicalAnd(acc, logicalAnd(greater(dj, 0), isFinite(dj))),
+    greater(D[0]!, 0),
+  );
   if (k === 1) return { etaStar: eta1, pd };
   const rhs = A.map((row, i) => {
     let r: Tensor | undefined;

@@ -4,13 +4,24 @@
  * forming `H`. A fixed number of iterations with on-device guards (no readback): iterations after
  * convergence or after negative curvature leave the solution unchanged. If the very first
  * curvature is not positive, the gradient itself is returned. Followed by `scaleByGeN`, GeN's
- * estimate is `eta* = 1` on a quadratic: the Newton special case of GEN-SPEC.md.
+ * estimate is `eta* = 1` on a quadratic: the Newton special case (docs/gen.md, section 1).
  */
-import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type Tensor } from '@gen-ts/core';
+import {
+  add,
+  div,
+  greater,
+  hvp,
+  lessEqual,
+  logicalOr,
+  mul,
+  treeMap,
+  treeVdot,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import type { EmptyState } from '../base.js';
 import type { GradientTransformation, LossExtras } from '../types.js';
-import { checkNumber } from '../util.js';
-import { or } from './logic.js';
+import { checkOptions, numberRule } from '../validate.js';
 
 /** Options of `newtonDirection`. */
 export interface NewtonDirectionOptions {
@@ -32,10 +43,11 @@ const axpy = <T>(x: T, alpha: Tensor | number, y: T): T => treeMap<T>((a, b) => 
 export function newtonDirection(
   options: NewtonDirectionOptions = {},
 ): GradientTransformation<EmptyState, LossExtras> {
-  const op = 'newtonDirection';
-  const damping = checkNumber(op, 'damping', options.damping ?? 0, { min: 0 });
-  const maxIter = checkNumber(op, 'maxIter', options.maxIter ?? 20, { min: 1, integer: true });
-  const tol = checkNumber(op, 'tol', options.tol ?? 1e-10, { min: 0 });
+  const { damping, maxIter, tol } = checkOptions('newtonDirection', options, {
+    damping: numberRule(0, { min: 0 }),
+    maxIter: numberRule(20, { min: 1, integer: true }),
+    tol: numberRule(1e-10, { min: 0 }),
+  });
   return {
     init: () => ({}),
     update: (g, state, params, extra) => {
@@ -62,12 +74,12 @@ export function newtonDirection(
         const pAp = treeVdot(p, Ap);
         const neg = lessEqual(pAp, 0);
         firstNeg ??= neg;
-        const stop = or(done, neg);
+        const stop = logicalOr(done, neg);
         const alpha = where(stop, 0, div(rr, where(stop, 1, pAp)));
         x = axpy(x, alpha, p);
         r = axpy(r, mul(alpha, -1), Ap);
         const rrNew = treeVdot(r, r);
-        done = or(stop, lessEqual(rrNew, stopAt));
+        done = logicalOr(stop, lessEqual(rrNew, stopAt));
         const beta = where(done, 0, div(rrNew, where(greater(rr, 0), rr, 1)));
         p = axpy(r, beta, p);
         rr = rrNew;

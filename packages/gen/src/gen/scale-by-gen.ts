@@ -1,7 +1,7 @@
 /**
  * `scaleByGeN`: the generalized-Newton learning rate as a transformation in the learning-rate slot
- * (GEN-SPEC.md, Algorithm 1). It receives a direction `d` (gradient-like, pointing uphill), and
- * every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
+ * (the paper's Algorithm 1, described in docs/gen.md). It receives a direction `d` (gradient-like,
+ * pointing uphill), and every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
  * `d`, either from probe losses at `w - r_i * eta * d` (`'fit'`) or from `jvp` (`'exact'`). The
  * optimal step `eta* = b / a` updates the learning rate, which lives in the state as a 0-d tensor:
  * accept/reject is a `where`, so a step never reads a value back to the host.
@@ -12,14 +12,26 @@
  * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
  * record is built from their results.
  */
-import { mul, neg, scalar, treeMap, where, type Tensor } from '@gen-ts/core';
+import {
+  isFinite,
+  logicalAnd,
+  logicalNot,
+  mul,
+  neg,
+  scalar,
+  treeMap,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
 import { estimate, lossAt, moved } from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
-import { genConfig, type GeNOptions } from './options.js';
+import { treeFinite } from '../logic.js';
+import { checkState } from '../validate.js';
+import { genConfig, type GeNConfig, type GeNOptions } from './options.js';
 
 /** The last fit of `scaleByGeN` (0-d tensors on the params' backend, in the params' float dtype). */
 export interface GeNFit {
@@ -35,6 +47,11 @@ export interface GeNFit {
   readonly accepted: Tensor;
   /** Whether the chosen step passed the `verify` check (bool; true when `verify` is off). */
   readonly verified: Tensor;
+  /**
+   * Whether this probe step's update was skipped, the params left as they were (bool): the
+   * direction or the loss at `w` was not finite, or `verify` failed with no better probe.
+   */
+  readonly skipped: Tensor;
   /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
   readonly evals: number;
   /** The step count at which it was made (-1 before the first probe). */
@@ -73,7 +90,7 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
  * exact line-search step along `d` (on a quadratic). That is the authors' rule, the default.
  *
- * Two options make it safe where the authors' rule is not (GEN-SPEC item 7, measured in
+ * Two options make it safe where the authors' rule is not (docs/gen.md, check 7, measured in
  * bench/RESULTS-gen.md): `fastDecrease` drops the rate to `eta*` at once when `eta* < eta` (the
  * smoothed rule lowers it ~5% per probe, slower than GD blows up above its stability limit), and
  * `verify` spends one forward pass to check the chosen step lowers the loss (a parabola fitted far
@@ -82,6 +99,14 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * rate to the edge of the trust region when `a <= 0`. Plain GD and Adam from any `eta_0` in
  * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
  * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient', negativeCurvature: 'grow' }`.
+ *
+ * A probe step skips, never applies, a non-finite step: when the direction has a NaN or infinite
+ * entry or the loss at `w` is not finite, the update is exactly 0, chosen with `where` (`0 * NaN`
+ * would still reach the params), and `fit.skipped` says so. A non-finite direction keeps the rate
+ * (it says nothing about the step length); a non-finite loss follows the non-finite rule above.
+ * Between probes the update is `-eta * d` as for any learning rate, at no extra cost; `trainStep`'s
+ * `skipNonFinite` (on by default) guards every step, and also keeps the state of the transforms
+ * before GeN (Adam's moments), which GeN cannot.
  *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
@@ -107,7 +132,11 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * ```
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
-  const cfg = genConfig(options);
+  return scaleByGeNFrom(genConfig(options));
+}
+
+/** @internal `scaleByGeN` for options already validated (the aliases validate under their own name). */
+export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const weights = fitWeights(cfg.factors, cfg.slope === 'gradient');
   const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };
   return {
@@ -122,20 +151,33 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         r2: nan,
         accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         verified: scalar(1, { dtype: 'bool', backend: leaf.backend }),
+        skipped: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         evals: 0,
         step: -1,
       };
       return { count: 0, lr: s(cfg.lr), fit };
     },
     update: (d, state, params, extra) => {
+      checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
       const t = state.count;
-      if (t % cfg.phi !== 0) return [scaled(d, neg(state.lr)), { ...state, count: t + 1 }];
+      // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
+      // left to trainStep's guard, so these steps cost what the base optimizer's do.
+      if (t % cfg.phi !== 0) {
+        const step = neg(state.lr);
+        return [treeMap((u) => mul(u, castTo(step, u)), d), { ...state, count: t + 1 }];
+      }
+      // A probe step decides whether to move: skipping is a `where`, never a multiplication by 0,
+      // since `0 * NaN` would still reach the params.
+      const dFinite = treeFinite(d);
       const est = estimate(cfg, weights, d, params, state.lr, extra, t);
       const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t));
       const checked = cfg.verify
         ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
         : undefined;
-      const lr = checked?.lr ?? proposal.lr;
+      // A non-finite direction says nothing about the rate: keep it.
+      const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
+      let moves = logicalAnd(dFinite, isFinite(est.L0));
+      if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
       const fit: GeNFit = {
         a: est.a,
         b: est.b,
@@ -143,16 +185,17 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         r2: est.r2,
         accepted: proposal.accepted,
         verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
+        skipped: logicalNot(moves),
         evals: est.evals + (checked === undefined ? 0 : 1),
         step: t,
       };
-      const stepLr = checked === undefined ? lr : where(checked.moves, lr, mul(lr, 0));
-      return [scaled(d, neg(stepLr)), { count: t + 1, lr, fit }];
+      return [stepAlong(d, lr, moves), { count: t + 1, lr, fit }];
     },
   };
 }
 
-/** `step * d`, leaf by leaf, in each leaf's dtype. */
-function scaled<T>(d: T, step: Tensor): T {
-  return treeMap<T>((u) => mul(u, castTo(step, u)), d);
+/** `-lr * d`, leaf by leaf in each leaf's dtype, where `moves`; 0 (the params kept) elsewhere. */
+function stepAlong<T>(d: T, lr: Tensor, moves: Tensor): T {
+  const step = neg(lr);
+  return treeMap<T>((u) => where(moves, mul(u, castTo(step, u)), 0), d);
 }

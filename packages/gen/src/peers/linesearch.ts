@@ -7,19 +7,20 @@
 import {
   add,
   greater,
+  isFinite,
   lessEqual,
   maximum,
   minimum,
   mul,
-  sub,
-  treeMap,
   scalar,
-  where,
+  sub,
   Tensor,
+  treeMap,
+  where,
 } from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, checkBoolean, checkNumber, scalarFor } from '../util.js';
-import { checkOptionKeys, dotTree, isFinite0d, like, needValue } from './util.js';
+import { checkOptionKeys, dotTree, like, needValue } from './util.js';
 
 /** Options of `scaleByBacktrackingLinesearch` (optax's parameters, camelCase). */
 export interface BacktrackingLinesearchOptions {
@@ -94,7 +95,7 @@ interface Trial {
  * multiplying by `decreaseFactor` up to `maxBacktrackingSteps` times. If no trial satisfies it the
  * last one is kept; if its loss is not finite the step is 0. Needs the extras `value` (the loss
  * at `w`), `grad` (its gradient) and `valueFn` (the loss as a function of the params, on the same
- * data), as `trainStep` passes them on the gradient's own batch; and `params`. `u` must be a
+ * data), as `trainStep(loss, opt, { probe: 'own' })` passes them; and `params`. `u` must be a
  * descent direction (`<u, grad> < 0`) for the condition to be satisfiable.
  * Reference: optax `scale_by_backtracking_linesearch`.
  *
@@ -170,7 +171,7 @@ export function scaleByBacktrackingLinesearch(
       const slope = castTo(dotTree(updates, extra.grad), lr0);
       const decreaseError = (eta: Tensor, fNew: Tensor): Tensor => {
         const e = sub(sub(fNew, mul(f0, 1 + rtol)), mul(mul(eta, slopeRtol), slope));
-        return maximum(where(isFinite0d(e), e, Infinity), 0); // NaN (and +Inf) count as failure
+        return maximum(where(isFinite(e), e, Infinity), 0); // NaN (and +Inf) count as failure
       };
       const lossAt = (eta: Tensor): Tensor => {
         const y = valueFn(treeMap((w, u) => add(w, mul(u!, castTo(eta, u!))), params, updates));
@@ -208,7 +209,7 @@ export function scaleByBacktrackingLinesearch(
         if (iter > 0 && canRead && trial.done.itemSync() !== 0) break;
         trial = body(trial, iter);
       }
-      const learningRate = where(isFinite0d(trial.decreaseError), trial.learningRate, 0);
+      const learningRate = where(isFinite(trial.decreaseError), trial.learningRate, 0);
       const out = treeMap<typeof updates>((u) => mul(u, castTo(learningRate, u)), updates);
       return [
         out,

@@ -38,7 +38,7 @@ const KEYS = ['maxLr', 'fStar', 'eps', 'scaling', 'variant'];
  *     eta = s * min((f - fStar) / (||g||^2 + eps), maxLr)      (0 when ||g||^2 + eps <= 2^-52)
  *
  * where `f` is `extra.value`, the loss at the current params on the gradient's batch (required:
- * `trainStep` passes it when it probes the gradient's own batch). With `variant: 'sps+'`,
+ * `trainStep(loss, opt, { probe: 'own' })` passes it). With `variant: 'sps+'`,
  * `f - fStar` is clipped at 0. optax computes `||g||^2` after scaling by `s`; here `s` multiplies
  * the step, as in the formula of its documentation (the two agree for `s = 1`).
  * Reference: Loizou et al. 2021 (arXiv 2002.10542); optax `polyak_sgd`.

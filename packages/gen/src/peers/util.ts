@@ -3,17 +3,16 @@
  * required extras with messages that name the transform, and the tree reductions their step-size
  * estimates are made of (all 0-d tensors: nothing is read back).
  */
-import { abs, add, equal, mul, scalar, sub, sum, treeLeaves, treeMap, Tensor } from '@gen-ts/core';
+import { abs, add, mul, scalar, sub, sum, treeLeaves, treeMap, Tensor } from '@gen-ts/core';
 import { checkBoolean, checkNumber } from '../util.js';
+import { checkOptionsObject } from '../validate.js';
 
-/** Throws unless `options` is an object whose keys are all in `known`; returns it. */
+/**
+ * Throws unless `options` is an object whose keys are all in `known`; returns it. The same check
+ * (and messages) as every other optimizer's, `checkOptionsObject`.
+ */
 export function checkOptionKeys<T extends object>(op: string, options: T, known: readonly string[]): T {
-  if (options === null || typeof options !== 'object' || Array.isArray(options))
-    throw new TypeError(`${op}: options must be an object`);
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new TypeError(`${op}: unknown option ${k} (known: ${known.join(', ')})`);
-  }
-  return options;
+  return checkOptionsObject(op, options, known) as T;
 }
 
 /** `params`, or a clear error when the caller did not pass them. */
@@ -62,9 +61,6 @@ export function sqDistTree(a: unknown, b: unknown): Tensor {
   for (let i = 1; i < la.length; i++) acc = add(acc, sq(i));
   return acc;
 }
-
-/** True (0-d bool) where `x` is finite: NaN and +-Infinity give `x - x = NaN`. */
-export const isFinite0d = (x: Tensor): Tensor => equal(sub(x, x), 0);
 
 /** A 0-d tensor holding `v` in `x`'s dtype, on `x`'s backend. */
 export const like = (x: Tensor, v: number): Tensor => scalar(v, { dtype: x.dtype, backend: x.backend });

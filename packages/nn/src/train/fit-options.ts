@@ -22,12 +22,12 @@ export interface FitCommonOptions<P, S> {
   /** Steps in all, across epochs (exactly one of `epochs` and `steps`). */
   steps?: number;
   /**
-   * Where GeN (and any loss-dependent transformation) evaluates its probe losses: `'next'`
-   * (default) on the next batch of the loader, data the gradient did not see; `'same'` on the
+   * Where GeN (and any loss-dependent transformation) evaluates its probe losses: `'fresh'`
+   * (default) on the next batch of the loader, data the gradient did not see; `'own'` on the
    * gradient's own batch, which saves a forward pass (GeN reuses the loss and gradient already
    * computed) but can run away: each step lowers that batch's loss while the training loss rises.
    */
-  probe?: 'next' | 'same';
+  probe?: 'fresh' | 'own';
   /** Run key: step `t` gets `foldIn(key, t)` for dropout (default `key(0)`). Shuffle the data with its own key. */
   key?: PRNGKey;
   /** Evaluate on `validation` every this many steps (default: at the end of every epoch, and at the end). */
@@ -94,7 +94,7 @@ export interface ResolvedFit<P, B, S> {
   /** Total steps of the run (absolute). */
   readonly total: number;
   readonly key: PRNGKey;
-  readonly probe: 'next' | 'same';
+  readonly probe: 'fresh' | 'own';
   readonly evalEvery: number;
 }
 
@@ -171,9 +171,9 @@ export function resolveFit<P, B, S>(options: FitOptions<P, B, S>): ResolvedFit<P
   if (o.epochs !== undefined && n === Infinity)
     throw new TypeError("fit: 'train' is infinite; give 'steps' instead of 'epochs'");
   const total = o.epochs !== undefined ? posInt('epochs', o.epochs) * n : posInt('steps', o.steps);
-  const probe = o.probe ?? 'next';
-  if (probe !== 'next' && probe !== 'same')
-    throw new TypeError(`fit: option 'probe' must be 'next' or 'same', got ${JSON.stringify(probe)}`);
+  const probe = o.probe ?? 'fresh';
+  if (probe !== 'fresh' && probe !== 'own')
+    throw new TypeError(`fit: option 'probe' must be 'fresh' or 'own', got ${JSON.stringify(probe)}`);
   const key = o.key ?? makeKey(0);
   if (!(key instanceof PRNGKey)) throw new TypeError("fit: option 'key' must be a PRNGKey from key(seed)");
   const evalEvery =

@@ -1,6 +1,6 @@
 /**
  * fit on the cpu backend: GeN probes the next batch by default (and the gradient's own with
- * `probe: 'same'`), the history holds every step's loss and GeN's live rate, reading back in groups
+ * `probe: 'own'`), the history holds every step's loss and GeN's live rate, reading back in groups
  * changes nothing, callbacks stop runs for the documented reasons, a model's state is threaded
  * through (and never updated by probes), and bad options fail before any step.
  */
@@ -37,8 +37,8 @@ const mse = (w: Tensor, b: B) => mean(square(sub(matmul(b.x, w), b.y)));
 const silent = { verbose: 'silent' as const };
 
 describe('fit', () => {
-  it('gives GeN the next batch to probe by default, and the gradient its own with probe: "same"', async () => {
-    for (const probe of ['next', 'same'] as const) {
+  it('gives GeN the next batch to probe by default, and the gradient its own with probe: "own"', async () => {
+    for (const probe of ['fresh', 'own'] as const) {
       const calls: { grad: boolean; ids: number[] }[] = [];
       const lossFn = (w: Tensor, b: B) => {
         calls.push({ grad: w.level > 0, ids: Array.from(b.id.dataSync()) });
@@ -60,7 +60,7 @@ describe('fit', () => {
       let t = -1;
       for (const c of calls) {
         if (c.grad) t++;
-        else expect(c.ids[0]).toBe(((t + (probe === 'next' ? 1 : 0)) % 4) * 8);
+        else expect(c.ids[0]).toBe(((t + (probe === 'fresh' ? 1 : 0)) % 4) * 8);
       }
       expect(calls.filter((c) => !c.grad).length).toBeGreaterThan(6); // GeN did probe on every step
     }
@@ -233,8 +233,8 @@ describe('fit', () => {
     };
     await expect(fit({ ...base, epochs: 1 })).rejects.toThrow(/exactly one of 'epochs' and 'steps'/);
     await expect(fit({ ...base, stepz: 1 } as never)).rejects.toThrow(/unknown option 'stepz'/);
-    await expect(fit({ ...base, probe: 'other' as 'next' })).rejects.toThrow(
-      /option 'probe' must be 'next' or 'same'/,
+    await expect(fit({ ...base, probe: 'other' as 'fresh' })).rejects.toThrow(
+      /option 'probe' must be 'fresh' or 'own'/,
     );
     await expect(fit({ ...base, train: [] as never })).rejects.toThrow(/option 'train' must be a Dataset/);
     await expect(fit({ ...base, optimizer: {} as never })).rejects.toThrow(

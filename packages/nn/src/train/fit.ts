@@ -72,7 +72,7 @@ const defaultOutput = (): ProgressOutput | undefined =>
  * Trains `params` with `optimizer` on the `train` batches for `epochs` or `steps`, and returns the
  * trained params, the states and the history. Give it a `lossFn(params, batch, ctx)`, or a `model`
  * layer with a `loss(output, y)` over `{ x, y }` batches. GeN probes the next batch by default
- * (`probe: 'same'` probes the gradient's own). The loop owns memory: on `@gen-ts/gpu` the live
+ * (`probe: 'own'` probes the gradient's own). The loop owns memory: on `@gen-ts/gpu` the live
  * buffers are back at their baseline after every step, with no disposal in your code.
  *
  * @example
@@ -168,7 +168,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     p.index + 1 >= n ? { epoch: p.epoch + 1, index: 0 } : { epoch: p.epoch, index: p.index + 1 };
   const fetch = (p: DataPosition) => ({ pos: p, batch: train.at(p.index, p.epoch) });
   let current = step < total ? fetch(pos) : undefined;
-  let lookahead = current && probe === 'next' ? fetch(advance(pos)) : undefined;
+  let lookahead = current && probe === 'fresh' ? fetch(advance(pos)) : undefined;
   let acc: Tensor | undefined; // [k, 2]: loss and rate of the steps not read back yet
   let pending: Pending[] = [];
   let lastLoss = NaN;
@@ -255,7 +255,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     step++;
     pos = advance(pos);
     current = step < total ? (lookahead ?? fetch(pos)) : lookahead;
-    lookahead = step < total && probe === 'next' ? fetch(advance(pos)) : undefined;
+    lookahead = step < total && probe === 'fresh' ? fetch(advance(pos)) : undefined;
 
     const evalDue = o.validation !== undefined && (step % r.evalEvery === 0 || step === total);
     const saveDue = o.checkpoint !== undefined && (step % o.checkpoint.every === 0 || step === total);

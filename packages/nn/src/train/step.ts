@@ -91,11 +91,11 @@ export interface StepOut<P, S> {
   readonly loss: Tensor;
 }
 
-/** Builds the step; `probe: 'same'` probes the gradient's own batch (see `FitOptions.probe`). */
+/** Builds the step; `probe: 'own'` probes the gradient's own batch (see `FitOptions.probe`). */
 export function makeStep<P, B, S>(
   objective: Objective<P, B>,
   optimizer: GradientTransformation<S, any>,
-  probe: 'next' | 'same',
+  probe: 'fresh' | 'own',
 ): (
   params: P,
   optState: S,
@@ -123,7 +123,7 @@ export function makeStep<P, B, S>(
     let nextState = modelState;
     if (stateful) [loss, nextState, grads] = withState(params, batch, modelState, key);
     else [loss, grads] = vg(params, batch, key) as [Tensor, P];
-    const data = probe === 'same' || probeBatch === undefined ? batch : probeBatch;
+    const data = probe === 'own' || probeBatch === undefined ? batch : probeBatch;
     const extra: LossExtras<P> = {
       valueFn: (p: P) => lossAndState(objective, p, data, modelState, { key, train: true })[0],
     };
