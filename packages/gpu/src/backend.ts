@@ -35,6 +35,11 @@ export interface GpujsInfo {
   readonly async: boolean;
   /** Kernels compiled so far, one per distinct (generator, arguments). */
   readonly compiles: number;
+  /**
+   * Kernels destroyed to stay within the platform's limit of live webasm kernels (browsers: 64,
+   * since each holds a WebAssembly.Memory; Node: no limit), and compiled again when next used.
+   */
+  readonly evictions: number;
   /** Kernel launches so far. */
   readonly launches: number;
   /** Device buffers allocated and not yet released (the kept constants included). */
@@ -69,6 +74,7 @@ export class GpujsBackend implements Backend {
       threads: e.threads,
       async: e.async,
       compiles: e.compiles,
+      evictions: e.evictions,
       launches: e.launches,
       liveBuffers: e.tracker.live,
       constants: this.d.constants.size,

@@ -46,6 +46,8 @@ export class Engine {
   compiles = 0;
   /** Kernel launches so far. */
   launches = 0;
+  /** Kernels destroyed to stay within the platform's webasm limit (compiled again when needed). */
+  evictions = 0;
   /** The gpu.js kernel classes seen running (checked on each kernel's first result). */
   readonly classes = new Set<string>();
   readonly tracker: StoreTracker;
@@ -57,6 +59,8 @@ export class Engine {
   /** The kernel class this mode must run on (the library's export). */
   private readonly expected: unknown;
   private readonly kernels = new Map<string, Entry>();
+  /** The most kernels kept (least recently used evicted first), or null; see `Platform.webasmKernelLimit`. */
+  private readonly limit: number | null;
   private destroyed = false;
 
   constructor(
@@ -79,6 +83,8 @@ export class Engine {
       );
     }
     this.async = mode === 'webgpu' || (mode === 'webasm' && threads > 0);
+    // only synchronous kernels are evicted: no queued run can still need one
+    this.limit = mode === 'webasm' && !this.async ? platform.webasmKernelLimit : null;
     const pool = platform.workerPool;
     this.pool = mode === 'webasm' && threads > 0 && typeof pool === 'function' ? pool(threads) : null;
   }
@@ -116,6 +122,12 @@ export class Engine {
     this.compiles++;
     const e: Entry = { fn, spec, async: threaded || this.mode === 'webgpu', verified: false };
     this.kernels.set(key, e);
+    if (this.limit !== null && this.kernels.size > this.limit) {
+      const [oldest, victim] = this.kernels.entries().next().value as [string, Entry];
+      this.kernels.delete(oldest);
+      victim.fn.destroy(); // drops its WebAssembly.Memory, which V8 reclaims when it runs short
+      this.evictions++;
+    }
     return e;
   }
 
@@ -133,7 +145,12 @@ export class Engine {
   ): Store {
     if (this.destroyed) throw new Error('gpujs: backend was destroyed');
     const key = kernelKey(name, args);
-    const e = this.kernels.get(key) ?? this.compile(key, generate(name, args));
+    let e = this.kernels.get(key);
+    if (e === undefined) e = this.compile(key, generate(name, args));
+    else if (this.limit !== null) {
+      this.kernels.delete(key); // Map order is the LRU order: refresh on a hit
+      this.kernels.set(key, e);
+    }
     this.launches++;
     let ready = true;
     for (const s of inputs) if (!s.value) ready = false;

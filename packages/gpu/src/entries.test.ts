@@ -64,6 +64,31 @@ describe('the Node and browser entries', () => {
     }
   });
 
+  it('browser: keeps at most 64 webasm kernels, and an evicted one compiles again and computes', async () => {
+    const { add, arange, useBackend } = await import('@gen-ts/core');
+    const run = (entry: typeof node) => {
+      const b = entry.gpujs({ mode: 'webasm', threads: 0 });
+      const prev = useBackend(b);
+      try {
+        const sums = (n: number) => Array.from(add(arange(n), 1).dataSync());
+        for (let n = 1; n <= 80; n++) expect(sums(n)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+        const first = b.info();
+        expect(sums(1)).toEqual([1]); // long evicted: compiled again
+        return { first, again: b.info() };
+      } finally {
+        useBackend(prev);
+        b.destroy();
+      }
+    };
+    const web = run(browser);
+    expect(web.first.compiles).toBeGreaterThan(64);
+    expect(web.first.evictions).toBe(web.first.compiles - 64);
+    expect(web.again.compiles).toBeGreaterThan(web.first.compiles);
+    const nodeRun = run(node);
+    expect(nodeRun.first.evictions).toBe(0); // Node: no limit
+    expect(nodeRun.again.compiles).toBe(nodeRun.first.compiles);
+  });
+
   it('browser: rejects what only Node has, naming it', () => {
     expect(() => browser.gpujs({ mode: 'webasm', threads: 2 })).toThrow(
       /option 'threads' must be 0 in browser/,

@@ -16,5 +16,7 @@ export const BROWSER: Platform = {
   // gpu.js's browser build does not export its worker pool, so one pool per backend cannot be made
   // here (and threaded webasm would need a cross-origin-isolated page for its shared memory).
   workerPool: { unsupported: "webasm runs on the page's thread; worker threads are Node-only" },
+  // Chromium's V8 sandbox (1 TiB) ran out of room for webasm memories at ~100 live kernels.
+  webasmKernelLimit: 64,
   prepareWebGPU: () => undefined, // gpu.js finds the page's navigator.gpu itself
 };

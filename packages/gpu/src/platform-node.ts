@@ -30,5 +30,6 @@ export const NODE: Platform = {
     };
     return new mod.WebAssemblyWorkerPool(size);
   },
+  webasmKernelLimit: null, // Node's V8 has no sandbox cage to run out of
   prepareWebGPU: () => installWebGPU(),
 };

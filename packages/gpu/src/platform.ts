@@ -19,6 +19,14 @@ export interface Platform {
   defaultThreads(): number;
   /** One pool of `size` webasm workers shared by a backend's kernels, or why there can be none here. */
   readonly workerPool: ((size: number) => WorkerPool) | { readonly unsupported: string };
+  /**
+   * The most webasm kernels a backend keeps compiled (the least recently used beyond it are
+   * destroyed, and compiled again when next needed), or null for no limit. gpu.js gives every
+   * webasm kernel a WebAssembly.Memory of its own, and a browser's V8 fits only about a hundred
+   * of those in its address space (each reserves ~10 GiB of virtual memory); a training step of
+   * the playground's MLP uses ~80 kernels.
+   */
+  readonly webasmKernelLimit: number | null;
   /** Makes `navigator.gpu` answer before a webgpu `GPU` is created. */
   prepareWebGPU(): void;
 }

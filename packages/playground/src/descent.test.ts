@@ -56,13 +56,14 @@ describe('Descent', () => {
       const lr = 1e-3;
       const run = new Descent({ problem, optimizer, rule, lr, dtype: 'float64', backend });
       const opt = alias(optimizer, rule, lr);
-      const step = trainStep((w: Tensor) => pointLoss(problem)(w), opt); // probes on the same (deterministic) loss
+      // probe 'own': the loss is deterministic, so GeN probes it where the gradient was taken, as Descent does
+      const step = trainStep((w: Tensor) => pointLoss(problem)(w), opt, { probe: 'own' });
       let w = tensor([...problem.start], { dtype: 'float64', backend });
       let state = opt.init(w);
       for (let t = 0; t < 12; t++) {
         const rec = await run.step();
         expect(rec.w).toEqual(Array.from(w.dataSync()));
-        const r = step(w, state, undefined);
+        const r = step(w, state, 0); // the loss ignores its batch
         expect(rec.loss).toBe(r.loss.itemSync());
         ({ params: w, state } = r);
       }

@@ -123,7 +123,7 @@ export class MnistSession {
     const r = this.tidy(() => this.stepFn(this.params, this.state, batch, probe));
     const rate = this.rate(r.state);
     const [loss, lr] = await Promise.all([r.loss.item(), rate ? rate.item() : this.options.lr]);
-    retire([this.params, this.state, batch, probe, r.loss], [r.params, r.state]);
+    retire([this.params, this.state, batch, probe, r.loss, r.applied], [r.params, r.state]);
     this.params = r.params;
     this.state = r.state;
     const rec = { t, loss, lr };
