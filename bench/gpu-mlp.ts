@@ -9,62 +9,17 @@
  * machine is shared, and a figure means little without it.
  */
 import { loadavg } from 'node:os';
-import { cpu, useBackend, type Backend } from '@gen-ts/core';
+import { cpu } from '@gen-ts/core';
 import { gpujs, type GpujsBackend } from '@gen-ts/gpu';
-// tfjs-core's Node bundle registers no gradients; the tfjs union package does (same tfjs-core instance)
-import '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { batch, initParams, sgdStep } from '../test/support/mlp.js';
 import { compare, type Contender } from './harness.js';
+import { B, genTsMlp, H, I, O, tfjsMlp } from './mlp-contenders.js';
 import { webgpuName } from './webgpu-name.js';
 
-const [B, I, H, O] = [128, 784, 256, 10];
 const rounds = Number(process.env['ROUNDS'] ?? 15);
-
-function genTs(name: string, backend: Backend): Contender {
-  useBackend(backend);
-  const { x, y } = batch(B, I, O);
-  let p = initParams([I, H, O], 0);
-  return {
-    name,
-    async run() {
-      useBackend(backend);
-      const r = sgdStep(p, x, y, 0.05);
-      p = r.params;
-      await r.loss.data();
-      r.loss.dispose();
-    },
-  };
-}
-
-async function tfjs(be: 'wasm' | 'cpu'): Promise<Contender> {
-  await tf.setBackend(be);
-  await tf.ready();
-  const { xs, ys } = batch(B, I, O);
-  const x = tf.tensor2d(xs, [B, I]);
-  const y = tf.oneHot(tf.tensor1d(ys, 'int32'), O);
-  const w1 = tf.variable(tf.randomNormal([I, H], 0, Math.sqrt(2 / I)));
-  const b1 = tf.variable(tf.zeros([H]));
-  const w2 = tf.variable(tf.randomNormal([H, O], 0, Math.sqrt(1 / H)));
-  const b2 = tf.variable(tf.zeros([O]));
-  const opt = tf.train.sgd(0.05);
-  const loss = (): tf.Scalar =>
-    tf.losses.softmaxCrossEntropy(
-      y,
-      tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2),
-    ) as tf.Scalar;
-  return {
-    name: `tfjs-${be}`,
-    async run() {
-      if (tf.getBackend() !== be) await tf.setBackend(be);
-      const l = opt.minimize(loss, true)!;
-      await l.data();
-      l.dispose();
-    },
-  };
-}
+const genTs = genTsMlp;
+const tfjs = tfjsMlp;
 
 // tfjs keeps one engine: its two backends are timed in two passes, each round-robin with gen-ts
 const threaded = gpujs({ mode: 'webasm', threads: 2 });

@@ -7,7 +7,7 @@
  * give exactly zero. Composed ops (softmax, gelu, norm, ...) get the same checks.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   abs,
   argmax,
@@ -89,7 +89,15 @@ import {
   type Sample,
 } from './support/samplers.js';
 
-useBackend(cpu());
+// the default path: products on the WebAssembly SIMD kernels (asserted at the end: none ran
+// anywhere else; a run filtered with -t may have run none)
+const backend = cpu({ kernels: 'wasm-simd' });
+useBackend(backend);
+afterAll(() => {
+  const i = backend.info();
+  expect(i.kernels).toBe('wasm-simd');
+  expect(i.products.js + i.products.threaded).toBe(0);
+});
 
 /** Runs per property; raise it (GRADCHECK_RUNS=1000) to hunt rare failures. */
 const NUM_RUNS = Number(process.env.GRADCHECK_RUNS ?? 20);

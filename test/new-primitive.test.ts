@@ -123,7 +123,13 @@ describe(`a new unary primitive through the checklist (the throwaway '${NAME}')`
           (d) => `cpu loops: closures against compiled > ${NAME} agrees bit for bit (${d})`,
         ),
       ];
-      const suites = ["conformance: 'cpu (float64 reference)'"];
+      // the cpu configurations of test/conformance/cpu.test.ts
+      const suites = [
+        "conformance: 'cpu plain loops (float64 reference)'",
+        "conformance: 'cpu wasm-simd float64'",
+        "conformance: 'cpu wasm-simd float32'",
+        "conformance: 'cpu wasm-simd float64, 2 threads'",
+      ];
       for (const m of GPU_MODES)
         if ((await unavailable(m.options.mode)) === null) suites.push(`conformance: ${m.name}`);
       for (const s of suites) want.push(`${s} > elementwise > ${NAME} on [], [7] and [2,3,4]`);

@@ -6,7 +6,7 @@
  */
 import './methods.js';
 import { setDefaultBackendFactory } from './backend.js';
-import { cpu } from './cpu/cpu-backend.js';
+import { cpu, CpuBackend } from './cpu/cpu-backend.js';
 
 setDefaultBackendFactory(cpu);
 
@@ -25,8 +25,9 @@ export {
   type TensorInfo,
   type UnaryOp,
 } from './backend.js';
-export { cpu };
-export type { CpuBackend, CpuLoops, CpuOptions } from './cpu/loops.js';
+export { cpu, CpuBackend };
+export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from './cpu/options.js';
+export type { CpuLoops } from './cpu/loops.js';
 export {
   arange,
   eye,
