@@ -45,8 +45,20 @@ const RUNS = [
   { id: 'webgpu', csp: true, name: 'gpujs:webgpu', ranOn: ['WebGPUKernel'], detail: /^adapter: / },
   { id: 'webgl2', csp: true, name: 'gpujs:webgl2', ranOn: ['WebGL2Kernel'], detail: /SwiftShader/ },
   { id: 'webasm', csp: true, name: 'gpujs:webasm', ranOn: ['WebAssemblyKernel'], detail: /webasm/ },
-  { id: 'cpu', csp: false, name: 'cpu', ranOn: ['cpu'], detail: /\(compiled\)$/ },
-  { id: 'cpu', csp: true, name: 'cpu', ranOn: ['cpu'], detail: /\(closures\)$/ },
+  {
+    id: 'cpu',
+    csp: false,
+    name: 'cpu',
+    ranOn: ['cpu'],
+    detail: /products on wasm-simd, elementwise loops compiled$/,
+  },
+  {
+    id: 'cpu',
+    csp: true,
+    name: 'cpu',
+    ranOn: ['cpu'],
+    detail: /products on wasm-simd, elementwise loops closures$/,
+  },
 ] as const;
 
 /** A strict policy: scripts from the page's origin only, no eval (WebAssembly may compile). */

@@ -33,11 +33,13 @@ export interface RunningBackend {
 /** Starts backend `id`; rejects with the reason when it cannot run in this browser. */
 export async function startBackend(id: BackendId): Promise<RunningBackend> {
   if (id === 'cpu') {
-    const backend = cpu(); // compiled loops, or closures where the page's CSP forbids new Function
+    // WebAssembly SIMD products where the page may compile them; compiled loops, or closures where
+    // the page's CSP forbids new Function
+    const backend = cpu();
     return {
       id,
       backend,
-      detail: `plain JavaScript loops on the page thread (${backend.loops})`,
+      detail: `on the page thread: products on ${backend.info().kernels}, elementwise loops ${backend.loops}`,
       ranOn: () => [backend.name],
       destroy() {},
     };
