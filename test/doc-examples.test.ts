@@ -1,7 +1,7 @@
 /**
  * Every `@example` in the packages' doc comments and every ```ts block of the READMEs and of the
- * guide pages (docs/) is a complete program: it type-checks against the packages' public API (strict, as the repository
- * compiles) and runs without throwing. Each is written to `.doc-examples/` (git-ignored) and
+ * guide pages (docs/) is a complete program: it type-checks against the packages' public API
+ * (strict, as the repository compiles) and runs without throwing. Each is written to `.doc-examples/` (git-ignored) and
  * imported from there, so package imports resolve as they do for a user.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
