@@ -119,6 +119,9 @@ describe(`a new unary primitive through the checklist (the throwaway '${NAME}')`
       const want = [
         `gradient checks per primitive (float64, cpu) > ${NAME}: ${NAME} JVP and VJP match at orders 1 and 2`,
         `elementwise kernels > ${CPU_UNARY_TEST}`,
+        ...['float64', 'float32', 'int32'].map(
+          (d) => `cpu loops: closures against compiled > ${NAME} agrees bit for bit (${d})`,
+        ),
       ];
       // the cpu configurations of test/conformance/cpu.test.ts
       const suites = [

@@ -10,7 +10,7 @@ import { cpu, CpuBackend } from './cpu/cpu-backend.js';
 
 setDefaultBackendFactory(cpu);
 
-export { Tensor, type NestedArray } from './tensor.js';
+export { isTracer, Tensor, type NestedArray } from './tensor.js';
 export { DEFAULT_DTYPE, DTYPES, isFloat, type DType, type TypedArray } from './dtype.js';
 export { broadcastShapes, broadcastStrides, sizeOf, stridesOf, type Shape } from './shape.js';
 export {
@@ -28,6 +28,7 @@ export {
 } from './backend.js';
 export { cpu, CpuBackend };
 export type { CpuInfo, CpuOptions, CpuThreads, ProductCounts } from './cpu/options.js';
+export type { CpuLoops } from './cpu/loops.js';
 export {
   arange,
   eye,
@@ -89,6 +90,7 @@ export {
   bernoulli,
   foldIn,
   key,
+  keyFromWords,
   normal,
   permutation,
   PRNGKey,

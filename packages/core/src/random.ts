@@ -46,6 +46,28 @@ export function key(seed: number): PRNGKey {
   return new PRNGKey(hi >>> 0, Math.abs(seed) >>> 0);
 }
 
+/**
+ * The key with words `k0` and `k1` (each an integer in [0, 2^32)), as `PRNGKey.k0`/`k1` hold them:
+ * how a serialised key (a checkpoint's, say) comes back.
+ *
+ * @example
+ * ```ts
+ * import { key, keyFromWords, uniform } from '@gen-ts/core';
+ * const k = key(7);
+ * const again = keyFromWords(k.k0, k.k1);
+ * console.log(uniform(again, [2]).toArray(), uniform(k, [2]).toArray()); // the same numbers
+ * ```
+ */
+export function keyFromWords(k0: number, k1: number): PRNGKey {
+  for (const [name, w] of [
+    ['k0', k0],
+    ['k1', k1],
+  ] as const)
+    if (!Number.isInteger(w) || w < 0 || w >= 2 ** 32)
+      throw new RangeError(`keyFromWords: ${name} must be an integer in [0, 2^32), got ${w}`);
+  return new PRNGKey(k0, k1);
+}
+
 /** `n` new independent keys derived from `k` (default 2). */
 export function split(k: PRNGKey, n = 2): PRNGKey[] {
   checkKey('split', k);

@@ -57,7 +57,10 @@ export class Tensor implements TensorInfo {
     return this;
   }
 
-  /** @internal The backend handle, for kernels. */
+  /**
+   * The backend's handle to the data, as a `Backend`'s kernels receive it (`TensorInfo.buf`); only
+   * the backend that made it knows what it holds. Throws after `dispose()`.
+   */
   get buf(): unknown {
     const c = this.concrete();
     if (c._disposed) throw new Error(`tensor ${c.dtype}${fmt(c.shape)} was used after dispose()`);
@@ -147,4 +150,23 @@ function nest(values: TypedArray, shape: Shape, asBool: boolean): NestedArray {
     return out;
   };
   return rec(0, 0);
+}
+
+/**
+ * True for a tracer: the stand-in a transform (`grad`, `jvp`, `vjp`, ...) passes to the function
+ * it differentiates. A tracer belongs to its transform: it has no buffer of its own to dispose, and
+ * it is only valid while that transform runs.
+ * @example
+ * ```ts
+ * import { grad, isTracer, sum, tensor, type Tensor } from '@gen-ts/core';
+ * const x = tensor([1, 2]);
+ * const f = (y: Tensor) => {
+ *   console.log(isTracer(y), isTracer(x)); // true false
+ *   return sum(y);
+ * };
+ * grad(f)(x);
+ * ```
+ */
+export function isTracer(x: Tensor): boolean {
+  return x.level > 0;
 }

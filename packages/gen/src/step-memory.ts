@@ -12,7 +12,7 @@
  *   the caller's, released by running the step in a `tidy` that returns only the new params and
  *   state, or by `dispose`.
  */
-import { Tensor, tidy, treeLeaves } from '@gen-ts/core';
+import { isTracer, Tensor, tidy, treeLeaves } from '@gen-ts/core';
 
 /**
  * `step` with the memory rule above (`P` and `S`, the first two arguments, are carried); with
@@ -36,5 +36,5 @@ export function owningStep<P, S, A extends unknown[], R extends { readonly param
 
 /** The concrete tensors of `trees` (inside a transform the leaves are tracers, which it owns). */
 function concrete(trees: unknown): Set<Tensor> {
-  return new Set(treeLeaves(trees).filter((t) => t.level === 0));
+  return new Set(treeLeaves(trees).filter((t) => !isTracer(t)));
 }

@@ -41,6 +41,11 @@ export interface GpujsInfo {
   readonly async: boolean;
   /** Kernels compiled so far, one per distinct (generator, arguments). */
   readonly compiles: number;
+  /**
+   * Kernels destroyed to stay within the platform's limit of live webasm kernels (browsers: 64,
+   * since each holds a WebAssembly.Memory; Node: no limit), and compiled again when next used.
+   */
+  readonly evictions: number;
   /** Kernel launches so far. */
   readonly launches: number;
   /** Values uploaded from the host so far (a training step's dropout masks add none: only their keys). */
@@ -82,6 +87,7 @@ export class GpujsBackend implements Backend {
       threads: e.threads,
       async: e.async,
       compiles: e.compiles,
+      evictions: e.evictions,
       launches: e.launches,
       uploaded: e.uploaded,
       liveBuffers: e.tracker.live,

@@ -28,6 +28,18 @@ import { ArrayPool } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
 import type { WasmMinMax } from './wasm/minmax.js';
+import { binaryClosureLoop, unaryClosureLoop } from './loops-closure.js';
+import type { CpuLoops } from './loops.js';
+
+/** The elementwise loop makers of each path (same signatures). */
+interface Loops {
+  readonly unary: typeof unaryLoop;
+  readonly binary: typeof binaryLoop;
+}
+const LOOPS: Record<CpuLoops, Loops> = {
+  compiled: { unary: unaryLoop, binary: binaryLoop },
+  closures: { unary: unaryClosureLoop, binary: binaryClosureLoop },
+};
 
 function arr(x: TensorInfo): TypedArray {
   return contiguous(x);
@@ -35,6 +47,7 @@ function arr(x: TensorInfo): TypedArray {
 
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
+  loops: Loops,
   res: TypedArray,
   outDtype: DType,
   op: BinaryOp | CompareOp,
@@ -54,7 +67,7 @@ function zip(
   else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
   const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
   const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
-  binaryLoop(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
+  loops.binary(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
   return res;
 }
 
@@ -99,6 +112,9 @@ export class CpuBackend implements Backend {
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
   private readonly alloc = (dtype: DType, n: number): TypedArray => this.pool.alloc(dtype, n);
+  /** The elementwise loops it runs: `compiled` or `closures` (see `CpuOptions.loops`). */
+  readonly loops: CpuLoops;
+  private readonly fns: Loops;
 
   /** @internal Use `cpu()`. */
   constructor(options: CpuOptions) {
@@ -106,6 +122,8 @@ export class CpuBackend implements Backend {
     this.gemm = r.gemm;
     this.minmax = r.minmax;
     this.reason = r.reason;
+    this.loops = r.loops;
+    this.fns = LOOPS[r.loops];
   }
 
   /** Which kernels the products run on, why (if in JavaScript), and how many ran where. */
@@ -118,6 +136,7 @@ export class CpuBackend implements Backend {
       minmax: { ...this.minmaxCounts },
       wasmBytes: this.gemm?.bytes ?? 0,
       pooledBytes: this.pool.bytes,
+      loops: this.loops,
     };
   }
 
@@ -144,7 +163,7 @@ export class CpuBackend implements Backend {
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
     const res = this.pool.alloc(x.dtype, xs.length);
-    unaryLoop(op, x.dtype)(res, xs, xs.length);
+    this.fns.unary(op, x.dtype)(res, xs, xs.length);
     return res;
   }
 
@@ -158,11 +177,11 @@ export class CpuBackend implements Backend {
       }
       this.minmaxCounts.js++;
     }
-    return zip(res, a.dtype, op, a, b, out);
+    return zip(this.fns, res, a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return zip(this.fns, this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {

@@ -1,4 +1,5 @@
 /** Options of `cpu()`, validated once, and what its `info()` reports. */
+import { resolveLoops, type CpuLoops } from './loops.js';
 import { singleThreadKernels } from './wasm/api.js';
 import type { WasmGemm } from './wasm/gemm.js';
 import type { WasmMinMax } from './wasm/minmax.js';
@@ -38,6 +39,15 @@ export interface CpuOptions {
    * `@gen-ts/core/node`). Default: none, every product runs on the calling thread.
    */
   threads?: CpuThreads;
+  /**
+   * Elementwise loops: `'compiled'` (made with `new Function`, the fast path; throws at
+   * construction where it is forbidden), `'closures'` (no code generation, for a strict
+   * Content-Security-Policy; the same values, at about the same speed on Node 20), or `'auto'`
+   * (the default: compiled where `new Function` is allowed, else closures). `'auto'` finds out by
+   * calling `new Function` once, which a page's CSP reports as a violation; pass `'closures'` to
+   * avoid that.
+   */
+  loops?: 'auto' | CpuLoops;
 }
 
 /** Matrix products run so far, by where they ran. */
@@ -69,18 +79,29 @@ export interface CpuInfo {
   readonly wasmBytes: number;
   /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
   readonly pooledBytes: number;
+  /** The elementwise loops: `compiled` or `closures` (see `CpuOptions.loops`). */
+  readonly loops: CpuLoops;
 }
 
-const KEYS = ['kernels', 'threads'];
+const KEYS = ['kernels', 'threads', 'loops'];
 
 /** Validates `cpu()` options into the kernels to use (null: plain loops) and the reason for plain loops. */
 export function resolveCpuOptions(o: CpuOptions): {
   gemm: WasmGemm | null;
   minmax: WasmMinMax | null;
   reason: string | null;
+  loops: CpuLoops;
 } {
   if (typeof o !== 'object' || o === null) throw new TypeError('cpu: options must be an object');
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new TypeError(`cpu: unknown option '${k}'`);
+  return { ...resolveKernels(o), loops: resolveLoops(o.loops) };
+}
+
+function resolveKernels(o: CpuOptions): {
+  gemm: WasmGemm | null;
+  minmax: WasmMinMax | null;
+  reason: string | null;
+} {
   const kernels = o.kernels ?? 'auto';
   if (!['auto', 'wasm-simd', 'js'].includes(kernels)) {
     throw new TypeError(
