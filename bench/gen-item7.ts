@@ -1,5 +1,5 @@
 /**
- * GEN-SPEC item 7, measured: GeN-GD and GeN-Adam from eta_0 in [1e-4, 1e-1] against the best
+ * Check 7 of docs/gen.md, measured: GeN-GD and GeN-Adam from eta_0 in [1e-4, 1e-1] against the best
  * constant learning rate of a grid, at equal steps, on Rosenbrock and Beale (float64, cpu), for
  * the authors' rule and the `fastDecrease` / `verify` options, from several starting points. The
  * runs, grids and win criterion are test/gen's (`minimize`, ./item7.ts: a win is a lower final

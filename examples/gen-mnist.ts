@@ -1,10 +1,10 @@
 /**
- * GeN on MNIST: a small-scale reproduction of the paper's claim (GEN-SPEC.md, item 8). A 784-64-10
+ * GeN on MNIST: a small-scale reproduction of the paper's claim (docs/gen.md, check 8). A 784-64-10
  * ReLU MLP with softmax cross-entropy, float32 on the cpu backend, is trained for the same number of
  * epochs, on the same batches from the same initialisation, by
  *
  * - GeN-SGD and GeN-Adam without tuning: the library's defaults (eta_0 = 1e-3, phi = 4, gamma = 0.9),
- *   probing a fresh batch (the next one of the loader), as the spec recommends;
+ *   probing a fresh batch (the next one of the loader), as docs/gen.md recommends;
  * - constant-LR SGD and Adam over small grids, and a cosine schedule at each grid's best LR
  *   ("best" = lowest final training loss: the grid is tuned on training data, not on the test set).
  *
@@ -87,7 +87,7 @@ export interface DemoOptions {
   /** GeN's lazy frequency; one GeN-SGD and one GeN-Adam run per entry (and per `probes` entry). */
   phis: readonly number[];
   /**
-   * The data GeN probes: `'fresh'`, the next batch of the loader (the spec's default), `'own'`,
+   * The data GeN probes: `'fresh'`, the next batch of the loader (the default, docs/gen.md), `'own'`,
    * the gradient's own batch (the paper's; it can run away), or `'own-slope'`, the own batch with
    * the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: one forward
    * per probe step). One run per entry.
@@ -289,11 +289,11 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
 
   const train = (m: Method): MethodResult => {
     const opt = m.make(totalSteps);
-    const step = trainStep(loss, opt);
-    let params = params0;
-    let state = opt.init(params);
     const gen = m.kind === 'GeN';
     const fresh = gen && m.probe === 'fresh';
+    const step = trainStep(loss, opt, { probe: fresh || !gen ? 'fresh' : 'own' });
+    let params = params0;
+    let state = opt.init(params);
     const epochLoss: number[] = [];
     const testAcc: number[] = [];
     const lrTrace: number[] = [];
@@ -547,7 +547,7 @@ export function report(r: DemoResult): string {
         `${s.genMs.toFixed(1)} vs ${s.baseMs.toFixed(1)} ms/step = ${(s.baseMs / s.genMs).toFixed(2)}; ` +
         `cost model 3/(3 + ${s.evals}/phi) = ${(3 / (3 + s.evals / s.phi)).toFixed(2)} ` +
         `(${s.evals} forwards per probe: the probe batch's own loss and 2 probes; ` +
-        `the spec's 3/(3 + 2/phi) = ${(3 / (3 + 2 / s.phi)).toFixed(2)})`,
+        `the paper's model 3/(3 + 2/phi) = ${(3 / (3 + 2 / s.phi)).toFixed(2)})`,
     );
   }
   return lines.join('\n');

@@ -1,5 +1,5 @@
 /**
- * GEN-SPEC "What must be true", items 1-5, as fast-check properties in float64 on the cpu backend:
+ * Checks 1-5 of docs/gen.md, as fast-check properties in float64 on the cpu backend:
  * quadratic exactness of the fit (any dimension, SPD matrix, direction, probe step, factor list),
  * the Newton special case, scale invariance, the one-sample linear model, and O(eta^2)
  * convergence of fit to exact mode on non-quadratic losses.
@@ -51,7 +51,7 @@ function uphill(q: QuadCase): QuadCase | null {
   return b > 0 ? q : { ...q, d: q.d.map((x) => -x) };
 }
 
-describe('GeN on quadratics (GEN-SPEC 1-4)', () => {
+describe('GeN on quadratics (docs/gen.md checks 1-4)', () => {
   it('1. fit-mode eta* equals G^T d / d^T A d for any probe step and factor list; exact mode agrees', () => {
     fc.assert(
       fc.property(quadCase(), probeStep, factorList(), (q0, eta, factors) => {
@@ -198,7 +198,7 @@ function lineDerivative(L: (w: Tensor) => Tensor, w: Tensor, d: Tensor, k: numbe
   return f(scalar(0, F64)).itemSync();
 }
 
-describe('GeN fit -> exact on non-quadratic losses (GEN-SPEC 5)', () => {
+describe('GeN fit -> exact on non-quadratic losses (docs/gen.md check 5)', () => {
   const unit = (n: number) =>
     fc
       .array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n })

@@ -1,5 +1,5 @@
 /**
- * GEN-SPEC item 6 (safeguards leave the documented learning rate), option validation, the
+ * Check 6 of docs/gen.md (safeguards leave the documented learning rate), option validation, the
  * lazy schedule, required extras, on-device arithmetic (no readback), and the authors' defects
  * avoided (base state advanced once, probe counts).
  */
@@ -39,7 +39,7 @@ function oneProbe(valueFn: (w: Tensor) => Tensor, d: Tensor, options = {}, w = w
   return { u, s };
 }
 
-describe('GeN safeguards (GEN-SPEC 6)', () => {
+describe('GeN safeguards (docs/gen.md check 6)', () => {
   it('accepts a good fit: eta = gamma eta + (1 - gamma) s clip(eta*, eta/2, 2 eta)', () => {
     const w = w0();
     // eta* = b / a = 1 for d = w on |w|^2 / 2: clipped to 2 * 0.1, smoothed: 0.9*0.1 + 0.1*0.2

@@ -1,5 +1,5 @@
 /**
- * GEN-SPEC item 7 as a property: with eta_0 drawn log-uniformly from [1e-4, 1e-1] (not only the
+ * Check 7 of docs/gen.md as a property: with eta_0 drawn log-uniformly from [1e-4, 1e-1] (not only the
  * grid points), GeN-GD and GeN-Adam (./item7.ts) beat the best constant learning rate of the grid
  * at equal steps (or both are negligible), on Beale from (1, 1) and on Rosenbrock from (-1.2, 1)
  * and (-1.5, 2), plus the eta_0 at which earlier rules lost there. Few random runs: each costs
@@ -13,7 +13,7 @@ import { ADAM_GRID, GD_GRID, bestConstant, expectGeNBeatsGrid, genAd, genGd } fr
 
 const logEta0 = fc.double({ min: -4, max: -1, noNaN: true }).map((u) => 10 ** u);
 
-describe('GEN-SPEC 7 for eta_0 drawn log-uniformly in [1e-4, 1e-1]', () => {
+describe('docs/gen.md check 7 for eta_0 drawn log-uniformly in [1e-4, 1e-1]', () => {
   it('Beale from (1, 1): GeN-GD and GeN-Adam beat the best constant learning rate', () => {
     const start = [1, 1] as const;
     const bestGd = bestConstant(beale, (lr) => sgd({ lr }), GD_GRID, start);

@@ -137,10 +137,10 @@ export function genStep<P>(
  * farthest probe point p): n + 3 roundings in evaluating it, and the probe point `w - (eta r) d`
  * rounds 3 times, which moves the loss by up to 3 u |p|^T |grad| <= 6 u M. Each difference
  * `y_i = L_i - L_0` is off by twice that; the fit's `A' = a eta^2 / 2` and `B' = -b eta` are the
- * sums `w_i y_i` with the weights of GEN-SPEC's normal equations (the same formulas as the fit, on
+ * sums `w_i y_i` with the weights of the normal equations in docs/gen.md (the same formulas as the fit, on
  * the host), and `eta* = -B' eta / (2 A')` inherits both relative errors; the result is doubled for
  * the roundings of the sums and the division and for second-order terms. With `knownSlope` only
- * `A'` is fitted (weights `r_i^2 / S4`). The checks' tolerance is the spec's 1e-10 plus this; on
+ * `A'` is fitted (weights `r_i^2 / S4`). The checks' tolerance is float64's 1e-10 relative plus this; on
  * well-scaled draws this is ~1e-14 and the 1e-10 decides.
  */
 export function fitRoundoff(

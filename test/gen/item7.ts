@@ -1,5 +1,5 @@
 /**
- * Shared setup of GEN-SPEC item 7 ("on Rosenbrock/Beale GeN-GD and GeN-Adam from any eta_0 in
+ * Shared setup of check 7 of docs/gen.md ("on Rosenbrock/Beale GeN-GD and GeN-Adam from any eta_0 in
  * [1e-4, 1e-1] beat the best constant learning rate of a grid at equal steps"): the two GeN
  * configurations under test, the grids, and the comparison. bench/gen-item7.ts measures the same
  * runs for the authors' rule and the other options (bench/RESULTS-gen.md).

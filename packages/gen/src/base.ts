@@ -5,6 +5,7 @@
  */
 import { add, treeMap, zerosLike } from '@gen-ts/core';
 import { castTo } from './util.js';
+import { checkState } from './validate.js';
 import type { ExtraOf, GradientTransformation, NoExtra, StateOf, UnionToIntersection } from './types.js';
 
 /**
@@ -64,6 +65,7 @@ export function chain<const T extends readonly GradientTransformation<any, any>[
   return {
     init: (params) => transforms.map((t) => t.init(params)) as ChainState<T>,
     update: (updates, state, params, extra) => {
+      checkState('chain', state, transforms.length);
       const next: unknown[] = [];
       let u = updates;
       transforms.forEach((t, i) => {
@@ -103,6 +105,7 @@ export function namedChain<T extends Record<string, GradientTransformation<any, 
     init: (params) =>
       Object.fromEntries(names.map((n) => [n, transforms[n]!.init(params)])) as NamedChainState<T>,
     update: (updates, state, params, extra) => {
+      checkState('namedChain', state, names);
       const next: Record<string, unknown> = {};
       let u = updates;
       for (const n of names) {

@@ -8,6 +8,7 @@
 import { treeFlatten, treeUnflatten, type Tensor } from '@gen-ts/core';
 import { checkTransform } from './base.js';
 import { leafLabels } from './util.js';
+import { checkState } from './validate.js';
 import type { GradientTransformation } from './types.js';
 
 /** A label per param leaf: a tree shaped like the params (or a prefix of it) with strings at the leaves. */
@@ -77,6 +78,8 @@ export function partition(
       return { inner };
     },
     update: (updates, state, params, extra) => {
+      checkState('partition', state, ['inner']);
+      checkState('partition', state.inner, names);
       const [leaves, def] = treeFlatten(updates);
       const pLeaves = params === undefined ? undefined : treeFlatten(params)[0];
       const m = groups(updates, resolve(labels, params ?? updates));
@@ -124,6 +127,7 @@ export function masked<S, X>(
       return { inner: inner.init(selected(params, resolve(mask, params)).map((i) => leaves[i]!)) };
     },
     update: (updates, state, params, extra) => {
+      checkState('masked', state, ['inner']);
       const [leaves, def] = treeFlatten(updates);
       const pLeaves = params === undefined ? undefined : treeFlatten(params)[0];
       const idx = selected(updates, resolve(mask, params ?? updates));

@@ -1,7 +1,7 @@
 /** trainStep: one loss+gradient, probes on the probe batch, optimizer state advanced once. */
 import { describe, expect, it } from 'vitest';
 import { grad, matmul, mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
-import { findGeNState, genAdam, genSgd, trainStep } from './index.js';
+import { findGeNState, genAdam, genSgd, newtonDirection, sgd, trainStep } from './index.js';
 
 const f64 = { dtype: 'float64' as const };
 type Batch = { x: Tensor; y: Tensor };
@@ -29,7 +29,7 @@ const batchB: Batch = {
 };
 
 describe('trainStep', () => {
-  it('probes the probe batch when given (no value), else the gradient batch (value reused)', () => {
+  it("probes the probe batch with probe 'fresh' (no value), the gradient batch with 'own' (value reused)", () => {
     const seen: Batch[] = [];
     const probeLossFn = (w: Tensor, b: Batch) => (seen.push(b), lossFn(w, b));
     const opt = genAdam({ phi: 1 });
@@ -42,12 +42,12 @@ describe('trainStep', () => {
     expect(r1.state[0].count).toBe(1); // Adam's moments advanced once
     expect(findGeNState(r1.state)!.count).toBe(1);
     let calls = 0;
-    const step2 = trainStep(lossFn, opt, { probeLossFn: (q, b) => (calls++, lossFn(q, b)) });
+    const step2 = trainStep(lossFn, opt, { probe: 'own', probeLossFn: (q, b) => (calls++, lossFn(q, b)) });
     step2(w, opt.init(w), batchA);
     expect(calls).toBe(3); // probeLossFn differs from lossFn: its own value at factor 0
     let calls3 = 0;
     const counted = (q: Tensor, b: Batch) => (calls3++, lossFn(q, b));
-    trainStep(counted, opt)(w, opt.init(w), batchA);
+    trainStep(counted, opt, { probe: 'own' })(w, opt.init(w), batchA);
     expect(calls3).toBe(1 + 2); // loss+gradient once, then two probes (value reused at factor 0)
   });
 
@@ -62,7 +62,7 @@ describe('trainStep', () => {
     });
     let calls = 0;
     const counted = (q: Tensor, b: Batch) => (calls++, lossFn(q, b));
-    const step = trainStep(counted, opt);
+    const step = trainStep(counted, opt, { probe: 'own' });
     const w = tensor([0.3, -0.2], f64);
     const r = step(w, opt.init(w), batchA);
     expect(calls).toBe(1 + 1); // loss+gradient, then one probe
@@ -71,7 +71,8 @@ describe('trainStep', () => {
     const gTAg = sum(square(matmul(batchA.x, g))).itemSync();
     const etaStar = sum(square(g)).itemSync() / gTAg;
     expect(findGeNState(r.state)!.lr.itemSync()).toBeCloseTo(etaStar, 12);
-    expect(() => step(w, opt.init(w), batchA, batchB)).toThrow(/extra\.grad and extra\.value/);
+    const fresh = trainStep(counted, opt);
+    expect(() => fresh(w, opt.init(w), batchA, batchB)).toThrow(/extra\.grad and extra\.value/);
   });
 
   it('trains: GeN-Adam lowers the loss', () => {
@@ -82,5 +83,38 @@ describe('trainStep', () => {
     const first = lossFn(w, batchA).itemSync();
     for (let i = 0; i < 200; i++) ({ params: w, state } = step(w, state, batchA, batchA));
     expect(lossFn(w, batchA).itemSync()).toBeLessThan(first * 0.1);
+  });
+
+  it('checks its arguments at construction and each step (issue 13: bare errors)', () => {
+    const w = tensor([0.3, -0.2], f64);
+    expect(() => (trainStep as any)(lossFn)).toThrow(
+      /^trainStep: the second argument \(the optimizer\) is not a gradient transformation/,
+    );
+    expect(() => trainStep(lossFn, sgd({ lr: 0.1 }), { probe: 'next' as never })).toThrow(
+      /^trainStep: option probe must be 'fresh' or 'own', got next/,
+    );
+    expect(() => trainStep(lossFn, sgd({ lr: 0.1 }), { probeBatch: batchB } as never)).toThrow(
+      /^trainStep: unknown option probeBatch/,
+    );
+    const opt = genSgd({ phi: 1 });
+    const step = trainStep(lossFn, opt);
+    expect(() => (step as any)(w, opt.init(w))).toThrow(
+      /^trainStep: step\(params, state, batch, probeBatch\) needs a batch/,
+    );
+  });
+
+  it("makes the probe data explicit: 'fresh' (default) needs a probeBatch, 'own' refuses one", () => {
+    const w = tensor([0.3, -0.2], f64);
+    for (const opt of [genSgd({ phi: 1 }), newtonDirection()]) {
+      const fresh = trainStep(lossFn, opt as any);
+      expect(() => fresh(w, opt.init(w), batchA)).toThrow(
+        /probe is 'fresh' \(the default\): pass a batch the gradient did not see.*probe: 'own'/,
+      );
+    }
+    const own = trainStep(lossFn, genSgd({ phi: 1 }), { probe: 'own' });
+    expect(() => own(w, genSgd().init(w), batchA, batchB)).toThrow(/probe is 'own'.*takes no probeBatch/);
+    // a transform that never evaluates the loss needs no probe batch
+    const plain = trainStep(lossFn, sgd({ lr: 0.1 }));
+    expect(plain(w, sgd({ lr: 0.1 }).init(w), batchA).applied.itemSync()).toBe(1);
   });
 });

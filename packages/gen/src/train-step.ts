@@ -1,12 +1,14 @@
 /**
  * `trainStep`: one line per training step. It computes the loss and gradient once
- * (`valueAndGrad`), builds the loss-dependent extras (`valueFn` for the probe data, and `value` when
- * that is the gradient's own batch), applies the transformation once (its state advances once)
- * and applies the updates.
+ * (`valueAndGrad`), builds the loss-dependent extras (`valueFn` on the probe data, and `value` and
+ * `grad` when that is the gradient's own batch), applies the transformation once (its state
+ * advances once), applies the updates, and skips the step when anything in it is not finite.
  */
-import { valueAndGrad, type Tensor } from '@gen-ts/core';
-import { applyUpdates } from './base.js';
+import { scalar, treeFlatten, treeUnflatten, valueAndGrad, where, type Tensor } from '@gen-ts/core';
+import { applyUpdates, checkTransform } from './base.js';
+import { and, finite, treeFinite } from './logic.js';
 import type { GradientTransformation, LossExtras } from './types.js';
+import { anyRule, booleanRule, checkOptions, oneOfRule } from './validate.js';
 
 /** Options of `trainStep`. */
 export interface TrainStepOptions<P, B> {
@@ -15,26 +17,46 @@ export interface TrainStepOptions<P, B> {
    * deterministic version when `lossFn` is stochastic (dropout), so every probe sees the same model.
    */
   probeLossFn?: (params: P, batch: B) => Tensor;
+  /**
+   * The data loss-dependent transforms (GeN, `newtonDirection`) evaluate the loss on (default
+   * `'fresh'`). `'fresh'`: the step's `probeBatch` argument, a batch the gradient did not see (the
+   * next one of the loader); a step of such a transform without one throws. `'own'`: the
+   * gradient's batch, whose loss and gradient are then passed as `value` and `grad` (one forward
+   * pass less per probe step; GeN's `slope: 'gradient'` needs them); a `probeBatch` argument
+   * throws. Probing the own batch can run away (docs/gen.md, "Which data to probe").
+   */
+  probe?: 'fresh' | 'own';
+  /**
+   * Skip a step whose loss, gradient or updates are not finite (default true): the params and
+   * every tensor of the optimizer state stay as they were, decided on device (`where`, no
+   * readback); host counters in the state (step counts) still advance. `applied` in the result
+   * says whether the step was taken. Costs a finiteness check of the gradient and updates and one
+   * `where` per param and state tensor.
+   */
+  skipNonFinite?: boolean;
 }
 
 /** What a training step returns. */
 export interface TrainStepResult<P, S> {
-  /** The updated params. */
+  /** The updated params (the old ones when the step was skipped). */
   readonly params: P;
   /** The new optimizer state. */
   readonly state: S;
   /** The loss on `batch` at the params before the step. */
   readonly loss: Tensor;
+  /** Whether the step was applied (0-d bool): false when `skipNonFinite` skipped it. */
+  readonly applied: Tensor;
 }
 
 /**
- * Returns `step(params, state, batch, probeBatch?)`. The gradient is taken on `batch`; loss-dependent
- * transforms (GeN, Newton) evaluate the loss on `probeBatch` when given, else on `batch`.
+ * Returns `step(params, state, batch, probeBatch?)`. The gradient is taken on `batch`;
+ * loss-dependent transforms (GeN, Newton) evaluate the loss on `probeBatch` with `probe: 'fresh'`
+ * (the default) or on `batch` with `probe: 'own'`. The transform is checked here, at construction.
  *
  * Pass a fresh `probeBatch` (e.g. the next batch of the loader) with GeN: probing the gradient's
  * own minibatch can run away, each step lowering that batch's loss while the training loss rises,
- * without any probe loss becoming non-finite (GEN-SPEC.md). With the gradient's batch, the loss
- * and gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
+ * without any probe loss becoming non-finite (docs/gen.md). With `probe: 'own'` the loss and
+ * gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
  * step (and, with GeN's `slope: 'gradient'`, a second one).
  *
  * @example
@@ -65,17 +87,73 @@ export function trainStep<P, B, S>(
 ): (params: P, state: S, batch: B, probeBatch?: B) => TrainStepResult<P, S> {
   if (typeof lossFn !== 'function')
     throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
-  const probeLoss = options.probeLossFn ?? lossFn;
+  checkTransform('trainStep', 'the second argument (the optimizer)', transform);
+  const { probe, skipNonFinite, probeLossFn } = checkOptions('trainStep', options, {
+    probe: oneOfRule<'fresh' | 'own'>('fresh', ['fresh', 'own']),
+    skipNonFinite: booleanRule(true),
+    probeLossFn: anyRule<unknown>(lossFn),
+  });
+  if (typeof probeLossFn !== 'function')
+    throw new TypeError('trainStep: option probeLossFn must be a function (params, batch) -> scalar loss');
+  const probeLoss = probeLossFn as (params: P, batch: B) => Tensor;
   const vg = valueAndGrad(lossFn);
+  const noProbeBatch = (): never => {
+    throw new Error(
+      "trainStep: the optimizer evaluates the loss (GeN, newtonDirection) and probe is 'fresh' (the default): " +
+        'pass a batch the gradient did not see, step(params, state, batch, probeBatch), ' +
+        "or choose trainStep(lossFn, optimizer, { probe: 'own' }) to probe the gradient's batch",
+    );
+  };
   return (params, state, batch, probeBatch) => {
+    if (batch === undefined)
+      throw new TypeError(
+        "trainStep: step(params, state, batch, probeBatch) needs a batch (the gradient's data)",
+      );
+    if (probe === 'own' && probeBatch !== undefined)
+      throw new TypeError(
+        "trainStep: probe is 'own' (the gradient's batch), so the step takes no probeBatch; use probe 'fresh' to probe it",
+      );
     const [loss, grads] = vg(params, batch) as [Tensor, P];
-    const data = probeBatch ?? batch;
-    const extra: LossExtras<P> = { valueFn: (p: P) => probeLoss(p, data) };
-    if (probeBatch === undefined && probeLoss === lossFn) {
-      extra.value = loss;
-      extra.grad = grads;
+    const extra: LossExtras<P> = {};
+    if (probe === 'own') {
+      extra.valueFn = (p: P) => probeLoss(p, batch);
+      if (probeLoss === lossFn) {
+        extra.value = loss;
+        extra.grad = grads;
+      }
+    } else {
+      extra.valueFn = probeBatch === undefined ? noProbeBatch : (p: P) => probeLoss(p, probeBatch);
     }
     const [updates, next] = transform.update(grads, state, params, extra);
-    return { params: applyUpdates(params, updates), state: next, loss };
+    const stepped = applyUpdates(params, updates);
+    if (!skipNonFinite)
+      return {
+        params: stepped,
+        state: next,
+        loss,
+        applied: scalar(1, { dtype: 'bool', backend: loss.backend }),
+      };
+    const ok = and(finite(loss), and(treeFinite(grads), treeFinite(updates)));
+    return { params: keepUnless(ok, stepped, params), state: keepUnless(ok, next, state), loss, applied: ok };
   };
+}
+
+/** `next`'s tensors where `ok`, else `old`'s (same tensors, leaf by leaf); `next`'s host values. */
+function keepUnless<T>(ok: Tensor, next: T, old: T): T {
+  const [nl, def] = treeFlatten(next);
+  const [ol] = treeFlatten(old);
+  const same = nl.length === ol.length && nl.every((t, i) => sameShape(t, ol[i]!));
+  if (!same)
+    throw new Error(
+      'trainStep: the optimizer state changed its tensors between steps, so a non-finite step cannot ' +
+        'keep the old ones; pass skipNonFinite: false',
+    );
+  return treeUnflatten<T>(
+    def,
+    nl.map((t, i) => (t === ol[i] ? t : where(ok, t, ol[i]!))),
+  );
+}
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && a.rank === b.rank && a.shape.every((n, i) => n === b.shape[i]);
 }

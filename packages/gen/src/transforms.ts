@@ -22,6 +22,7 @@ import {
 import type { EmptyState } from './base.js';
 import type { GradientTransformation, Schedule } from './types.js';
 import { castTo, checkBoolean, checkNumber, checkNumberOrSchedule, valueAt } from './util.js';
+import { booleanRule, checkOptions, checkState, numberRule } from './validate.js';
 
 /** A state that only counts steps. */
 export interface CountState {
@@ -45,6 +46,7 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Coun
   return {
     init: () => ({ count: 0 }),
     update: (updates, state) => {
+      checkState('scaleBySchedule', state, ['count']);
       const f = schedule(state.count);
       return [treeMap((u) => mul(u, f), updates), { count: state.count + 1 }];
     },
@@ -79,6 +81,15 @@ export interface ScaleByAdamOptions {
   nesterov?: boolean;
 }
 
+/** @internal The rules of Adam's options, shared by `scaleByAdam` and the aliases built on it. */
+export const ADAM_RULES = {
+  b1: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
+  b2: numberRule(0.999, { min: 0, max: 1, maxExclusive: true }),
+  eps: numberRule(1e-8, { min: 0 }),
+  epsRoot: numberRule(0, { min: 0 }),
+  nesterov: booleanRule(false),
+};
+
 /** The state of `scaleByAdam`. */
 export interface ScaleByAdamState<U = unknown> {
   /** Number of updates so far (for bias correction). */
@@ -94,12 +105,7 @@ export interface ScaleByAdamState<U = unknown> {
  * `mu_hat = mu / (1 - b1^t)`, `nu_hat = nu / (1 - b2^t)`.
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const op = 'scaleByAdam';
-  const b1 = checkNumber(op, 'b1', options.b1 ?? 0.9, { min: 0, max: 1, maxExclusive: true });
-  const b2 = checkNumber(op, 'b2', options.b2 ?? 0.999, { min: 0, max: 1, maxExclusive: true });
-  const eps = checkNumber(op, 'eps', options.eps ?? 1e-8, { min: 0 });
-  const epsRoot = checkNumber(op, 'epsRoot', options.epsRoot ?? 0, { min: 0 });
-  const nesterov = checkBoolean(op, 'nesterov', options.nesterov ?? false);
+  const { b1, b2, eps, epsRoot, nesterov } = checkOptions('scaleByAdam', options, ADAM_RULES);
   return {
     init: (params) => ({
       count: 0,
@@ -107,6 +113,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       nu: treeMap((p) => zerosLike(p), params),
     }),
     update: (updates, state) => {
+      checkState('scaleByAdam', state, ['count', 'mu', 'nu']);
       const t = state.count + 1;
       const mu = treeMap((g, m) => add(mul(m!, b1), mul(g, 1 - b1)), updates, state.mu);
       const nu = treeMap((g, v) => add(mul(v!, b2), mul(mul(g, g), 1 - b2)), updates, state.nu);
@@ -140,6 +147,13 @@ export interface ScaleByRmsOptions {
   biasCorrection?: boolean;
 }
 
+/** @internal The rules of the RMSProp options `scaleByRms` shares with `rmsprop`. */
+export const RMS_RULES = {
+  decay: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
+  eps: numberRule(1e-8, { min: 0 }),
+  initialScale: numberRule(0, { min: 0 }),
+};
+
 /** The state of `scaleByRms`. */
 export interface ScaleByRmsState<U = unknown> {
   /** Number of updates so far. */
@@ -153,15 +167,15 @@ export interface ScaleByRmsState<U = unknown> {
  * `epsInSqrt: false, biasCorrection: true` it equals `scaleByAdam({ b1: 0, b2: decay })`.
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
-  const op = 'scaleByRms';
-  const decay = checkNumber(op, 'decay', options.decay ?? 0.9, { min: 0, max: 1, maxExclusive: true });
-  const eps = checkNumber(op, 'eps', options.eps ?? 1e-8, { min: 0 });
-  const initialScale = checkNumber(op, 'initialScale', options.initialScale ?? 0, { min: 0 });
-  const epsInSqrt = checkBoolean(op, 'epsInSqrt', options.epsInSqrt ?? true);
-  const biasCorrection = checkBoolean(op, 'biasCorrection', options.biasCorrection ?? false);
+  const { decay, eps, initialScale, epsInSqrt, biasCorrection } = checkOptions('scaleByRms', options, {
+    ...RMS_RULES,
+    epsInSqrt: booleanRule(true),
+    biasCorrection: booleanRule(false),
+  });
   return {
     init: (params) => ({ count: 0, nu: treeMap((p) => add(zerosLike(p), initialScale), params) }),
     update: (updates, state) => {
+      checkState('scaleByRms', state, ['count', 'nu']);
       const t = state.count + 1;
       const nu = treeMap((g, v) => add(mul(v!, decay), mul(mul(g, g), 1 - decay)), updates, state.nu);
       const c = biasCorrection ? 1 - decay ** t : 1;
@@ -197,6 +211,7 @@ export function scaleByRss(
   return {
     init: (params) => ({ sumOfSquares: treeMap((p) => add(zerosLike(p), initialAccumulatorValue), params) }),
     update: (updates, state) => {
+      checkState('scaleByRss', state, ['sumOfSquares']);
       const s = treeMap((g, a) => add(a!, mul(g, g)), updates, state.sumOfSquares);
       const out = treeMap<typeof updates>(
         (g, a) => where(greater(a!, 0), div(g, sqrt(add(a!, eps))), 0),
@@ -223,6 +238,7 @@ export function trace(decay = 0.9, nesterov = false): GradientTransformation<Tra
   return {
     init: (params) => ({ trace: treeMap((p) => zerosLike(p), params) }),
     update: (updates, state) => {
+      checkState('trace', state, ['trace']);
       const m = treeMap<typeof updates>((g, t) => add(g, mul(t!, decay)), updates, state.trace);
       const out = nesterov ? treeMap<typeof updates>((g, t) => add(g, mul(t!, decay)), updates, m) : m;
       return [out, { trace: m }];
@@ -292,6 +308,7 @@ export function scaleByLion(b1 = 0.9, b2 = 0.99): GradientTransformation<ScaleBy
   return {
     init: (params) => ({ mu: treeMap((p) => zerosLike(p), params) }),
     update: (updates, state) => {
+      checkState('scaleByLion', state, ['mu']);
       const out = treeMap<typeof updates>(
         (g, m) => sign(add(mul(m!, b1), mul(g, 1 - b1))),
         updates,

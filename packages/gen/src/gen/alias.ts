@@ -1,21 +1,41 @@
 /**
  * GeN attached to base optimizers: the base transformation computes the direction once per step
  * (its state advances once), then `scaleByGeN` picks the step length. Options are GeN's
- * (`GeNOptions`, with `lr` the initial learning rate) plus the base optimizer's.
+ * (`GeNOptions`, with `lr` the initial learning rate) plus the base optimizer's, validated at
+ * construction under the alias's name.
  */
 import { chain } from '../base.js';
-import { addDecayedWeights, scaleByAdam, trace, type ScaleByAdamOptions } from '../transforms.js';
-import type { GeNOptions } from './options.js';
-import { scaleByGeN } from './scale-by-gen.js';
+import { declareStateHeld } from '../inject.js';
+import { addDecayedWeights, ADAM_RULES, scaleByAdam, trace, type ScaleByAdamOptions } from '../transforms.js';
+import { booleanRule, checkOptions, numberRule, type Checked, type Rule } from '../validate.js';
+import { GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
+import { scaleByGeNFrom } from './scale-by-gen.js';
+
+/** The alias's own options checked by `rules`, GeN's by `genConfig`, both under `op`. */
+function split<R extends Record<string, Rule<unknown>>>(
+  op: string,
+  options: unknown,
+  rules: R,
+): [Checked<R>, GeNConfig] {
+  const { rest, ...own } = checkOptions(op, options, rules, { alsoKnown: GEN_KEYS });
+  return [own as unknown as Checked<R>, genConfig(rest as GeNOptions, op)];
+}
+
+// GeN's `lr` is only eta_0: injectHyperparams must not offer it as the rate in effect.
+const HELD = {
+  lr: "GeN's lr is only the initial rate; the rate in effect lives in the state: read or write findGeNState(state).lr",
+};
 
 /** GeN-SGD: the gradient is the direction. `chain(scaleByGeN(options))`. */
 export function genSgd(options: GeNOptions = {}) {
-  return chain(scaleByGeN(options));
+  const [, cfg] = split('genSgd', options, {});
+  return chain(scaleByGeNFrom(cfg));
 }
+declareStateHeld(genSgd, HELD);
 
 /** Options of `genMomentum`. */
 export interface GenMomentumOptions extends GeNOptions {
-  /** Momentum decay (default 0.9). */
+  /** Momentum decay in [0, 1) (default 0.9). */
   momentum?: number;
   /** Nesterov momentum (default false). */
   nesterov?: boolean;
@@ -23,18 +43,23 @@ export interface GenMomentumOptions extends GeNOptions {
 
 /** GeN with heavy-ball momentum: `chain(trace(momentum, nesterov), scaleByGeN(...))`. */
 export function genMomentum(options: GenMomentumOptions = {}) {
-  const { momentum = 0.9, nesterov = false, ...gen } = options;
-  return chain(trace(momentum, nesterov), scaleByGeN(gen));
+  const [o, cfg] = split('genMomentum', options, {
+    momentum: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
+    nesterov: booleanRule(false),
+  });
+  return chain(trace(o.momentum, o.nesterov), scaleByGeNFrom(cfg));
 }
+declareStateHeld(genMomentum, HELD);
 
 /** Options of `genAdam`. */
 export interface GenAdamOptions extends GeNOptions, ScaleByAdamOptions {}
 
 /** GeN-Adam: Adam's direction `m_hat / (sqrt(v_hat) + eps)`, GeN's step length. */
 export function genAdam(options: GenAdamOptions = {}) {
-  const { b1, b2, eps, epsRoot, nesterov, ...gen } = options;
-  return chain(scaleByAdam({ b1, b2, eps, epsRoot, nesterov }), scaleByGeN(gen));
+  const [adam, cfg] = split('genAdam', options, ADAM_RULES);
+  return chain(scaleByAdam(adam), scaleByGeNFrom(cfg));
 }
+declareStateHeld(genAdam, HELD);
 
 /** Options of `genAdamW`. */
 export interface GenAdamWOptions extends GenAdamOptions {
@@ -47,10 +72,10 @@ export interface GenAdamWOptions extends GenAdamOptions {
  * as part of the step.
  */
 export function genAdamW(options: GenAdamWOptions = {}) {
-  const { b1, b2, eps, epsRoot, nesterov, weightDecay = 1e-4, ...gen } = options;
-  return chain(
-    scaleByAdam({ b1, b2, eps, epsRoot, nesterov }),
-    addDecayedWeights(weightDecay),
-    scaleByGeN(gen),
-  );
+  const [{ weightDecay, ...adam }, cfg] = split('genAdamW', options, {
+    ...ADAM_RULES,
+    weightDecay: numberRule(1e-4, { min: 0 }),
+  });
+  return chain(scaleByAdam(adam), addDecayedWeights(weightDecay), scaleByGeNFrom(cfg));
 }
+declareStateHeld(genAdamW, HELD);

@@ -4,12 +4,13 @@
  * forming `H`. A fixed number of iterations with on-device guards (no readback): iterations after
  * convergence or after negative curvature leave the solution unchanged. If the very first
  * curvature is not positive, the gradient itself is returned. Followed by `scaleByGeN`, GeN's
- * estimate is `eta* = 1` on a quadratic: the Newton special case of GEN-SPEC.md.
+ * estimate is `eta* = 1` on a quadratic: the Newton special case (docs/gen.md, section 1).
  */
 import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type Tensor } from '@gen-ts/core';
 import type { EmptyState } from '../base.js';
 import type { GradientTransformation, LossExtras } from '../types.js';
-import { checkNumber } from '../util.js';
+import { checkOptions, numberRule } from '../validate.js';
+import { or } from '../logic.js';
 
 /** Options of `newtonDirection`. */
 export interface NewtonDirectionOptions {
@@ -21,7 +22,6 @@ export interface NewtonDirectionOptions {
   tol?: number;
 }
 
-const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
 const axpy = <T>(x: T, alpha: Tensor | number, y: T): T => treeMap<T>((a, b) => add(a, mul(b!, alpha)), x, y);
 
 /**
@@ -32,10 +32,11 @@ const axpy = <T>(x: T, alpha: Tensor | number, y: T): T => treeMap<T>((a, b) => 
 export function newtonDirection(
   options: NewtonDirectionOptions = {},
 ): GradientTransformation<EmptyState, LossExtras> {
-  const op = 'newtonDirection';
-  const damping = checkNumber(op, 'damping', options.damping ?? 0, { min: 0 });
-  const maxIter = checkNumber(op, 'maxIter', options.maxIter ?? 20, { min: 1, integer: true });
-  const tol = checkNumber(op, 'tol', options.tol ?? 1e-10, { min: 0 });
+  const { damping, maxIter, tol } = checkOptions('newtonDirection', options, {
+    damping: numberRule(0, { min: 0 }),
+    maxIter: numberRule(20, { min: 1, integer: true }),
+    tol: numberRule(1e-10, { min: 0 }),
+  });
   return {
     init: () => ({}),
     update: (g, state, params, extra) => {

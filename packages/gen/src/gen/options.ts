@@ -1,9 +1,17 @@
 /**
  * GeN's options, validated once into a typed, fully defaulted object. A bad option throws here,
- * at construction, with a message naming it; never mid-training. Defaults follow GEN-SPEC.md.
+ * at construction, with a message naming it; never mid-training. Defaults: docs/gen.md, section 4.
  */
 import type { Schedule } from '../types.js';
-import { checkBoolean, checkNumber, checkNumberOrSchedule } from '../util.js';
+import { checkNumber } from '../util.js';
+import {
+  anyRule,
+  booleanRule,
+  checkOptions,
+  numberOrScheduleRule,
+  numberRule,
+  oneOfRule,
+} from '../validate.js';
 
 /** How GeN estimates the curvature `a = d^T H d` and slope `b = G^T d` along the direction. */
 export type GeNMode = 'fit' | 'exact';
@@ -16,6 +24,7 @@ export interface GeNSafeguard {
   /**
    * Multiplies the learning rate when any probe loss (or, in exact mode, the loss, slope or
    * curvature) is not finite: the step was too long. Default 0.5 (the paper's halving); in (0, 1].
+   * (A non-finite direction keeps the rate: its step is skipped, see `scaleByGeN`.)
    */
   nonFiniteFactor?: number;
   /** Lower bound on the learning rate after every probe (default 0: none). */
@@ -149,98 +158,53 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   safeguard: Object.freeze({ nonFiniteFactor: 0.5, minLr: 0, maxLr: Infinity }),
 });
 
-const KEYS = [
-  'lr',
-  'phi',
-  'gamma',
-  'factors',
-  'r2Min',
-  'clipRatio',
-  'scale',
-  'mode',
-  'slope',
-  'negativeCurvature',
-  'fastDecrease',
-  'verify',
-  'armijo',
-  'safeguard',
-];
-const SAFEGUARD_KEYS = ['nonFiniteFactor', 'minLr', 'maxLr'];
+const d = GEN_DEFAULTS;
+const RULES = {
+  lr: numberRule(d.lr, { min: 0, minExclusive: true }),
+  phi: numberRule(d.phi, { min: 1, integer: true }),
+  gamma: numberRule(d.gamma, { min: 0, max: 1, maxExclusive: true }),
+  factors: anyRule<unknown>(d.factors), // checked once slope is known
+  r2Min: numberRule(d.r2Min, { min: 0, max: 1 }),
+  clipRatio: numberRule(d.clipRatio, { min: 1, finite: false }),
+  scale: numberOrScheduleRule(1, { min: 0, minExclusive: true }),
+  mode: oneOfRule<GeNMode>(d.mode, ['fit', 'exact']),
+  slope: oneOfRule<GeNSlope>(d.slope, ['fit', 'gradient']),
+  negativeCurvature: oneOfRule(d.negativeCurvature, ['keep', 'grow']),
+  fastDecrease: booleanRule(d.fastDecrease),
+  verify: booleanRule(d.verify),
+  armijo: numberRule(d.armijo, { min: 0, max: 1, maxExclusive: true }),
+  safeguard: anyRule<unknown>(undefined), // a nested options object
+};
+const SAFEGUARD_RULES = {
+  nonFiniteFactor: numberRule(d.safeguard.nonFiniteFactor, { min: 0, minExclusive: true, max: 1 }),
+  minLr: numberRule(d.safeguard.minLr, { min: 0 }),
+  maxLr: anyRule<unknown>(d.safeguard.maxLr), // checked against minLr
+};
+
+/** @internal The names of GeN's options. */
+export const GEN_KEYS: readonly string[] = Object.keys(RULES);
 
 /** Validates GeN options and fills in the defaults; throws a `RangeError`/`TypeError` naming the bad option. */
 export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfig {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${op}: options must be an object`);
-  for (const k of Object.keys(options)) {
-    if (!KEYS.includes(k)) throw new TypeError(`${op}: unknown option ${k} (known: ${KEYS.join(', ')})`);
-  }
-  const d = GEN_DEFAULTS;
-  const lr = checkNumber(op, 'lr', options.lr ?? d.lr, { min: 0, minExclusive: true });
-  const phi = checkNumber(op, 'phi', options.phi ?? d.phi, { min: 1, integer: true });
-  const gamma = checkNumber(op, 'gamma', options.gamma ?? d.gamma, { min: 0, max: 1, maxExclusive: true });
-  const slope = options.slope ?? d.slope;
-  if (slope !== 'fit' && slope !== 'gradient')
-    throw new TypeError(`${op}: option slope must be 'fit' or 'gradient', got ${String(slope)}`);
-  const factors = checkFactors(op, options.factors ?? d.factors, slope === 'gradient' ? 2 : 3);
-  const r2Min = checkNumber(op, 'r2Min', options.r2Min ?? d.r2Min, { min: 0, max: 1 });
-  const clipRatio = checkNumber(op, 'clipRatio', options.clipRatio ?? d.clipRatio, { min: 1, finite: false });
-  const scale = checkNumberOrSchedule(op, 'scale', options.scale ?? d.scale, { min: 0, minExclusive: true });
-  const mode = options.mode ?? d.mode;
-  if (mode !== 'fit' && mode !== 'exact')
-    throw new TypeError(`${op}: option mode must be 'fit' or 'exact', got ${String(mode)}`);
-  if (mode === 'exact' && slope !== 'fit')
+  const { rest: _, safeguard, ...o } = checkOptions(op, options, RULES);
+  const factors = checkFactors(op, o.factors, o.slope === 'gradient' ? 2 : 3);
+  if (o.mode === 'exact' && o.slope !== 'fit')
     throw new RangeError(
-      `${op}: option slope '${slope}' applies to mode 'fit' only (exact mode takes b from jvp)`,
+      `${op}: option slope '${o.slope}' applies to mode 'fit' only (exact mode takes b from jvp)`,
     );
-  const negativeCurvature = options.negativeCurvature ?? d.negativeCurvature;
-  if (negativeCurvature !== 'keep' && negativeCurvature !== 'grow')
-    throw new TypeError(
-      `${op}: option negativeCurvature must be 'keep' or 'grow', got ${String(negativeCurvature)}`,
-    );
-  if (negativeCurvature === 'grow' && clipRatio === Infinity)
+  if (o.negativeCurvature === 'grow' && o.clipRatio === Infinity)
     throw new RangeError(
       `${op}: option negativeCurvature 'grow' needs a finite clipRatio (the most it grows by)`,
     );
-  const fastDecrease = checkBoolean(op, 'fastDecrease', options.fastDecrease ?? d.fastDecrease);
-  const verify = checkBoolean(op, 'verify', options.verify ?? d.verify);
-  const armijo = checkNumber(op, 'armijo', options.armijo ?? d.armijo, {
-    min: 0,
-    max: 1,
-    maxExclusive: true,
+  const {
+    nonFiniteFactor,
+    minLr,
+    maxLr: max,
+  } = checkOptions(op, safeguard, SAFEGUARD_RULES, {
+    path: 'safeguard',
   });
-  const sg = options.safeguard ?? {};
-  if (sg === null || typeof sg !== 'object') throw new TypeError(`${op}: option safeguard must be an object`);
-  for (const k of Object.keys(sg)) {
-    if (!SAFEGUARD_KEYS.includes(k))
-      throw new TypeError(`${op}: unknown option safeguard.${k} (known: ${SAFEGUARD_KEYS.join(', ')})`);
-  }
-  const nonFiniteFactor = checkNumber(op, 'safeguard.nonFiniteFactor', sg.nonFiniteFactor ?? 0.5, {
-    min: 0,
-    minExclusive: true,
-    max: 1,
-  });
-  const minLr = checkNumber(op, 'safeguard.minLr', sg.minLr ?? 0, { min: 0 });
-  const maxLr = checkNumber(op, 'safeguard.maxLr', sg.maxLr ?? Infinity, {
-    min: minLr,
-    minExclusive: true,
-    finite: false,
-  });
-  return Object.freeze({
-    lr,
-    phi,
-    gamma,
-    factors,
-    r2Min,
-    clipRatio,
-    scale,
-    mode,
-    slope,
-    negativeCurvature,
-    fastDecrease,
-    verify,
-    armijo,
-    safeguard: Object.freeze({ nonFiniteFactor, minLr, maxLr }),
-  });
+  const maxLr = checkNumber(op, 'safeguard.maxLr', max, { min: minLr, minExclusive: true, finite: false });
+  return Object.freeze({ ...o, factors, safeguard: Object.freeze({ nonFiniteFactor, minLr, maxLr }) });
 }
 
 function checkFactors(op: string, factors: unknown, min: number): readonly number[] {

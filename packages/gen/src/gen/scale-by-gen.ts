@@ -1,35 +1,27 @@
 /**
  * `scaleByGeN`: the generalized-Newton learning rate as a transformation in the learning-rate slot
- * (GEN-SPEC.md, Algorithm 1). It receives a direction `d` (gradient-like, pointing uphill), and
- * every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
+ * (the paper's Algorithm 1, described in docs/gen.md). It receives a direction `d` (gradient-like,
+ * pointing uphill), and every `phi` steps estimates the slope `b = G^T d` and curvature `a = d^T H d` of the loss along
  * `d`, either from probe losses at `w - r_i * eta * d` (`'fit'`) or from `jvp` (`'exact'`). The
  * optimal step `eta* = b / a` updates the learning rate, which lives in the state as a 0-d tensor:
  * accept/reject is a `where`, so a step never reads a value back to the host.
+ *
+ * A probe step runs three stages, each a function returning a typed record: `estimate`
+ * (estimate.ts: `a`, `b`, `eta*` and the probe losses), `propose` (propose.ts: gate the estimate,
+ * then accept it clipped and smoothed, or shrink, keep or grow the rate) and, with `verify`,
+ * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
+ * record is built from their results.
  */
-import {
-  add,
-  equal,
-  greater,
-  greaterEqual,
-  less,
-  lessEqual,
-  maximum,
-  minimum,
-  mul,
-  neg,
-  scalar,
-  sub,
-  Tensor,
-  treeMap,
-  valueAndGrad,
-  jvp,
-  where,
-  div,
-} from '@gen-ts/core';
+import { mul, neg, scalar, treeMap, where, type Tensor } from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
-import { fitParabola, fitWeights, type ParabolaFit } from './fit.js';
-import { genConfig, type GeNOptions } from './options.js';
+import { estimate, lossAt, moved } from './estimate.js';
+import { fitWeights } from './fit.js';
+import { propose, type ProposeRule } from './propose.js';
+import { verify } from './verify.js';
+import { and, finite, not, treeFinite } from '../logic.js';
+import { checkState } from '../validate.js';
+import { genConfig, type GeNConfig, type GeNOptions } from './options.js';
 
 /** The last fit of `scaleByGeN` (0-d tensors on the params' backend, in the params' float dtype). */
 export interface GeNFit {
@@ -45,6 +37,11 @@ export interface GeNFit {
   readonly accepted: Tensor;
   /** Whether the chosen step passed the `verify` check (bool; true when `verify` is off). */
   readonly verified: Tensor;
+  /**
+   * Whether this probe step's update was skipped, the params left as they were (bool): the
+   * direction or the loss at `w` was not finite, or `verify` failed with no better probe.
+   */
+  readonly skipped: Tensor;
   /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
   readonly evals: number;
   /** The step count at which it was made (-1 before the first probe). */
@@ -67,10 +64,6 @@ export interface ScaleByGeNState {
  */
 export type GeNExtra<P = any> = LossExtras<P>;
 
-const isFinite0d = (x: Tensor): Tensor => equal(sub(x, x), 0); // NaN and +-Inf give NaN
-const and = (x: Tensor, y: Tensor): Tensor => where(x, y, x);
-const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
-
 /**
  * The GeN learning rate: takes a direction `d` and returns `-eta * d`.
  *
@@ -87,7 +80,7 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  * then clamps into `[safeguard.minLr, safeguard.maxLr]`. `gamma: 0, clipRatio: Infinity` gives the
  * exact line-search step along `d` (on a quadratic). That is the authors' rule, the default.
  *
- * Two options make it safe where the authors' rule is not (GEN-SPEC item 7, measured in
+ * Two options make it safe where the authors' rule is not (docs/gen.md, check 7, measured in
  * bench/RESULTS-gen.md): `fastDecrease` drops the rate to `eta*` at once when `eta* < eta` (the
  * smoothed rule lowers it ~5% per probe, slower than GD blows up above its stability limit), and
  * `verify` spends one forward pass to check the chosen step lowers the loss (a parabola fitted far
@@ -96,6 +89,14 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  * rate to the edge of the trust region when `a <= 0`. Plain GD and Adam from any `eta_0` in
  * [1e-4, 1e-1] beat the best constant rate of a grid on Rosenbrock and Beale with
  * `{ phi: 1, gamma: 0, clipRatio: 4, fastDecrease: true, verify: true, slope: 'gradient', negativeCurvature: 'grow' }`.
+ *
+ * A probe step skips, never applies, a non-finite step: when the direction has a NaN or infinite
+ * entry or the loss at `w` is not finite, the update is exactly 0, chosen with `where` (`0 * NaN`
+ * would still reach the params), and `fit.skipped` says so. A non-finite direction keeps the rate
+ * (it says nothing about the step length); a non-finite loss follows the non-finite rule above.
+ * Between probes the update is `-eta * d` as for any learning rate, at no extra cost; `trainStep`'s
+ * `skipNonFinite` (on by default) guards every step, and also keeps the state of the transforms
+ * before GeN (Adam's moments), which GeN cannot.
  *
  * Probe on data the gradient did not see: GeN probed on the gradient's own minibatch can run away
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
@@ -121,11 +122,13 @@ const or = (x: Tensor, y: Tensor): Tensor => where(x, x, y);
  * ```
  */
 export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<ScaleByGeNState, GeNExtra> {
-  const cfg = genConfig(options);
-  const knownSlope = cfg.slope === 'gradient';
-  const weights = fitWeights(cfg.factors, knownSlope);
-  const gateR2 = cfg.factors.length >= 4;
-  const optName = knownSlope ? "scaleByGeN (slope 'gradient')" : 'scaleByGeN';
+  return scaleByGeNFrom(genConfig(options));
+}
+
+/** @internal `scaleByGeN` for options already validated (the aliases validate under their own name). */
+export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGeNState, GeNExtra> {
+  const weights = fitWeights(cfg.factors, cfg.slope === 'gradient');
+  const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -138,214 +141,51 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
         r2: nan,
         accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         verified: scalar(1, { dtype: 'bool', backend: leaf.backend }),
+        skipped: scalar(0, { dtype: 'bool', backend: leaf.backend }),
         evals: 0,
         step: -1,
       };
       return { count: 0, lr: s(cfg.lr), fit };
     },
     update: (d, state, params, extra) => {
+      checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
       const t = state.count;
-      let lr = state.lr;
-      let fit = state.fit;
-      let stepLr: Tensor | undefined; // the rate of this step's update when it differs from the state's
-      if (t % cfg.phi === 0) {
-        const valueFn = extra?.valueFn;
-        if (typeof valueFn !== 'function') {
-          throw new Error(
-            `scaleByGeN: step ${t} is a probe step (every phi = ${cfg.phi} steps) and needs extra.valueFn, ` +
-              'the loss as a function of the params: update(updates, state, params, { valueFn }) (trainStep passes it)',
-          );
-        }
-        if (params === undefined) throw new Error(`scaleByGeN: step ${t} is a probe step and needs params`);
-        let slope: Tensor | undefined;
-        if (knownSlope) {
-          if (extra?.grad === undefined || !(extra.value instanceof Tensor))
-            throw new Error(
-              `${optName}: step ${t} is a probe step and needs extra.grad and extra.value, the gradient and ` +
-                "loss on valueFn's own data (trainStep passes them when it probes the gradient's batch)",
-            );
-          slope = castTo(treeVdotMixed(extra.grad, d, `${optName}: extra.grad`), lr);
-        }
-        const est =
-          cfg.mode === 'fit'
-            ? probeFit(weights, d, params, lr, valueFn, extra?.value, slope)
-            : exactFit(d, params, lr, valueFn);
-        let usable = and(and(greater(est.b, 0), est.allFinite), and(isFinite0d(est.a), isFinite0d(est.b)));
-        if (gateR2) usable = and(usable, greaterEqual(est.r2, cfg.r2Min));
-        const ok = and(usable, greater(est.a, 0));
-        const s = valueAt(cfg.scale, t);
-        const nff = cfg.safeguard.nonFiniteFactor;
-        const raw = minimum(maximum(est.etaStar, div(lr, cfg.clipRatio)), mul(lr, cfg.clipRatio));
-        let accepted = add(mul(lr, cfg.gamma), mul(raw, (1 - cfg.gamma) * s));
-        let rejected = where(est.allFinite, lr, mul(lr, nff));
-        if (cfg.fastDecrease) {
-          // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma)
-          // probes lets plain GD blow up first. Increases stay smoothed and clipped.
-          accepted = where(less(est.etaStar, lr), mul(est.etaStar, s), accepted);
-          // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
-          if (est.overshoot !== undefined) rejected = where(est.overshoot, mul(lr, nff), rejected);
-        }
-        if (cfg.negativeCurvature === 'grow') {
-          // a <= 0: no minimum along d; eta* = Infinity, clipped to the edge of the trust region.
-          const grown = add(mul(lr, cfg.gamma), mul(lr, (1 - cfg.gamma) * s * cfg.clipRatio));
-          rejected = where(usable, grown, rejected);
-        }
-        const { minLr, maxLr } = cfg.safeguard;
-        const clamp = (x: Tensor): Tensor => {
-          let y = x;
-          if (minLr > 0) y = maximum(y, minLr);
-          if (maxLr < Infinity) y = minimum(y, maxLr);
-          return y;
-        };
-        lr = clamp(where(ok, accepted, rejected));
-        let verified = scalar(1, { dtype: 'bool', backend: lr.backend });
-        if (cfg.verify) {
-          // Armijo check at the chosen step: L(w - eta d) <= L(w) - c eta b (b only when the fit is
-          // accepted, or grew the rate on negative curvature).
-          const Lnew = lossAt(valueFn, moved(params, d, lr), lr);
-          const slope = where(cfg.negativeCurvature === 'grow' ? usable : ok, est.b, 0);
-          verified = lessEqual(Lnew, sub(est.L0, mul(mul(lr, slope), cfg.armijo)));
-          // Fall back to the descent-side probe with the lowest loss if it lowered the loss. Else, if
-          // the steps tried were too long (every probe raised the loss; in exact mode: b > 0), skip
-          // this step (update 0) and probe a shrunk rate next; if the direction itself goes uphill
-          // at this scale (a probe on the ascent side lowered the loss), skip it and keep the rate:
-          // shrinking would not help, the base optimizer's next direction may.
-          let best = where(
-            est.overshoot ?? and(greater(est.b, 0), isFinite0d(est.b)),
-            mul(
-              est.descent.reduce((m, p) => minimum(m, p.x), lr),
-              nff,
-            ),
-            lr,
-          );
-          let bestY = mul(est.L0, 0);
-          for (const { x, y } of est.descent) {
-            const better = less(y, bestY);
-            best = where(better, x, best);
-            bestY = where(better, y, bestY);
-          }
-          const moves = or(verified, less(bestY, 0));
-          lr = clamp(where(verified, lr, best));
-          stepLr = where(moves, lr, mul(lr, 0));
-        }
-        fit = {
-          a: est.a,
-          b: est.b,
-          etaStar: est.etaStar,
-          r2: est.r2,
-          accepted: ok,
-          verified,
-          evals: est.evals + (cfg.verify ? 1 : 0),
-          step: t,
-        };
+      // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
+      // left to trainStep's guard, so these steps cost what the base optimizer's do.
+      if (t % cfg.phi !== 0) {
+        const step = neg(state.lr);
+        return [treeMap((u) => mul(u, castTo(step, u)), d), { ...state, count: t + 1 }];
       }
-      const step = neg(stepLr ?? lr);
-      const updates = treeMap<typeof d>((u) => mul(u, castTo(step, u)), d);
-      return [updates, { count: t + 1, lr, fit }];
+      // A probe step decides whether to move: skipping is a `where`, never a multiplication by 0,
+      // since `0 * NaN` would still reach the params.
+      const dFinite = treeFinite(d);
+      const est = estimate(cfg, weights, d, params, state.lr, extra, t);
+      const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t));
+      const checked = cfg.verify
+        ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
+        : undefined;
+      // A non-finite direction says nothing about the rate: keep it.
+      const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
+      let moves = and(dFinite, finite(est.L0));
+      if (checked !== undefined) moves = and(moves, checked.moves);
+      const fit: GeNFit = {
+        a: est.a,
+        b: est.b,
+        etaStar: est.etaStar,
+        r2: est.r2,
+        accepted: proposal.accepted,
+        verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
+        skipped: not(moves),
+        evals: est.evals + (checked === undefined ? 0 : 1),
+        step: t,
+      };
+      return [stepAlong(d, lr, moves), { count: t + 1, lr, fit }];
     },
   };
 }
 
-interface Estimate extends ParabolaFit {
-  readonly allFinite: Tensor;
-  readonly evals: number;
-  /** The loss at `w`. */
-  readonly L0: Tensor;
-  /** Descent-side probes (`r_i > 0`): step `x = r_i * eta` and `y = L(w - x d) - L(w)`. Empty in exact mode. */
-  readonly descent: readonly { x: Tensor; y: Tensor }[];
-  /** Every probe (both sides) raised the loss: the probe step is too long. Undefined in exact mode. */
-  readonly overshoot: Tensor | undefined;
-}
-
-/** `w - eta * d` over the tree. */
-function moved(params: unknown, d: unknown, eta: Tensor): unknown {
-  return treeMap((w, u) => sub(w, mul(u!, castTo(eta, w))), params, d);
-}
-
-function lossAt(valueFn: (p: any) => Tensor, p: unknown, lr: Tensor): Tensor {
-  const y = valueFn(p);
-  if (!(y instanceof Tensor) || y.rank !== 0) {
-    const got = y instanceof Tensor ? `a tensor of shape [${y.shape.join(', ')}]` : typeof y;
-    throw new TypeError(`scaleByGeN: extra.valueFn must return a 0-d (scalar) loss tensor, got ${got}`);
-  }
-  return castTo(y, lr);
-}
-
-/** Probe losses along `-d` and the least-squares parabola through them. */
-function probeFit(
-  weights: ReturnType<typeof fitWeights>,
-  d: unknown,
-  params: unknown,
-  lr: Tensor,
-  valueFn: (p: any) => Tensor,
-  value: Tensor | undefined,
-  slope: Tensor | undefined,
-): Estimate {
-  const L0 = value === undefined ? lossAt(valueFn, params, lr) : castTo(value, lr);
-  let allFinite = isFinite0d(L0);
-  const descent: { x: Tensor; y: Tensor }[] = [];
-  let overshoot: Tensor | undefined;
-  const ys = weights.r.map((r) => {
-    const x = mul(lr, r);
-    const y = sub(lossAt(valueFn, moved(params, d, x), lr), L0);
-    allFinite = and(allFinite, isFinite0d(y));
-    if (r > 0) descent.push({ x, y });
-    overshoot = overshoot === undefined ? greater(y, 0) : and(overshoot, greater(y, 0));
-    return y;
-  });
-  const fit = fitParabola(weights, ys, lr, slope);
-  return {
-    ...fit,
-    allFinite,
-    evals: weights.r.length + (value === undefined ? 1 : 0),
-    L0,
-    descent,
-    overshoot,
-  };
-}
-
-/** Slope and curvature from forward-over-reverse: `jvp(valueAndGrad L)(w; d)` gives `[L, G]`, `[G^T d, H d]`. */
-function exactFit(d: unknown, params: unknown, lr: Tensor, valueFn: (p: any) => Tensor): Estimate {
-  const dir = treeMap((u, w) => castTo(u, w!), d, params);
-  const vg = valueAndGrad((p: unknown) => lossAt(valueFn, p, lr));
-  const [[L0], [slope, hd]] = jvp((p: unknown) => vg(p) as any, [params], [dir]) as unknown as [
-    [Tensor, unknown],
-    [Tensor, unknown],
-  ];
-  const b = castTo(slope, lr);
-  const a = castTo(treeVdotMixed(hd, dir, 'scaleByGeN: Hessian-vector product'), lr);
-  const allFinite = and(isFinite0d(L0), and(isFinite0d(a), isFinite0d(b)));
-  return {
-    a,
-    b,
-    etaStar: div(b, a),
-    r2: scalar(1, { dtype: lr.dtype, backend: lr.backend }),
-    allFinite,
-    evals: 1,
-    L0,
-    descent: [],
-    overshoot: undefined,
-  };
-}
-
-/**
- * `sum_i <x_i, y_i>` over leaves that may differ in dtype (accumulated in the first leaf's); `what`
- * names `x` when a leaf's shape differs from `y`'s.
- */
-function treeVdotMixed(x: unknown, y: unknown, what: string): Tensor {
-  let acc: Tensor | undefined;
-  treeMap(
-    (u, v) => {
-      if (u.shape.length !== v!.shape.length || u.shape.some((n, i) => n !== v!.shape[i]))
-        throw new Error(
-          `${what}: a leaf of shape [${u.shape.join(', ')}] where the direction has [${v!.shape.join(', ')}]`,
-        );
-      const s = mul(u, v!).sum();
-      acc = acc === undefined ? s : add(acc, castTo(s, acc));
-      return u;
-    },
-    x,
-    y,
-  );
-  return acc!;
+/** `-lr * d`, leaf by leaf in each leaf's dtype, where `moves`; 0 (the params kept) elsewhere. */
+function stepAlong<T>(d: T, lr: Tensor, moves: Tensor): T {
+  const step = neg(lr);
+  return treeMap<T>((u) => where(moves, mul(u, castTo(step, u)), 0), d);
 }

@@ -1,0 +1,101 @@
+/**
+ * GeN's second stage, propose: from an `Estimate`, the rate to use. It gates the estimate
+ * (`gate`), then either accepts it (`acceptedRate`: clip to the trust region, smooth, or with
+ * `fastDecrease` drop at once) or reacts to its rejection (`rejectedRate`: keep, shrink on a
+ * non-finite or overshooting probe, grow on negative curvature), and clamps the result into the
+ * safeguard's bounds (`clampRate`). Every function is elementwise in the rate, so a vector of rates
+ * (one per parameter group) with estimates of the same shape gets one decision per group.
+ */
+import {
+  add,
+  div,
+  greater,
+  greaterEqual,
+  less,
+  maximum,
+  minimum,
+  mul,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
+import type { Estimate } from './estimate.js';
+import { and, finite } from '../logic.js';
+import type { GeNConfig } from './options.js';
+
+/** The options the propose stage reads. */
+export type ProposeRule = Pick<
+  GeNConfig,
+  'gamma' | 'clipRatio' | 'r2Min' | 'fastDecrease' | 'negativeCurvature' | 'safeguard'
+> & {
+  /** Whether the fit has residuals to gate on (4+ factors with a fitted slope). */
+  readonly gateR2: boolean;
+};
+
+/** The gate's verdict on an estimate (bool tensors). */
+export interface Gate {
+  /** `b > 0`, everything finite, R^2 gate passed: the estimate can be trusted, whatever the sign of `a`. */
+  readonly usable: Tensor;
+  /** `usable` and `a > 0`: the parabola has a minimum at `eta*`, which the rate moves towards. */
+  readonly accepted: Tensor;
+}
+
+/** The propose stage's decision. */
+export interface Proposal extends Gate {
+  /** The new rate: `acceptedRate` where accepted, else `rejectedRate`, clamped. */
+  readonly lr: Tensor;
+}
+
+/** Which estimates the rate may follow. */
+export function gate(rule: ProposeRule, est: Estimate): Gate {
+  let usable = and(and(greater(est.b, 0), est.allFinite), and(finite(est.a), finite(est.b)));
+  if (rule.gateR2) usable = and(usable, greaterEqual(est.r2, rule.r2Min));
+  return { usable, accepted: and(usable, greater(est.a, 0)) };
+}
+
+/**
+ * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(eta*, eta / clipRatio,
+ * eta * clipRatio)`; with `fastDecrease`, `s * eta*` where `eta* < eta`.
+ */
+export function acceptedRate(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Tensor {
+  const { gamma, clipRatio } = rule;
+  const clipped = minimum(maximum(est.etaStar, div(lr, clipRatio)), mul(lr, clipRatio));
+  const smoothed = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
+  // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
+  // lets plain GD blow up first. Increases stay smoothed and clipped.
+  return rule.fastDecrease ? where(less(est.etaStar, lr), mul(est.etaStar, s), smoothed) : smoothed;
+}
+
+/**
+ * The rate after a rejected estimate: kept, or times `safeguard.nonFiniteFactor` when a probe loss
+ * was not finite (with `fastDecrease`, also when every probe raised the loss); with
+ * `negativeCurvature: 'grow'`, a usable estimate with `a <= 0` grows it to the trust region's edge.
+ */
+export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: Tensor, s: number): Tensor {
+  const shrunk = mul(lr, rule.safeguard.nonFiniteFactor);
+  let rate = where(est.allFinite, lr, shrunk);
+  // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
+  if (rule.fastDecrease && est.overshoot !== undefined) rate = where(est.overshoot, shrunk, rate);
+  if (rule.negativeCurvature === 'grow') {
+    // a <= 0: no minimum along d; eta* = Infinity, clipped to the edge of the trust region.
+    const { gamma, clipRatio } = rule;
+    const grown = add(mul(lr, gamma), mul(lr, (1 - gamma) * s * clipRatio));
+    rate = where(gated.usable, grown, rate);
+  }
+  return rate;
+}
+
+/** `x` clamped into `[safeguard.minLr, safeguard.maxLr]` (no op for the default, unbounded range). */
+export function clampRate(rule: Pick<GeNConfig, 'safeguard'>, x: Tensor): Tensor {
+  const { minLr, maxLr } = rule.safeguard;
+  let y = x;
+  if (minLr > 0) y = maximum(y, minLr);
+  if (maxLr < Infinity) y = minimum(y, maxLr);
+  return y;
+}
+
+/** The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale `s`. */
+export function propose(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Proposal {
+  const gated = gate(rule, est);
+  const next = where(gated.accepted, acceptedRate(rule, est, lr, s), rejectedRate(rule, est, gated, lr, s));
+  return { ...gated, lr: clampRate(rule, next) };
+}
