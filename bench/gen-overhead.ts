@@ -4,9 +4,7 @@
  * phi in {1, 4, 8}, probing either a fresh batch (the default: 3 extra forward passes per probe
  * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), or the own batch
  * with the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: 1 extra),
- * next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Two more rows run SGD and
- * the cheapest GeN-SGD with trainStep's non-finite guard off (`skipNonFinite: false`), so the
- * guard's cost shows beside them. Runs are interleaved in
+ * next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in
  * rounds after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`
  * (`GEN_BENCH_BACKEND=webasm|webgpu` runs it on a gpu.js backend instead of core's cpu backend).
  */
@@ -71,8 +69,6 @@ interface Config {
   fresh: boolean;
   k: number;
   phi: number;
-  /** trainStep's skipNonFinite (default true): off in the rows that measure the guard's cost. */
-  guard?: boolean;
 }
 /** How GeN probes: where, with which options, and the extra forwards `k` per probe step. */
 const PROBES: { label: string; options: GeNOptions; fresh: boolean; k: number }[] = [
@@ -97,15 +93,6 @@ for (const phi of [1, 4, 8]) {
     });
   }
 }
-// The non-finite guard's cost: the same runs with trainStep's skipNonFinite off.
-configs.push(
-  { ...configs[0]!, name: 'SGD, skipNonFinite off', guard: false },
-  {
-    ...configs[configs.length - 1]!,
-    name: `${configs[configs.length - 1]!.name}, skipNonFinite off`,
-    guard: false,
-  },
-);
 
 const rounds = Number(process.argv[2] ?? 7);
 const stepsPerRound = Number(process.argv[3] ?? 16); // a multiple of 8, so every phi sees whole periods
@@ -114,7 +101,7 @@ const runs = configs.map((c) => {
   const params = init(1);
   return {
     c,
-    step: trainStep(loss, c.opt, { probe: c.fresh ? 'fresh' : 'own', skipNonFinite: c.guard ?? true }),
+    step: trainStep(loss, c.opt, { probe: c.fresh ? 'fresh' : 'own' }),
     params,
     state: c.opt.init(params),
     times: [] as number[],

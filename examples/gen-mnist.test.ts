@@ -1,33 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist } from './data/mnist.js';
 import { report, run, sparkline, type DemoResult } from './gen-mnist.js';
-
-describe('examples/data/mnist', () => {
-  it('loads a seeded split of real digits: shapes, dtypes, pixel range, every class', () => {
-    const a = loadMnist(300, 100, 3);
-    expect(a.train.x.shape).toEqual([300, 784]);
-    expect(a.train.x.dtype).toBe('float32');
-    expect(a.test.y.shape).toEqual([100]);
-    expect(a.test.y.dtype).toBe('int32');
-    const px = a.train.x.dataSync();
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of px) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-    expect(lo).toBe(0);
-    expect(hi).toBeLessThanOrEqual(1);
-    expect(hi).toBeGreaterThan(0.9);
-    expect(new Set(a.train.labels)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
-    expect(Array.from(a.train.y.dataSync())).toEqual(Array.from(a.train.labels));
-    // the seed fixes the split; another seed gives another one
-    expect(Array.from(loadMnist(300, 100, 3).train.labels)).toEqual(Array.from(a.train.labels));
-    expect(Array.from(loadMnist(300, 100, 4).train.labels)).not.toEqual(Array.from(a.train.labels));
-  });
-
-  it('refuses more digits than the package holds, naming the sizes', () => {
-    expect(() => loadMnist(9000, 2000)).toThrow(/train \+ test = 11000 exceeds the 10000 digits/);
-    expect(() => loadMnist(0, 10)).toThrow(/loadMnist: train must be a positive integer/);
-  });
-});
 
 describe('examples/gen-mnist (smoke, tiny size)', () => {
   let r: DemoResult;

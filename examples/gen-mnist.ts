@@ -50,7 +50,11 @@ import {
   type GeNOptions,
   type GradientTransformation,
 } from '@gen-ts/gen';
-import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from './data/mnist.js';
+import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit as NnMnistSplit } from '@gen-ts/nn';
+
+/** A split with its labels on the host too (gather indices are built without reading back). */
+type MnistSplit = NnMnistSplit & { readonly labels: Int32Array };
+const withLabels = (s: NnMnistSplit): MnistSplit => ({ ...s, labels: s.y.dataSync() as Int32Array });
 
 /** The data GeN probes, and how (see `DemoOptions.probes`). */
 export type Probe = 'fresh' | 'own' | 'own-slope';
@@ -275,7 +279,8 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
   const o: DemoOptions = { ...DEFAULTS, ...options };
   checkOptions(o);
   const log = o.log ?? (() => {});
-  const data = loadMnist(o.train, o.test, o.seed);
+  const loaded = loadMnist({ train: o.train, test: o.test, seed: o.seed });
+  const data = { train: withLabels(loaded.train), test: withLabels(loaded.test) };
   const [kInit, kData] = split(key(o.seed + 1), 2);
   const params0 = initMlp(kInit!, o.hidden);
   const fullTrain: Batch = { x: data.train.x, pick: pickIndices(data.train.labels, null, o.train) };

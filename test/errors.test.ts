@@ -93,6 +93,10 @@ describe('errors name the op and what was wrong', () => {
     throwsWith(() => g.add(i32([1]), 0.5), 'add', '0.5', 'int32');
     throwsWith(() => g.cast(f32([1]), 'float16' as DType), 'cast', 'float16');
     throwsWith(() => g.add(f32([2]), [1, 2] as unknown as Tensor), 'add', 'array');
+    throwsWith(() => g.logicalAnd(bool([2]), f32([2])), 'logicalAnd', 'b', 'bool', 'float32[2]');
+    throwsWith(() => g.logicalOr(i32([1]), bool([1])), 'logicalOr', 'a', 'bool', 'int32[1]');
+    throwsWith(() => g.logicalNot(f64([3])), 'logicalNot', 'bool', 'float64[3]');
+    throwsWith(() => g.isFinite([1] as unknown as Tensor), 'isFinite', 'array');
   });
 
   it('out-of-range indices in take and scatterAdd (no NaN, no silent wrap)', () => {

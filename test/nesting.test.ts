@@ -273,6 +273,9 @@ describe('pytrees, argnums and hasAux', () => {
     expect((value as Tensor).itemSync()).toBe(-1 + 1 + 12 + 4 + 9);
     expect(aux.note).toBe('aux');
     expect(aux.doubled.toArray()).toEqual([2, 4, 6]);
+    // the aux comes out of the trace as a concrete tensor: later ops accept it
+    expect(aux.doubled.level).toBe(0);
+    expect(add(aux.doubled, 1).toArray()).toEqual([3, 5, 7]);
     expect(grads).toHaveLength(2);
     expect(grads[0].toArray()).toEqual([-1, 0.5, 4]); // d/dx = y
     expect(grads[1].toArray()).toEqual([[4], [6]]); // d/dz = 2z

@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   add,
-  cpu,
   log,
   mul,
   neg,
@@ -16,7 +15,6 @@ import {
   tensor,
   treeMap,
   valueAndGrad,
-  type Backend,
   type Tensor,
 } from '@gen-ts/core';
 import {
@@ -29,6 +27,7 @@ import {
   type ScaleByAdamState,
 } from '@gen-ts/gen';
 import { F64 } from './helpers.js';
+import { noReadBackend } from '../support/backends.js';
 
 const quad = (w: Tensor) => mul(sum(square(w)), 0.5); // a = |d|^2, b = w.d
 const w0 = () => tensor([1, -2, 0.5], F64);
@@ -216,18 +215,7 @@ describe('GeN schedule, extras and state', () => {
   });
 
   it('never reads back: a full GeN-Adam step runs on a backend that refuses reads', () => {
-    const base = cpu();
-    const noRead: Backend = new Proxy(base, {
-      get(target, prop, receiver) {
-        if (prop === 'read' || prop === 'readSync') {
-          return () => {
-            throw new Error('readback during a training step');
-          };
-        }
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const noRead = noReadBackend();
     const w = tensor([1, -2, 0.5], { dtype: 'float32', backend: noRead });
     const opt = genAdam({ phi: 1 });
     const step = trainStep((p: Tensor, x: Tensor) => mul(sum(square(add(p, x))), 0.5), opt);

@@ -23,14 +23,16 @@ export const beale = (p: XY): Tensor => {
 
 /**
  * Runs `steps` steps of `opt` on `f` from `start` (valueFn and value passed as extras) and returns
- * the final loss (Infinity when it is not finite). The loop (not the optimizer) reads the loss every
- * 100 steps and stops early once it is not finite: a diverged run stays diverged.
+ * the final loss (Infinity when it is not finite) at `evalParams(state, params)` (default: the
+ * params). The loop (not the optimizer) reads the loss every 100 steps and stops early once it is
+ * not finite: a diverged run stays diverged.
  */
 export function minimize(
   f: (p: XY) => Tensor,
   opt: GradientTransformation<any, any>,
   start: readonly [number, number],
   steps: number,
+  evalParams: (state: any, params: XY) => XY = (_s, p) => p,
 ): number {
   let p: XY = { x: scalar(start[0], { dtype: 'float64' }), y: scalar(start[1], { dtype: 'float64' }) };
   let s = opt.init(p);
@@ -42,6 +44,6 @@ export function minimize(
     s = next;
     if (i % 100 === 99 && !Number.isFinite(value.itemSync())) return Infinity;
   }
-  const v = f(p).itemSync();
+  const v = f(evalParams(s, p)).itemSync();
   return Number.isFinite(v) ? v : Infinity;
 }

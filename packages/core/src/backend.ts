@@ -4,7 +4,11 @@
  * wrap whatever handle the backend hands back. `@gen-ts/gpu` implements the same interface.
  */
 import type { DType, TypedArray } from './dtype.js';
+import type { BinaryOp, CompareOp, UnaryOp } from './prims/elementwise.js';
+import type { ReduceOp } from './prims/reduce.js';
 import type { Shape } from './shape.js';
+
+export type { BinaryOp, CompareOp, ReduceOp, UnaryOp };
 
 /** What a kernel sees of an input: its shape, dtype and the backend's handle to its data. */
 export interface TensorInfo {
@@ -12,15 +16,6 @@ export interface TensorInfo {
   readonly dtype: DType;
   readonly buf: unknown;
 }
-
-/** Elementwise functions of one argument. */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign';
-/** Elementwise functions of two arguments (NumPy broadcasting). */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-/** Elementwise comparisons, producing `bool`. */
-export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
-/** Reductions over a set of axes. */
-export type ReduceOp = 'sum' | 'max' | 'prod';
 
 /**
  * A place where tensors live and kernels run. Every kernel returns a new data handle for a
@@ -67,11 +62,22 @@ export interface Backend {
   /** Joins `xs` (equal shapes off `axis`, one dtype) along `axis`. */
   concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): unknown;
   /** `out[..., j, ...] = x[..., indices[j], ...]` along `axis`; indices may have any shape. */
-  gather(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
+  take(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
   cast(x: TensorInfo, dtype: DType): unknown;
+}
+
+/**
+ * Throws a `RangeError` naming `op` unless every index is in `[0, n)`: the check a backend runs
+ * on the indices of `take` and `scatterAdd` before using them (never wrapping or clamping silently).
+ */
+export function checkIndices(op: string, indices: ArrayLike<number>, n: number): void {
+  for (let j = 0; j < indices.length; j++) {
+    const v = indices[j]!;
+    if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
+  }
 }
 
 let current: Backend | null = null;

@@ -5,7 +5,7 @@
  * inner derivative never mistakes an outer perturbation for its own.
  */
 import type { Backend } from './backend.js';
-import { primitives } from './prims/index.js';
+import { rules } from './prims/index.js';
 import { fmt } from './shape.js';
 import type { PrimName, PrimParams } from './prims/types.js';
 import { Tensor } from './tensor.js';
@@ -52,7 +52,7 @@ export function bind<P extends PrimName>(name: P, inputs: readonly Tensor[], par
 }
 
 function evaluate<P extends PrimName>(name: P, inputs: readonly Tensor[], params: PrimParams[P]): Tensor {
-  const def = primitives[name];
+  const def = rules[name];
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!;
     if (x.isDisposed)

@@ -1,6 +1,9 @@
 /**
  * Method sugar on Tensor: `x.add(y)` is `add(x, y)`. Declared here (by interface merging) rather
- * than in the class so the ops and the class do not import each other at load time.
+ * than in the class so the ops and the class do not import each other at load time. Every unary
+ * and binary primitive gets its method from the primitive tables: its type is the public
+ * function's with the first argument dropped (so a row without a public function of the same name
+ * fails `tsc`). The other methods (composites, ops with options) are listed by hand.
  */
 import type { DType } from './dtype.js';
 import * as el from './ops/elementwise.js';
@@ -9,26 +12,19 @@ import * as lin from './ops/linalg.js';
 import * as mv from './ops/movement.js';
 import * as nn from './ops/nn.js';
 import * as red from './ops/reduce.js';
+import { BINARY, UNARY, type BinaryOp, type UnaryOp } from './prims/elementwise.js';
 import { Tensor } from './tensor.js';
 
+/** A function of a tensor as a method: the first parameter becomes `this`. */
+type AsMethod<F> = F extends (x: never, ...rest: infer R) => Tensor ? (...rest: R) => Tensor : never;
+
+/** `x.op(...)` for every unary and binary primitive, typed (and documented) by its public function. */
+type PrimitiveMethods = {
+  [K in keyof Pick<typeof el, UnaryOp | BinaryOp>]: AsMethod<(typeof el)[K]>;
+};
+
 declare module './tensor.js' {
-  interface Tensor {
-    /** `add(this, y)`. */ add(y: TensorLike): Tensor;
-    /** `sub(this, y)`. */ sub(y: TensorLike): Tensor;
-    /** `mul(this, y)`. */ mul(y: TensorLike): Tensor;
-    /** `div(this, y)`. */ div(y: TensorLike): Tensor;
-    /** `pow(this, y)`. */ pow(y: TensorLike): Tensor;
-    /** `maximum(this, y)`. */ maximum(y: TensorLike): Tensor;
-    /** `minimum(this, y)`. */ minimum(y: TensorLike): Tensor;
-    /** `neg(this)`. */ neg(): Tensor;
-    /** `exp(this)`. */ exp(): Tensor;
-    /** `log(this)`. */ log(): Tensor;
-    /** `sin(this)`. */ sin(): Tensor;
-    /** `cos(this)`. */ cos(): Tensor;
-    /** `tanh(this)`. */ tanh(): Tensor;
-    /** `sqrt(this)`. */ sqrt(): Tensor;
-    /** `abs(this)`. */ abs(): Tensor;
-    /** `sign(this)`. */ sign(): Tensor;
+  interface Tensor extends PrimitiveMethods {
     /** `square(this)`. */ square(): Tensor;
     /** `sigmoid(this)`. */ sigmoid(): Tensor;
     /** `relu(this)`. */ relu(): Tensor;
@@ -50,24 +46,11 @@ declare module './tensor.js' {
   }
 }
 
+const derived = [...Object.keys(UNARY), ...Object.keys(BINARY)] as (UnaryOp | BinaryOp)[];
+
 /** Each method forwards `this` as the first argument of the function of the same name. */
 const methods: Record<string, (x: Tensor, ...rest: any[]) => Tensor> = {
-  add: el.add,
-  sub: el.sub,
-  mul: el.mul,
-  div: el.div,
-  pow: el.pow,
-  maximum: el.maximum,
-  minimum: el.minimum,
-  neg: el.neg,
-  exp: el.exp,
-  log: el.log,
-  sin: el.sin,
-  cos: el.cos,
-  tanh: el.tanh,
-  sqrt: el.sqrt,
-  abs: el.abs,
-  sign: el.sign,
+  ...Object.fromEntries(derived.map((name) => [name, el[name]])),
   square: el.square,
   sigmoid: nn.sigmoid,
   relu: nn.relu,

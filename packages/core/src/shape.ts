@@ -93,3 +93,8 @@ export function checkShape(op: string, shape: unknown): number[] {
   }
   return shape.slice();
 }
+
+/** @internal `shape` with the reduced `axes` set to 1 (what `keepDims` gives). */
+export function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}

@@ -102,5 +102,38 @@ export {
   type GenAdamWOptions,
   type GenMomentumOptions,
 } from './gen/alias.js';
+export {
+  scaleByBlockGeN,
+  type BlockGeNFit,
+  type BlockGeNOptions,
+  type BlockGeNState,
+} from './gen/block-gen.js';
 export { findGeNState } from './gen/find-state.js';
 export { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step.js';
+export { prodigy, type ProdigyOptions, type ProdigyState } from './peers/prodigy.js';
+export {
+  dAdaptAdam,
+  dAdaptSgd,
+  type DAdaptAdamOptions,
+  type DAdaptAdamState,
+  type DAdaptSgdOptions,
+  type DAdaptSgdState,
+} from './peers/dadapt.js';
+export { dog, type DogOptions, type DogState } from './peers/dog.js';
+export {
+  scheduleFreeAdamW,
+  scheduleFreeEvalParams,
+  scheduleFreeSgd,
+  type ScheduleFreeAdamWOptions,
+  type ScheduleFreeSgdOptions,
+  type ScheduleFreeState,
+} from './peers/schedule-free.js';
+export { polyakSgd, type PolyakSgdOptions, type PolyakSgdState } from './peers/polyak.js';
+export {
+  scaleByBacktrackingLinesearch,
+  type BacktrackingLinesearchInfo,
+  type BacktrackingLinesearchOptions,
+  type BacktrackingLinesearchState,
+} from './peers/linesearch.js';
+export { reduceOnPlateau, type ReduceOnPlateauOptions, type ReduceOnPlateauState } from './peers/plateau.js';
+export { asDirection } from './peers/direction.js';

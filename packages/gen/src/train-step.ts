@@ -4,9 +4,18 @@
  * `grad` when that is the gradient's own batch), applies the transformation once (its state
  * advances once), applies the updates, and skips the step when anything in it is not finite.
  */
-import { scalar, treeFlatten, treeUnflatten, valueAndGrad, where, type Tensor } from '@gen-ts/core';
+import {
+  isFinite,
+  logicalAnd,
+  scalar,
+  treeFlatten,
+  treeUnflatten,
+  valueAndGrad,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import { applyUpdates, checkTransform } from './base.js';
-import { and, finite, treeFinite } from './logic.js';
+import { treeFinite } from './logic.js';
 import type { GradientTransformation, LossExtras } from './types.js';
 import { anyRule, booleanRule, checkOptions, oneOfRule } from './validate.js';
 
@@ -133,7 +142,7 @@ export function trainStep<P, B, S>(
         loss,
         applied: scalar(1, { dtype: 'bool', backend: loss.backend }),
       };
-    const ok = and(finite(loss), and(treeFinite(grads), treeFinite(updates)));
+    const ok = logicalAnd(isFinite(loss), logicalAnd(treeFinite(grads), treeFinite(updates)));
     return { params: keepUnless(ok, stepped, params), state: keepUnless(ok, next, state), loss, applied: ok };
   };
 }

@@ -3,13 +3,13 @@
  * with messages that name the option), per-leaf dtype handling, and walking a tree of labels or
  * booleans in step with a tree of tensors (labels are not tensors, so core's `treeMap` skips them).
  */
-import { cast, isFloat, isPlainObject, Tensor, treeLeaves } from '@gen-ts/core';
+import { cast, isFloat, isPlainObject, scalar, Tensor, treeLeaves } from '@gen-ts/core';
 import type { Schedule } from './types.js';
 
 // Values a schedule produced are the schedule's own (as PyTorch's schedulers write the rate past
 // the constructor's check): a cosine decay ends at lr = 0, a warm-up starts there.
 // `injectHyperparams` names those options while it rebuilds an optimizer from them, and
-// `checkNumber` then checks only that they are finite numbers.
+// `checkNumber` then skips their range (not their type).
 let scheduled: ReadonlySet<string> = new Set();
 
 /** @internal Runs `f` with the options `names` marked as holding a schedule's values. */
@@ -24,8 +24,8 @@ export function withScheduledValues<T>(names: ReadonlySet<string>, f: () => T): 
 }
 
 /**
- * Throws unless `v` is a finite number in the given range (any finite number when `name` holds a
- * schedule's value, see `withScheduledValues`); returns it.
+ * Throws unless `v` is a finite number in the given range (the range not checked when `name` holds
+ * a schedule's value, see `withScheduledValues`); returns it.
  */
 export function checkNumber(
   op: string,
@@ -40,14 +40,9 @@ export function checkNumber(
     finite?: boolean;
   } = {},
 ): number {
-  const {
-    min,
-    max,
-    minExclusive = false,
-    maxExclusive = false,
-    integer = false,
-    finite = true,
-  } = scheduled.has(name) ? {} : range;
+  const { minExclusive = false, maxExclusive = false, integer = false, finite = true } = range;
+  // a schedule's value keeps its type checks (a number, finite, an integer) but not its range
+  const { min, max } = scheduled.has(name) ? {} : range;
   const bad = (why: string): never => {
     throw new RangeError(`${op}: option ${name} ${why}, got ${String(v)}`);
   };
@@ -95,6 +90,12 @@ export function firstFloatLeaf(op: string, tree: unknown): Tensor {
   const leaf = treeLeaves(tree).find((l) => isFloat(l.dtype));
   if (leaf === undefined) throw new TypeError(`${op}: the params have no float tensors`);
   return leaf;
+}
+
+/** A 0-d tensor holding `v` with the dtype and backend of the first float leaf of `tree`. */
+export function scalarFor(op: string, tree: unknown, v: number): Tensor {
+  const leaf = firstFloatLeaf(op, tree);
+  return scalar(v, { dtype: leaf.dtype, backend: leaf.backend });
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type KernelShortcut,
   type WorkerPool,
 } from './gpujs-lib.js';
+import { generate, kernelKey, type KernelArgs, type KernelName } from './kernels/index.js';
 import type { KernelSpec } from './kernels/spec.js';
 import { Store, StoreTracker, type DeviceBuffer, type StoreValue } from './store.js';
 
@@ -46,7 +47,7 @@ const LOOP_CAP = 1 << 30;
 
 /** Runs generated kernels for one backend (see the file header). */
 export class Engine {
-  /** Kernels compiled so far (one per op and shape signature). */
+  /** Kernels compiled so far (one per distinct generator and arguments). */
   compiles = 0;
   /** Kernel launches so far. */
   launches = 0;
@@ -79,11 +80,6 @@ export class Engine {
     this.pool = mode === 'webasm' && threads > 0 ? createWorkerPool(threads) : null;
   }
 
-  /** Kernels in the cache. */
-  get cached(): number {
-    return this.kernels.size;
-  }
-
   private compile(key: string, spec: KernelSpec): Entry {
     const settings: KernelSettings = {
       output: spec.output.slice(),
@@ -114,18 +110,20 @@ export class Engine {
   }
 
   /**
-   * Runs the kernel cached under `key` (built by `build` on a miss) on `inputs`. `check`, when
-   * given, sees the input values before the kernel runs (on a pending or device-resident input:
-   * once they are computed, read back if need be); an error it throws fails the result instead.
+   * Runs kernel `name` generated from `args` (compiled on the first use of those arguments, see
+   * `kernels/index.ts`) on `inputs`. `check`, when given, sees the input values before the kernel
+   * runs (on a pending or device-resident input: once they are computed, read back if need be);
+   * an error it throws fails the result instead.
    */
-  run(
-    key: string,
-    build: () => KernelSpec,
+  kernel<K extends KernelName>(
+    name: K,
+    args: KernelArgs<K>,
     inputs: readonly Store[],
     check?: (values: readonly StoreValue[]) => void | Promise<void>,
   ): Store {
     if (this.destroyed) throw new Error('gpujs: backend was destroyed');
-    const e = this.kernels.get(key) ?? this.compile(key, build());
+    const key = kernelKey(name, args);
+    const e = this.kernels.get(key) ?? this.compile(key, generate(name, args));
     this.launches++;
     let ready = true;
     for (const s of inputs) if (!s.value) ready = false;
@@ -198,11 +196,7 @@ export class Engine {
     if (this.mode !== 'webgpu' || values.length === 0) return new Store(this.tracker, values.length, values);
     const n = values.length;
     const host = new Store(this.tracker, n, values);
-    const s = this.run(
-      `upload:${n}`,
-      () => ({ source: 'function (x0) {\nreturn x0[this.thread.x];\n}', output: [n], size: n }),
-      [host],
-    );
+    const s = this.kernel('map', [[n], [[n]], ['copy']], [host]);
     host.unref();
     return s;
   }

@@ -10,15 +10,12 @@ const require = createRequire(import.meta.url);
 /** A gpu.js kernel class, as `kernel.constructor` shows it. */
 export interface KernelClass {
   readonly name: string;
-  readonly mode?: string;
-  readonly isSupported?: boolean;
 }
 
 /** The inner kernel object that a run shortcut wraps (the one that actually ran). */
 export interface InnerKernel {
   constructor: KernelClass;
   fallbackReason?: string | null;
-  _lastRunPath?: string | null;
   _pool?: unknown;
   _shapeOutput?: (data: Float32Array, output: number[], components: number) => unknown;
   destroy(): void;
@@ -45,7 +42,6 @@ export interface KernelSettings {
 
 /** A `GPU` instance. */
 export interface GpuInstance {
-  readonly mode: string;
   readonly Kernel: KernelClass | null;
   createKernel(source: string, settings: KernelSettings): KernelShortcut;
   destroy(): Promise<void> | void;
@@ -53,14 +49,7 @@ export interface GpuInstance {
 
 /** The gpu.js module (only what is used). */
 export interface GpuJsModule {
-  GPU: {
-    new (settings: { mode: string }): GpuInstance;
-    isWebGPUSupported: boolean;
-    isWebGPUAvailable(): Promise<boolean>;
-    isHeadlessGLSupported: boolean;
-    isWebAssemblySupported: boolean;
-  };
-  WebAssemblyKernel: KernelClass & { isThreadsSupported: boolean; isSIMDSupported: boolean };
+  GPU: new (settings: { mode: string }) => GpuInstance;
 }
 
 /** gpu.js's worker pool for threaded webasm kernels (shared here by every kernel of a backend). */

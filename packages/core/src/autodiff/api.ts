@@ -11,7 +11,7 @@ import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { treeLeaves, type Tree } from '../tree.js';
 import { jvp } from './jvp.js';
-import { vjp } from './vjp.js';
+import { vjp, vjpWithAux } from './vjp.js';
 
 /** Options of `grad` and `valueAndGrad`. */
 export interface GradOptions {
@@ -52,12 +52,12 @@ export function valueAndGrad(
         throw new TypeError(`grad: argument ${a} has ${what}; only float tensors can be differentiated`);
       }
     }
-    let aux: unknown;
-    const g = (...diff: unknown[]) => {
+    const g = (...diff: unknown[]): [Tensor, unknown] => {
       const full = args.slice();
       nums.forEach((a, i) => (full[a] = diff[i]));
       const r = f(...full);
       let y: unknown = r;
+      let aux: unknown;
       if (hasAux) {
         if (!Array.isArray(r) || r.length !== 2)
           throw new Error('grad: with hasAux, f must return [value, aux]');
@@ -69,9 +69,12 @@ export function valueAndGrad(
           `grad: f must return a float scalar (shape []), got ${got}; use vjp for other outputs`,
         );
       }
-      return y;
+      return [y, aux];
     };
-    const [y, pullback] = vjp(g, ...nums.map((a) => args[a]));
+    const [y, pullback, aux] = vjpWithAux(
+      g,
+      nums.map((a) => args[a]),
+    );
     const grads = pullback(onesLike(y as Tensor));
     const gradOut = typeof argnums === 'number' ? grads[0] : grads;
     return [hasAux ? [y, aux] : y, gradOut];

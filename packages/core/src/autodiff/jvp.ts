@@ -6,7 +6,7 @@
 import { bind, nextLevel, withTrace, type Trace } from '../bind.js';
 import { isFloat } from '../dtype.js';
 import { zerosLike } from '../ops/creation.js';
-import { primitives } from '../prims/index.js';
+import { rules } from '../prims/index.js';
 import type { PrimName, PrimParams } from '../prims/types.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -49,7 +49,7 @@ export class JvpTrace implements Trace {
     }
     const out = bind(name, primals, params);
     if (!anyTangent || !isFloat(out.dtype)) return out;
-    const t = primitives[name].jvp(tangents, primals, out, params);
+    const t = rules[name].jvp(tangents, primals, out, params);
     return t === null ? out : new JvpTracer(this, out, t);
   }
 }

@@ -8,7 +8,7 @@ import { bind, nextLevel, withTrace, type Trace } from '../bind.js';
 import { isFloat } from '../dtype.js';
 import { zerosLike } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { primitives } from '../prims/index.js';
+import { rules } from '../prims/index.js';
 import type { PrimName, PrimParams } from '../prims/types.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -80,7 +80,7 @@ export class VjpTrace implements Trace {
       const e = tape[i]!;
       if (ct === null || e.name === null) continue;
       const needs = e.parents.map((p) => p >= 0);
-      const ins = (primitives[e.name].vjp as VjpRule)(ct, e.primals, e.out, e.params, needs);
+      const ins = (rules[e.name].vjp as VjpRule)(ct, e.primals, e.out, e.params, needs);
       for (let j = 0; j < e.parents.length; j++) {
         const p = e.parents[j]!;
         const g = ins[j];
@@ -111,16 +111,28 @@ export type VjpFn = (cotangent: unknown) => any[];
  */
 export function vjp<Out extends Tree>(f: (...args: any[]) => Out, ...primals: unknown[]): [Out, VjpFn] {
   if (typeof f !== 'function') throw new TypeError('vjp: f must be a function');
+  const [out, pullback] = vjpWithAux((...args) => [f(...args), undefined], primals);
+  return [out as Out, pullback];
+}
+
+/**
+ * @internal `vjp` of an `f` that returns `[out, aux]`: `aux` is carried out of the trace as concrete
+ * values (not differentiated, as JAX's `has_aux`), so it stays usable after the call.
+ */
+export function vjpWithAux(
+  f: (...args: any[]) => [unknown, unknown],
+  primals: readonly unknown[],
+): [unknown, VjpFn, unknown] {
   const [px, pdef] = treeFlatten(primals);
   const trace = new VjpTrace(nextLevel());
   const inputs = px.map((p) => (isFloat(p.dtype) ? trace.input(p) : p));
-  const outs = withTrace(trace, () => f(...treeUnflatten<unknown[]>(pdef, inputs)));
+  const [outs, aux] = withTrace(trace, () => f(...treeUnflatten<unknown[]>(pdef, inputs)));
   const [ox, odef] = treeFlatten(outs);
   const own = (o: Tensor): o is VjpTracer => o instanceof VjpTracer && o.trace === trace;
-  const primalOut = treeUnflatten<Out>(
-    odef,
-    ox.map((o) => (own(o) ? o.primal : o)),
-  );
+  const lower = (o: Tensor) => (own(o) ? o.primal : o);
+  const primalOut = treeUnflatten(odef, ox.map(lower));
+  const [ax, adef] = treeFlatten(aux);
+  const auxOut = treeUnflatten(adef, ax.map(lower));
   const pullback: VjpFn = (cotangent) => {
     const [cx, cdef] = treeFlatten(cotangent);
     if (!treeDefEqual(odef, cdef)) {
@@ -142,5 +154,5 @@ export function vjp<Out extends Tree>(f: (...args: any[]) => Out, ...primals: un
     );
     return treeUnflatten<any[]>(pdef, grads);
   };
-  return [primalOut, pullback];
+  return [primalOut, pullback, auxOut];
 }

@@ -2,7 +2,15 @@
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
  */
-import type { Backend, BinaryOp, CompareOp, ReduceOp, TensorInfo, UnaryOp } from '../backend.js';
+import {
+  checkIndices,
+  type Backend,
+  type BinaryOp,
+  type CompareOp,
+  type ReduceOp,
+  type TensorInfo,
+  type UnaryOp,
+} from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
@@ -83,8 +91,15 @@ class CpuBackend implements Backend {
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
     const n = sizeOf(out);
-    const res = allocArray(a.dtype, n);
     const [xc, xa, xb] = [arr(cond), arr(a), arr(b)];
+    if (xc.length === 1 && n > 0) {
+      // One decision for every element (a guard that keeps or replaces a whole tensor): the chosen
+      // operand itself (buffers are immutable, so it can be shared, as reshape does), broadcast if
+      // it must be, without the index arrays of the general loop.
+      const pick = xc[0] ? a : b;
+      return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
+    }
+    const res = allocArray(a.dtype, n);
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);
@@ -230,7 +245,7 @@ class CpuBackend implements Backend {
     return res;
   }
 
-  gather(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
+  take(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
     const xs = arr(x);
     const idx = arr(indices);
     const n = x.shape[axis]!;
@@ -346,11 +361,4 @@ function gatherOffsets(x: TensorInfo, shape: Shape, strides: readonly number[], 
   const res = allocArray(x.dtype, src.length);
   for (let i = 0; i < src.length; i++) res[i] = xs[src[i]!]!;
   return res;
-}
-
-function checkIndices(op: string, idx: TypedArray, n: number): void {
-  for (let j = 0; j < idx.length; j++) {
-    const v = idx[j]!;
-    if (v < 0 || v >= n) throw new RangeError(`${op}: index ${v} is out of range for an axis of size ${n}`);
-  }
 }

@@ -6,9 +6,9 @@
  * from an op table.
  */
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
-import type { DType, TypedArray } from '../dtype.js';
+import { DTYPES, type DType, type TypedArray } from '../dtype.js';
 
-/** Expression of `x` per unary op. */
+/** Expression of `x` per unary op (the rows of the unary primitive table). */
 const UNARY: Record<UnaryOp, string> = {
   neg: '-x',
   exp: 'Math.exp(x)',
@@ -55,35 +55,30 @@ export type BinaryLoop = (
   m: number,
 ) => void;
 
+const PATTERNS = ['same', 'scalarA', 'scalarB', 'rowA', 'rowB', 'index'] as const;
 /** How the two inputs of a binary loop are read. */
-export type BinaryPattern = 'same' | 'scalarA' | 'scalarB' | 'rowA' | 'rowB' | 'index';
+export type BinaryPattern = (typeof PATTERNS)[number];
 
 // Compiled loops live in flat arrays indexed by small integers: building a string key per call
-// cost more than the whole op on a small tensor.
-const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+// cost more than the whole op on a small tensor. Every index ranges over a list (the dtypes, the
+// patterns, the table rows), and the list lengths are the strides, so two keys never collide.
+const indexOf = (keys: readonly string[]): Record<string, number> =>
+  Object.fromEntries(keys.map((k, i) => [k, i]));
+const ND = DTYPES.length;
+const NP = PATTERNS.length;
+const DTYPE_INDEX = indexOf(DTYPES) as Record<DType, number>;
+const PATTERN_INDEX = indexOf(PATTERNS) as Record<BinaryPattern, number>;
 const UNARY_INDEX = indexOf(Object.keys(UNARY));
 const BINARY_INDEX = indexOf(Object.keys(BINARY));
-const PATTERN_INDEX: Record<BinaryPattern, number> = {
-  same: 0,
-  scalarA: 1,
-  scalarB: 2,
-  rowA: 3,
-  rowB: 4,
-  index: 5,
-};
 const unaryCache: (UnaryLoop | undefined)[] = [];
 const binaryCache: (BinaryLoop | undefined)[] = [];
-
-function indexOf(keys: string[]): Record<string, number> {
-  return Object.fromEntries(keys.map((k, i) => [k, i]));
-}
 
 /**
  * The loop for a unary op on one dtype. Each (op, dtype) gets its own compiled function, so each
  * loop sees one array type and stays monomorphic.
  */
 export function unaryLoop(op: UnaryOp, dtype: DType): UnaryLoop {
-  const k = UNARY_INDEX[op]! * 4 + DTYPE_INDEX[dtype];
+  const k = UNARY_INDEX[op]! * ND + DTYPE_INDEX[dtype];
   let f = unaryCache[k];
   if (f === undefined) {
     const body = `for (let i = 0; i < n; i++) { const x = a[i]; res[i] = ${UNARY[op]}; }`;
@@ -100,7 +95,8 @@ export function binaryLoop(
   pattern: BinaryPattern,
 ): BinaryLoop {
   const k =
-    ((BINARY_INDEX[op]! * 4 + DTYPE_INDEX[dtype]) * 4 + DTYPE_INDEX[outDtype]) * 6 + PATTERN_INDEX[pattern];
+    ((BINARY_INDEX[op]! * ND + DTYPE_INDEX[dtype]) * ND + DTYPE_INDEX[outDtype]) * NP +
+    PATTERN_INDEX[pattern];
   let f = binaryCache[k];
   if (f === undefined) f = binaryCache[k] = compileBinary(op, pattern);
   return f;

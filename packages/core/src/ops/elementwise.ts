@@ -1,22 +1,24 @@
 /** Elementwise ops: arithmetic (NumPy broadcasting), unary math, comparisons, `where`, `cast`. */
-import type { CompareOp } from '../backend.js';
 import { bind } from '../bind.js';
-import { checkDType, type DType } from '../dtype.js';
-import type { PrimName } from '../prims/types.js';
+import { checkDType, isFloat, type DType } from '../dtype.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../prims/elementwise.js';
+import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkOperand, checkTensor, coercePair, scalarLike, type TensorLike } from './coerce.js';
 import { fromHost } from './creation.js';
 
 const NONE = {} as Record<string, never>;
 
-function binary(name: PrimName & ('add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum')) {
+/** The public function of a binary primitive (a row of the table in `prims/elementwise.ts`). */
+function binary(name: BinaryOp) {
   return (a: TensorLike, b: TensorLike): Tensor => {
     const [x, y] = coercePair(name, a, b);
     return bind(name, [x, y], NONE);
   };
 }
 
-function unary(name: PrimName & ('neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign')) {
+/** The public function of a unary primitive (a row of the table in `prims/elementwise.ts`). */
+function unary(name: UnaryOp) {
   return (x: Tensor): Tensor => {
     checkTensor(name, x);
     return bind(name, [x], NONE);
@@ -114,4 +116,35 @@ export function square(x: Tensor): Tensor {
 /** `1 / x`. */
 export function reciprocal(x: Tensor): Tensor {
   return div(1, x);
+}
+
+/** True where `x` is neither NaN nor infinite (always true for int32 and bool tensors). */
+export function isFinite(x: Tensor): Tensor {
+  checkTensor('isFinite', x);
+  return isFloat(x.dtype) ? equal(sub(x, x), 0) : equal(x, x); // x - x is NaN exactly for NaN and +-Inf
+}
+
+function checkBool(op: string, x: Tensor, name: string): void {
+  checkTensor(op, x, name);
+  if (x.dtype !== 'bool') throw new TypeError(`${op}: ${name} must be bool, got ${x.dtype}${fmt(x.shape)}`);
+}
+
+/** `a && b` elementwise on `bool` tensors, with broadcasting. */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  checkBool('logicalAnd', a, 'a');
+  checkBool('logicalAnd', b, 'b');
+  return where(a, b, a);
+}
+
+/** `a || b` elementwise on `bool` tensors, with broadcasting. */
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  checkBool('logicalOr', a, 'a');
+  checkBool('logicalOr', b, 'b');
+  return where(a, a, b);
+}
+
+/** `!x` elementwise on a `bool` tensor. */
+export function logicalNot(x: Tensor): Tensor {
+  checkBool('logicalNot', x, 'x');
+  return equal(x, 0);
 }

@@ -159,7 +159,7 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
 export function take(x: Tensor, indices: Tensor, axis = 0): Tensor {
   checkTensor('take', x);
   checkTensor('take', indices, 'indices');
-  return bind('gather', [x, indices], { axis: normAxis('take', axis, x.rank) });
+  return bind('take', [x, indices], { axis: normAxis('take', axis, x.rank) });
 }
 
 /** Adds `updates` into zeros of `shape` at `indices` along `axis` (the transpose of `take`). */

@@ -1,6 +1,6 @@
 /** Reductions: sum, max, min, prod, mean, argmax, argmin, variance. `axis` undefined means all axes. */
 import { bind } from '../bind.js';
-import { fmt, normAxes, normAxis, sizeOf } from '../shape.js';
+import { fmt, keptShape, normAxes, normAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkTensor } from './coerce.js';
 import { div, neg, square, sub } from './elementwise.js';
@@ -21,11 +21,6 @@ function reducer(name: 'sum' | 'max' | 'prod') {
     const y = axes.length === 0 ? x : bind(name, [x], { axes });
     return keepDims ? reshape(y, keptShape(x.shape, axes)) : y;
   };
-}
-
-/** @internal `shape` with the reduced `axes` set to 1. */
-export function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
-  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
 /** Sum over `axis` (all axes by default). */

@@ -1,6 +1,9 @@
-/** Elementwise primitives: unary math, binary arithmetic, comparisons, `where`, `cast`, `stopGradient`. */
-import type { BinaryOp } from '../backend.js';
-import { isFloat } from '../dtype.js';
+/**
+ * Elementwise primitives: unary math and binary arithmetic (each one row of a table, from which
+ * the names `UnaryOp`/`BinaryOp`, the primitives, the method sugar and the backends' kernel tables
+ * are keyed), comparisons, `where`, `cast`, `stopGradient`.
+ */
+import { isFloat, type DType } from '../dtype.js';
 import {
   add,
   cast,
@@ -21,89 +24,35 @@ import {
 import { zerosLike } from '../ops/creation.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { addT, defUnary, needFloat, sameDType, unbroadcast } from './algebra.js';
-import type { PrimitiveDef } from './types.js';
+import {
+  defBinary,
+  defUnary,
+  mapTable,
+  sameDType,
+  unbroadcast,
+  type BinarySpec,
+  type UnarySpec,
+} from './algebra.js';
+import type { NoParams, PrimitiveDef } from './types.js';
 
-type Unary = 'neg' | 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sqrt' | 'abs' | 'sign';
-type Binary = BinaryOp;
-
-export const unaryPrims: { [P in Unary]: PrimitiveDef<P> } = {
-  neg: defUnary(
-    'neg',
-    false,
-    (b, x) => b.unary('neg', x),
-    (t) => neg(t),
-  ), // d(-x) = -dx
-  exp: defUnary(
-    'exp',
-    true,
-    (b, x) => b.unary('exp', x),
-    (t, _x, y) => mul(t, y),
-  ), // d e^x = e^x dx
-  log: defUnary(
-    'log',
-    true,
-    (b, x) => b.unary('log', x),
-    (t, x) => div(t, x),
-  ), // d log x = dx / x
-  sin: defUnary(
-    'sin',
-    true,
-    (b, x) => b.unary('sin', x),
-    (t, x) => mul(t, cos(x)),
-  ), // d sin x = cos x dx
-  cos: defUnary(
-    'cos',
-    true,
-    (b, x) => b.unary('cos', x),
-    (t, x) => neg(mul(t, sin(x))),
-  ), // d cos x = -sin x dx
-  tanh: defUnary(
-    'tanh',
-    true,
-    (b, x) => b.unary('tanh', x),
-    (t, _x, y) => mul(t, sub(1, mul(y, y))),
-  ), // 1 - tanh^2
-  sqrt: defUnary(
-    'sqrt',
-    true,
-    (b, x) => b.unary('sqrt', x),
-    (t, _x, y) => div(t, mul(y, 2)),
-  ), // dx / (2 sqrt x)
-  abs: defUnary(
-    'abs',
-    false,
-    (b, x) => b.unary('abs', x),
-    (t, x) => mul(t, sign(x)),
-  ), // sign(x) dx
-  sign: defUnary('sign', false, (b, x) => b.unary('sign', x), null), // piecewise constant
-};
+/** Unary math: the derivative at `x` as a linear map of the tangent `t` (`y` is the output). */
+export const UNARY = {
+  neg: { ints: true, d: (t) => neg(t) }, // d(-x) = -dx
+  exp: { d: (t, _x, y) => mul(t, y) }, // d e^x = e^x dx
+  log: { d: (t, x) => div(t, x) }, // d log x = dx / x
+  sin: { d: (t, x) => mul(t, cos(x)) }, // d sin x = cos x dx
+  cos: { d: (t, x) => neg(mul(t, sin(x))) }, // d cos x = -sin x dx
+  tanh: { d: (t, _x, y) => mul(t, sub(1, mul(y, y))) }, // 1 - tanh^2
+  sqrt: { d: (t, _x, y) => div(t, mul(y, 2)) }, // dx / (2 sqrt x)
+  abs: { ints: true, d: (t, x) => mul(t, sign(x)) }, // sign(x) dx
+  sign: { ints: true, d: null }, // piecewise constant
+} satisfies Record<string, UnarySpec>;
 
 /**
- * A binary primitive from its two partial derivatives, each a linear map of a tangent `t`
- * (elementwise, so self-transposed); the VJP sums back over broadcast axes.
+ * Elementwise functions of one argument: the rows of the unary table.
+ * @useDeclaredType
  */
-function defBinary<P extends Binary>(
-  op: P,
-  floatOnly: boolean,
-  da: (t: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor,
-  db: (t: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor,
-): PrimitiveDef<P> {
-  return {
-    abstract([a, b]) {
-      const dtype = sameDType(op, [a!, b!]);
-      if (floatOnly) needFloat(op, a!);
-      else if (dtype === 'bool') throw new TypeError(`${op}: not defined for bool tensors`);
-      return { shape: broadcastShapes(op, a!.shape, b!.shape), dtype };
-    },
-    impl: (be, [a, b], _p, out) => be.binary(op, a!, b!, out.shape),
-    jvp: ([ta, tb], [a, b], out) => addT(ta ? da(ta, a!, b!, out) : null, tb ? db(tb, a!, b!, out) : null),
-    vjp: (ct, [a, b], out, _p, needs) => [
-      needs[0] ? unbroadcast(da(ct, a!, b!, out), a!.shape) : null,
-      needs[1] ? unbroadcast(db(ct, a!, b!, out), b!.shape) : null,
-    ],
-  };
-}
+export type UnaryOp = keyof typeof UNARY;
 
 /** Where `a == 0` the factor `log a` is replaced by 0 (the `b` partial of `0^b` is 0 for b > 0). */
 function safeLog(a: Tensor): Tensor {
@@ -116,52 +65,49 @@ function winWeight(wins: Tensor, a: Tensor, b: Tensor): Tensor {
   return add(cast(wins, a.dtype), mul(cast(equal(a, b), a.dtype), 0.5));
 }
 
-export const binaryPrims: { [P in Binary]: PrimitiveDef<P> } = {
-  add: defBinary(
-    'add',
-    false,
-    (t) => t,
-    (t) => t,
-  ),
-  sub: defBinary(
-    'sub',
-    false,
-    (t) => t,
-    (t) => neg(t),
-  ),
-  mul: defBinary(
-    'mul',
-    false,
-    (t, _a, b) => mul(t, b),
-    (t, a) => mul(a, t),
-  ), // d(ab) = b da + a db
-  div: defBinary(
-    'div',
-    true,
-    (t, _a, b) => div(t, b),
-    (t, _a, b, y) => neg(div(mul(t, y), b)),
-  ), // d(a/b) = da/b - (a/b) db/b
-  pow: defBinary(
-    'pow',
-    true,
-    (t, a, b) => mul(t, mul(b, pow(a, sub(b, 1)))), // d a^b / da = b a^(b-1)
-    (t, a, _b, y) => mul(t, mul(y, safeLog(a))), // d a^b / db = a^b log a
-  ),
-  maximum: defBinary(
-    'maximum',
-    false,
-    (t, a, b) => mul(t, winWeight(greater(a, b), a, b)),
-    (t, a, b) => mul(t, winWeight(greater(b, a), b, a)),
-  ),
-  minimum: defBinary(
-    'minimum',
-    false,
-    (t, a, b) => mul(t, winWeight(less(a, b), a, b)),
-    (t, a, b) => mul(t, winWeight(less(b, a), b, a)),
-  ),
+/** Binary arithmetic (NumPy broadcasting): the two partial derivatives as linear maps of `t`. */
+export const BINARY = {
+  add: { ints: true, da: (t) => t, db: (t) => t },
+  sub: { ints: true, da: (t) => t, db: (t) => neg(t) },
+  mul: { ints: true, da: (t, _a, b) => mul(t, b), db: (t, a) => mul(a, t) }, // d(ab) = b da + a db
+  // d(a/b) = da/b - (a/b) db/b
+  div: { da: (t, _a, b) => div(t, b), db: (t, _a, b, y) => neg(div(mul(t, y), b)) },
+  pow: {
+    da: (t, a, b) => mul(t, mul(b, pow(a, sub(b, 1)))), // d a^b / da = b a^(b-1)
+    db: (t, a, _b, y) => mul(t, mul(y, safeLog(a))), // d a^b / db = a^b log a
+  },
+  maximum: {
+    ints: true,
+    da: (t, a, b) => mul(t, winWeight(greater(a, b), a, b)),
+    db: (t, a, b) => mul(t, winWeight(greater(b, a), b, a)),
+  },
+  minimum: {
+    ints: true,
+    da: (t, a, b) => mul(t, winWeight(less(a, b), a, b)),
+    db: (t, a, b) => mul(t, winWeight(less(b, a), b, a)),
+  },
+} satisfies Record<string, BinarySpec>;
+
+/**
+ * Elementwise functions of two arguments (NumPy broadcasting): the rows of the binary table.
+ * @useDeclaredType
+ */
+export type BinaryOp = keyof typeof BINARY;
+
+/** Params of the elementwise primitives. */
+export type ElementwiseParams = { [P in keyof typeof UNARY]: NoParams } & {
+  [P in keyof typeof BINARY]: NoParams;
+} & {
+  compare: { op: CompareOp };
+  where: NoParams;
+  cast: { dtype: DType };
+  stopGradient: NoParams;
 };
 
-export const compare: PrimitiveDef<'compare'> = {
+/** Elementwise comparisons, producing `bool`. */
+export type CompareOp = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+
+const compare: PrimitiveDef<'compare'> = {
   abstract([a, b], { op }) {
     sameDType(op, [a!, b!]);
     return { shape: broadcastShapes(op, a!.shape, b!.shape), dtype: 'bool' };
@@ -171,7 +117,7 @@ export const compare: PrimitiveDef<'compare'> = {
   vjp: () => [null, null],
 };
 
-export const whereDef: PrimitiveDef<'where'> = {
+const whereDef: PrimitiveDef<'where'> = {
   abstract([c, a, b]) {
     if (c!.dtype !== 'bool') throw new TypeError(`where: cond must be bool, got ${c!.dtype}`);
     const dtype = sameDType('where', [a!, b!]);
@@ -187,7 +133,7 @@ export const whereDef: PrimitiveDef<'where'> = {
   ],
 };
 
-export const castDef: PrimitiveDef<'cast'> = {
+const castDef: PrimitiveDef<'cast'> = {
   abstract: ([x], { dtype }) => ({ shape: x!.shape.slice(), dtype }),
   impl: (be, [x], { dtype }) => be.cast(x!, dtype),
   // float -> float is linear; to or from int/bool the derivative is zero
@@ -195,9 +141,19 @@ export const castDef: PrimitiveDef<'cast'> = {
   vjp: (ct, [x], _o, { dtype }) => [isFloat(dtype) && isFloat(x!.dtype) ? cast(ct, x!.dtype) : null],
 };
 
-export const stopGradientDef: PrimitiveDef<'stopGradient'> = {
+const stopGradientDef: PrimitiveDef<'stopGradient'> = {
   abstract: ([x]) => ({ shape: x!.shape.slice(), dtype: x!.dtype }),
   impl: (be, [x]) => be.reshape(x!, x!.shape),
   jvp: () => null,
   vjp: () => [null],
+};
+
+/** The elementwise primitives. */
+export const elementwisePrims: { [P in keyof ElementwiseParams]: PrimitiveDef<P> } = {
+  ...(mapTable(UNARY, defUnary) as { [P in UnaryOp]: PrimitiveDef<P> }),
+  ...(mapTable(BINARY, defBinary) as { [P in BinaryOp]: PrimitiveDef<P> }),
+  compare,
+  where: whereDef,
+  cast: castDef,
+  stopGradient: stopGradientDef,
 };

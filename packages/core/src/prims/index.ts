@@ -1,41 +1,22 @@
 /**
- * The primitive table. Its type lists every primitive, so adding a name to `PrimParams` without a
- * definition here (or a definition without a rule) fails `tsc`.
+ * The primitive table: the families' tables joined. Its type lists every primitive, so a name in
+ * `PrimParams` without a definition here (or a definition without a rule) fails `tsc`.
  */
-import { binaryPrims, castDef, compare, stopGradientDef, unaryPrims, whereDef } from './elementwise.js';
-import { matmulDef } from './linalg.js';
-import {
-  broadcastToDef,
-  concatDef,
-  gatherDef,
-  padDef,
-  reshapeDef,
-  scatterAddDef,
-  sliceDef,
-  transposeDef,
-} from './movement.js';
-import { argmaxDef, maxDef, prodDef, sumDef } from './reduce.js';
+import { elementwisePrims } from './elementwise.js';
+import { linalgPrims } from './linalg.js';
+import { movementPrims } from './movement.js';
+import { reducePrims } from './reduce.js';
 import type { PrimitiveDef, PrimName } from './types.js';
 
-/** Every primitive, by name. */
-export const primitives: { [P in PrimName]: PrimitiveDef<P> } = {
-  ...unaryPrims,
-  ...binaryPrims,
-  compare,
-  where: whereDef,
-  cast: castDef,
-  stopGradient: stopGradientDef,
-  sum: sumDef,
-  max: maxDef,
-  prod: prodDef,
-  argmax: argmaxDef,
-  matmul: matmulDef,
-  reshape: reshapeDef,
-  transpose: transposeDef,
-  broadcastTo: broadcastToDef,
-  slice: sliceDef,
-  pad: padDef,
-  concat: concatDef,
-  gather: gatherDef,
-  scatterAdd: scatterAddDef,
+/** @internal The table that dispatch reads (tests patch a rule here to show a check can fail). */
+export const rules: { [P in PrimName]: PrimitiveDef<P> } = {
+  ...elementwisePrims,
+  ...reducePrims,
+  ...movementPrims,
+  ...linalgPrims,
 };
+
+/** Every primitive, by name: its shape rule, impl, JVP and VJP (read only). */
+export const primitives: { readonly [P in PrimName]: Readonly<PrimitiveDef<P>> } = Object.freeze(
+  Object.fromEntries(Object.entries(rules).map(([k, v]) => [k, Object.freeze({ ...v })])),
+) as { readonly [P in PrimName]: Readonly<PrimitiveDef<P>> };

@@ -4,9 +4,14 @@ import { matmul } from '../ops/linalg.js';
 import { mT } from '../ops/movement.js';
 import { broadcastShapes, fmt } from '../shape.js';
 import { sameDType, unbroadcast } from './algebra.js';
-import type { PrimitiveDef } from './types.js';
+import type { NoParams, PrimitiveDef } from './types.js';
 
-export const matmulDef: PrimitiveDef<'matmul'> = {
+/** Params of the linear-algebra primitives. */
+export interface LinalgParams {
+  matmul: NoParams;
+}
+
+const matmulDef: PrimitiveDef<'matmul'> = {
   abstract([a, b]) {
     const dtype = sameDType('matmul', [a!, b!]);
     if (dtype === 'bool') throw new TypeError('matmul: not defined for bool tensors');
@@ -30,3 +35,6 @@ export const matmulDef: PrimitiveDef<'matmul'> = {
     needs[1] ? unbroadcast(matmul(mT(a!), ct), b!.shape) : null,
   ],
 };
+
+/** The linear-algebra primitives. */
+export const linalgPrims: { [P in keyof LinalgParams]: PrimitiveDef<P> } = { matmul: matmulDef };

@@ -1,12 +1,23 @@
 /** Reduction primitives: sum, max, prod (over a set of axes) and argmax (along one axis). */
-import type { ReduceOp } from '../backend.js';
 import { eye } from '../ops/creation.js';
 import { cast, div, equal, mul, where } from '../ops/elementwise.js';
 import { broadcastTo, expandDims, reshape, transpose } from '../ops/movement.js';
-import { keptShape, prod, sum } from '../ops/reduce.js';
-import { fmt } from '../shape.js';
+import { prod, sum } from '../ops/reduce.js';
+import { fmt, keptShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { defLinear } from './algebra.js';
 import type { Abstract, PrimitiveDef } from './types.js';
+
+/** Params of the reduction primitives. */
+export interface ReduceParams {
+  sum: { axes: readonly number[] };
+  max: { axes: readonly number[] };
+  prod: { axes: readonly number[] };
+  argmax: { axis: number };
+}
+
+/** Reductions over a set of axes (the backend's `reduce` kernel). */
+export type ReduceOp = 'sum' | 'max' | 'prod';
 
 function reduceAbstract(op: ReduceOp) {
   return ([x]: readonly Tensor[], { axes }: { axes: readonly number[] }): Abstract => {
@@ -20,12 +31,11 @@ function expandBack(y: Tensor, x: Tensor, axes: readonly number[]): Tensor {
   return broadcastTo(reshape(y, keptShape(x.shape, axes)), x.shape);
 }
 
-export const sumDef: PrimitiveDef<'sum'> = {
+const sumDef = defLinear('sum', {
   abstract: reduceAbstract('sum'),
   impl: (be, [x], { axes }) => be.reduce('sum', x!, axes),
-  jvp: ([t], _x, _o, { axes }) => sum(t!, axes), // linear
-  vjp: (ct, [x], _o, { axes }) => [expandBack(ct, x!, axes)], // transpose of sum is broadcast
-};
+  transpose: (ct, [x], { axes }) => [expandBack(ct, x!, axes)], // the transpose of sum is broadcast
+});
 
 /** Where `x` attains the max, weighted 1/count so ties share the derivative. */
 function maxWeights(x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
@@ -33,7 +43,7 @@ function maxWeights(x: Tensor, out: Tensor, axes: readonly number[]): Tensor {
   return div(hit, expandBack(sum(hit, axes), x, axes));
 }
 
-export const maxDef: PrimitiveDef<'max'> = {
+const maxDef: PrimitiveDef<'max'> = {
   abstract: reduceAbstract('max'),
   impl: (be, [x], { axes }) => be.reduce('max', x!, axes),
   jvp: ([t], [x], out, { axes }) => sum(mul(t!, maxWeights(x!, out, axes)), axes),
@@ -62,14 +72,14 @@ function prodOthers(x: Tensor, axes: readonly number[]): Tensor {
   );
 }
 
-export const prodDef: PrimitiveDef<'prod'> = {
+const prodDef: PrimitiveDef<'prod'> = {
   abstract: reduceAbstract('prod'),
   impl: (be, [x], { axes }) => be.reduce('prod', x!, axes),
   jvp: ([t], [x], _o, { axes }) => sum(mul(t!, prodOthers(x!, axes)), axes),
   vjp: (ct, [x], _o, { axes }) => [mul(expandBack(ct, x!, axes), prodOthers(x!, axes))],
 };
 
-export const argmaxDef: PrimitiveDef<'argmax'> = {
+const argmaxDef: PrimitiveDef<'argmax'> = {
   abstract([x], { axis }) {
     if (x!.dtype === 'bool') throw new TypeError(`argmax: not defined for bool tensors ${fmt(x!.shape)}`);
     return { shape: x!.shape.filter((_, i) => i !== axis), dtype: 'int32' };
@@ -77,4 +87,12 @@ export const argmaxDef: PrimitiveDef<'argmax'> = {
   impl: (be, [x], { axis }) => be.argmax(x!, axis),
   jvp: () => null,
   vjp: () => [null],
+};
+
+/** The reduction primitives. */
+export const reducePrims: { [P in keyof ReduceParams]: PrimitiveDef<P> } = {
+  sum: sumDef,
+  max: maxDef,
+  prod: prodDef,
+  argmax: argmaxDef,
 };

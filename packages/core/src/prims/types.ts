@@ -1,51 +1,25 @@
 /**
- * The primitive set and the shape of a primitive's definition. Every primitive lists its params
- * here; `prims/index.ts` holds a table typed `{ [P in PrimName]: PrimitiveDef<P> }`, so a primitive
- * without a shape rule, impl, JVP or VJP is a compile error.
+ * The shape of a primitive's definition. The families (`elementwise`, `reduce`, `movement`,
+ * `linalg`) each declare their primitives' params and a table of definitions; `prims/index.ts`
+ * joins the tables into one typed `{ [P in PrimName]: PrimitiveDef<P> }`, so a primitive without a
+ * shape rule, impl, JVP or VJP is a compile error.
  */
-import type { Backend, CompareOp } from '../backend.js';
+import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import type { ElementwiseParams } from './elementwise.js';
+import type { LinalgParams } from './linalg.js';
+import type { MovementParams } from './movement.js';
+import type { ReduceParams } from './reduce.js';
 
 /** Params of a primitive that takes none. */
 export type NoParams = Record<string, never>;
 
-/** Parameters of each primitive. */
-export interface PrimParams {
-  neg: NoParams;
-  exp: NoParams;
-  log: NoParams;
-  sin: NoParams;
-  cos: NoParams;
-  tanh: NoParams;
-  sqrt: NoParams;
-  abs: NoParams;
-  sign: NoParams;
-  add: NoParams;
-  sub: NoParams;
-  mul: NoParams;
-  div: NoParams;
-  pow: NoParams;
-  maximum: NoParams;
-  minimum: NoParams;
-  compare: { op: CompareOp };
-  where: NoParams;
-  sum: { axes: readonly number[] };
-  max: { axes: readonly number[] };
-  prod: { axes: readonly number[] };
-  argmax: { axis: number };
-  matmul: NoParams;
-  reshape: { shape: readonly number[] };
-  transpose: { perm: readonly number[] };
-  broadcastTo: { shape: readonly number[] };
-  slice: { begin: readonly number[]; size: readonly number[] };
-  pad: { widths: readonly (readonly [number, number])[]; value: number };
-  concat: { axis: number };
-  gather: { axis: number };
-  scatterAdd: { axis: number; shape: readonly number[] };
-  cast: { dtype: DType };
-  stopGradient: NoParams;
-}
+/**
+ * Parameters of each primitive, by name. Each family file declares its own (next to the
+ * definitions), so a primitive's name, params and rules sit in one place.
+ */
+export interface PrimParams extends ElementwiseParams, ReduceParams, MovementParams, LinalgParams {}
 
 /** The name of a primitive. */
 export type PrimName = keyof PrimParams;

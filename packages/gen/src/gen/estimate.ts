@@ -6,11 +6,23 @@
  * over a loss along the direction, `lossAlong(x) = L(w - x d)`, elementwise in the probe step `x`,
  * so one probe step per parameter group (a vector `lr`) gives one estimate per group.
  */
-import { add, div, greater, jvp, mul, scalar, sub, Tensor, treeMap, valueAndGrad } from '@gen-ts/core';
+import {
+  add,
+  div,
+  greater,
+  isFinite,
+  jvp,
+  logicalAnd,
+  mul,
+  scalar,
+  sub,
+  Tensor,
+  treeMap,
+  valueAndGrad,
+} from '@gen-ts/core';
 import type { LossExtras } from '../types.js';
 import { castTo } from '../util.js';
 import { fitParabola, type FitWeights, type ParabolaFit } from './fit.js';
-import { and, finite } from '../logic.js';
 import type { GeNConfig } from './options.js';
 
 /** A probe on the descent side (`r_i > 0`): step `x = r_i * eta` and `y = L(w - x d) - L(w)`. */
@@ -45,15 +57,15 @@ export function probeEstimate(
   L0: Tensor,
   slope?: Tensor,
 ): Estimate {
-  let allFinite = finite(L0);
+  let allFinite = isFinite(L0);
   const descent: DescentProbe[] = [];
   let overshoot: Tensor | undefined;
   const ys = weights.r.map((r) => {
     const x = mul(lr, r);
     const y = sub(lossAlong(x), L0);
-    allFinite = and(allFinite, finite(y));
+    allFinite = logicalAnd(allFinite, isFinite(y));
     if (r > 0) descent.push({ x, y });
-    overshoot = overshoot === undefined ? greater(y, 0) : and(overshoot, greater(y, 0));
+    overshoot = overshoot === undefined ? greater(y, 0) : logicalAnd(overshoot, greater(y, 0));
     return y;
   });
   return {
@@ -90,7 +102,7 @@ export function exactEstimate(
     b,
     etaStar: div(b, a),
     r2: scalar(1, { dtype: lr.dtype, backend: lr.backend }),
-    allFinite: and(finite(L0), and(finite(a), finite(b))),
+    allFinite: logicalAnd(isFinite(L0), logicalAnd(isFinite(a), isFinite(b))),
     evals: 1,
     L0,
     descent: [],

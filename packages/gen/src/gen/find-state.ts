@@ -19,10 +19,15 @@ function isGeNState(x: unknown): x is ScaleByGeNState {
  * logging the learning-rate trace, e.g. `findGeNState(state)?.lr`.
  */
 export function findGeNState(state: unknown): ScaleByGeNState | undefined {
-  if (isGeNState(state)) return state;
+  return findState(state, isGeNState);
+}
+
+/** @internal The first part of an optimizer state (depth-first, the state itself included) that `is` accepts. */
+export function findState<S>(state: unknown, is: (x: unknown) => x is S): S | undefined {
+  if (is(state)) return state;
   if (state === null || typeof state !== 'object' || state instanceof Tensor) return undefined;
   for (const v of Object.values(state as Record<string, unknown>)) {
-    const found = findGeNState(v);
+    const found = findState(v, is);
     if (found !== undefined) return found;
   }
   return undefined;

@@ -6,11 +6,22 @@
  * curvature is not positive, the gradient itself is returned. Followed by `scaleByGeN`, GeN's
  * estimate is `eta* = 1` on a quadratic: the Newton special case (docs/gen.md, section 1).
  */
-import { add, div, greater, hvp, lessEqual, mul, treeMap, treeVdot, where, type Tensor } from '@gen-ts/core';
+import {
+  add,
+  div,
+  greater,
+  hvp,
+  lessEqual,
+  logicalOr,
+  mul,
+  treeMap,
+  treeVdot,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import type { EmptyState } from '../base.js';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { checkOptions, numberRule } from '../validate.js';
-import { or } from '../logic.js';
 
 /** Options of `newtonDirection`. */
 export interface NewtonDirectionOptions {
@@ -63,12 +74,12 @@ export function newtonDirection(
         const pAp = treeVdot(p, Ap);
         const neg = lessEqual(pAp, 0);
         firstNeg ??= neg;
-        const stop = or(done, neg);
+        const stop = logicalOr(done, neg);
         const alpha = where(stop, 0, div(rr, where(stop, 1, pAp)));
         x = axpy(x, alpha, p);
         r = axpy(r, mul(alpha, -1), Ap);
         const rrNew = treeVdot(r, r);
-        done = or(stop, lessEqual(rrNew, stopAt));
+        done = logicalOr(stop, lessEqual(rrNew, stopAt));
         const beta = where(done, 0, div(rrNew, where(greater(rr, 0), rr, 1)));
         p = axpy(r, beta, p);
         rr = rrNew;

@@ -11,7 +11,9 @@ import {
   div,
   greater,
   greaterEqual,
+  isFinite,
   less,
+  logicalAnd,
   maximum,
   minimum,
   mul,
@@ -19,7 +21,6 @@ import {
   type Tensor,
 } from '@gen-ts/core';
 import type { Estimate } from './estimate.js';
-import { and, finite } from '../logic.js';
 import type { GeNConfig } from './options.js';
 
 /** The options the propose stage reads. */
@@ -47,9 +48,12 @@ export interface Proposal extends Gate {
 
 /** Which estimates the rate may follow. */
 export function gate(rule: ProposeRule, est: Estimate): Gate {
-  let usable = and(and(greater(est.b, 0), est.allFinite), and(finite(est.a), finite(est.b)));
-  if (rule.gateR2) usable = and(usable, greaterEqual(est.r2, rule.r2Min));
-  return { usable, accepted: and(usable, greater(est.a, 0)) };
+  let usable = logicalAnd(
+    logicalAnd(greater(est.b, 0), est.allFinite),
+    logicalAnd(isFinite(est.a), isFinite(est.b)),
+  );
+  if (rule.gateR2) usable = logicalAnd(usable, greaterEqual(est.r2, rule.r2Min));
+  return { usable, accepted: logicalAnd(usable, greater(est.a, 0)) };
 }
 
 /**

@@ -12,14 +12,24 @@
  * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
  * record is built from their results.
  */
-import { mul, neg, scalar, treeMap, where, type Tensor } from '@gen-ts/core';
+import {
+  isFinite,
+  logicalAnd,
+  logicalNot,
+  mul,
+  neg,
+  scalar,
+  treeMap,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
 import { estimate, lossAt, moved } from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
-import { and, finite, not, treeFinite } from '../logic.js';
+import { treeFinite } from '../logic.js';
 import { checkState } from '../validate.js';
 import { genConfig, type GeNConfig, type GeNOptions } from './options.js';
 
@@ -166,8 +176,8 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         : undefined;
       // A non-finite direction says nothing about the rate: keep it.
       const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
-      let moves = and(dFinite, finite(est.L0));
-      if (checked !== undefined) moves = and(moves, checked.moves);
+      let moves = logicalAnd(dFinite, isFinite(est.L0));
+      if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
       const fit: GeNFit = {
         a: est.a,
         b: est.b,
@@ -175,7 +185,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         r2: est.r2,
         accepted: proposal.accepted,
         verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
-        skipped: not(moves),
+        skipped: logicalNot(moves),
         evals: est.evals + (checked === undefined ? 0 : 1),
         step: t,
       };

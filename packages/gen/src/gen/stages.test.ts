@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { div, greater, scalar, tensor, type Tensor } from '@gen-ts/core';
-import { and } from '../logic.js';
+import { div, greater, logicalAnd, scalar, tensor, type Tensor } from '@gen-ts/core';
 import type { Estimate } from './estimate.js';
 import { GEN_DEFAULTS, type GeNConfig } from './options.js';
 import { propose, type ProposeRule } from './propose.js';
@@ -52,7 +51,7 @@ function estimateOf(ds: readonly Draw[], shape: 'scalar' | 'vector'): Estimate {
     evals: 2,
     L0: t(() => 1),
     descent: [{ x: lr, y: yPlus }],
-    overshoot: and(greater(yMinus, 0), greater(yPlus, 0)),
+    overshoot: logicalAnd(greater(yMinus, 0), greater(yPlus, 0)),
   };
 }
 

@@ -3,9 +3,20 @@
  * check decides whether the step is taken, and if not, what falls back: the best descent-side
  * probe, or a skipped step with a shrunk or kept rate. Elementwise in the rate like `propose`.
  */
-import { greater, less, lessEqual, minimum, mul, sub, where, type Tensor } from '@gen-ts/core';
+import {
+  greater,
+  isFinite,
+  less,
+  lessEqual,
+  logicalAnd,
+  logicalOr,
+  minimum,
+  mul,
+  sub,
+  where,
+  type Tensor,
+} from '@gen-ts/core';
 import type { Estimate } from './estimate.js';
-import { and, finite, or } from '../logic.js';
 import type { GeNConfig } from './options.js';
 import { clampRate, type Proposal } from './propose.js';
 
@@ -38,7 +49,7 @@ export function verify(
   const followed = rule.negativeCurvature === 'grow' ? proposal.usable : proposal.accepted;
   const slope = where(followed, est.b, 0);
   const verified = lessEqual(Lnew, sub(est.L0, mul(mul(lr, slope), rule.armijo)));
-  const tooLong = est.overshoot ?? and(greater(est.b, 0), finite(est.b));
+  const tooLong = est.overshoot ?? logicalAnd(greater(est.b, 0), isFinite(est.b));
   const smallest = est.descent.reduce((m, p) => minimum(m, p.x), lr);
   let best = where(tooLong, mul(smallest, rule.safeguard.nonFiniteFactor), lr);
   let bestY = mul(est.L0, 0);
@@ -49,7 +60,7 @@ export function verify(
   }
   return {
     verified,
-    moves: or(verified, less(bestY, 0)),
+    moves: logicalOr(verified, less(bestY, 0)),
     lr: clampRate(rule, where(verified, lr, best)),
   };
 }

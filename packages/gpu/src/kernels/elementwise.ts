@@ -1,16 +1,69 @@
 /** Elementwise kernels: any number of operands, each read through broadcast strides. */
+import { broadcastStrides, sizeOf, type BinaryOp, type CompareOp, type UnaryOp } from '@gen-ts/core';
 import { coalesce, offsetExpr, splitIndex, type StridedRead } from './index-math.js';
+import { BINARY_SRC, COMPARE_SRC, UNARY_SRC } from './ops.js';
 import type { KernelSpec } from './spec.js';
 
 /**
- * One output per thread: `out[i] = body(x0[...], x1[...], ...)`, operand `k` read at
- * `base_k + sum(c_d * strides_k[d])` for the coordinates `c` of `i` in `out`.
+ * What an elementwise kernel computes from its operands' values: a row of one of the op tables,
+ * or one of the fixed bodies. Plain data, so the kernel's cache key can be derived from it.
+ */
+export type MapFn =
+  | readonly ['unary', UnaryOp]
+  | readonly ['binary', BinaryOp]
+  | readonly ['compare', CompareOp]
+  | readonly ['where']
+  | readonly ['copy']
+  | readonly ['toBool']
+  | readonly ['toInt'];
+
+/** The body of `fn` over operand variables `v`. */
+function body(fn: MapFn, v: readonly string[]): string {
+  switch (fn[0]) {
+    case 'unary':
+      return UNARY_SRC[fn[1]](v[0]!);
+    case 'binary':
+      return BINARY_SRC[fn[1]](v[0]!, v[1]!);
+    case 'compare':
+      return COMPARE_SRC[fn[1]](v[0]!, v[1]!);
+    case 'where':
+      return `(${v[0]} != 0.0 ? ${v[1]} : ${v[2]})`;
+    case 'copy':
+      return v[0]!;
+    case 'toBool':
+      return `(${v[0]} != 0.0 ? 1.0 : 0.0)`;
+    case 'toInt':
+      // truncation of (-1, 0) gives -0, which is not an int32: map it to +0
+      return `(Math.abs(${v[0]}) < 1.0 ? 0.0 : Math.trunc(${v[0]}))`;
+  }
+}
+
+/**
+ * One output per thread: `out[i] = fn(x0[...], x1[...], ...)` with each operand (of the given
+ * shape) broadcast to `out`.
  */
 export function mapSpec(
   out: readonly number[],
-  reads: readonly StridedRead[],
-  body: (v: string[]) => string,
+  shapes: readonly (readonly number[])[],
+  fn: MapFn,
 ): KernelSpec {
+  return stridedSpec(
+    out,
+    shapes.map((s) => ({ strides: broadcastStrides(s, out) })),
+    fn,
+  );
+}
+
+/** A contiguous copy, shaped `out`, of an operand read through `strides` from `base` (views). */
+export function copySpec(out: readonly number[], strides: readonly number[], base: number): KernelSpec {
+  return stridedSpec(out, [{ strides, base }], ['copy']);
+}
+
+/**
+ * `out[i] = fn(x0[...], x1[...], ...)`, operand `k` read at `base_k + sum(c_d * strides_k[d])` for
+ * the coordinates `c` of `i` in `out`.
+ */
+function stridedSpec(out: readonly number[], reads: readonly StridedRead[], fn: MapFn): KernelSpec {
   const co = coalesce(
     out,
     reads.map((r) => r.strides),
@@ -21,7 +74,10 @@ export function mapSpec(
   reads.forEach((r, k) => {
     src += `const v${k} = x${k}[${offsetExpr(co.strides[k]!, r.base ?? 0)}];\n`;
   });
-  src += `return ${body(reads.map((_, k) => `v${k}`))};\n}`;
-  const size = out.reduce((a, b) => a * b, 1);
+  src += `return ${body(
+    fn,
+    reads.map((_, k) => `v${k}`),
+  )};\n}`;
+  const size = sizeOf(out);
   return { source: src, output: [size], size };
 }

@@ -11,7 +11,7 @@
  *   loads and only the B read is a 4-lane gather: 8 loads per 16 multiply-adds instead of 2 per 1.
  *   The result comes back blocked and `post` puts it in row-major order.
  */
-import { broadcastStrides } from '@gen-ts/core';
+import { broadcastStrides, sizeOf } from '@gen-ts/core';
 import { coalesce, offsetExpr, splitIndex } from './index-math.js';
 import { int, type KernelSpec } from './spec.js';
 
@@ -53,12 +53,10 @@ function batchOffsets(g: MatmulGeometry, idx: string): string {
   );
 }
 
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
 /** One output per thread. */
 export function matmulScalarSpec(g: MatmulGeometry): KernelSpec {
   const { ar, ap, bp, bc } = strides(g);
-  const nb = prod(g.batch);
+  const nb = sizeOf(g.batch);
   let src = 'function (x0, x1) {\nconst i = this.thread.x;\n' + splitIndex([nb, g.m, g.n], 'i', 'o');
   src += batchOffsets(g, 'o0');
   src += `const ra = ao + o1 * ${int(ar)};\nconst cb = bo + o2 * ${int(bc)};\nlet acc = 0.0;\n`;
@@ -70,7 +68,7 @@ export function matmulScalarSpec(g: MatmulGeometry): KernelSpec {
 /** Four rows per thread, k unrolled by `unroll` (see the file header). */
 export function matmulBlockedSpec(g: MatmulGeometry, unroll = 8): KernelSpec {
   const { ar, ap, bp, bc } = strides(g);
-  const nb = prod(g.batch);
+  const nb = sizeOf(g.batch);
   const mb = Math.ceil(g.m / 4);
   const R = [0, 1, 2, 3];
   // gpu.js runs its SIMD kernel only when the x extent is a multiple of 4 (four lanes never span

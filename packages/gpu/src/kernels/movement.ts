@@ -1,9 +1,7 @@
-/** Data movement that is not a strided copy: pad, concat, gather and scatter-add. */
-import { stridesOf } from '@gen-ts/core';
+/** Data movement that is not a strided copy: pad, concat, take and scatter-add. */
+import { sizeOf, stridesOf } from '@gen-ts/core';
 import { offsetExpr, splitIndex } from './index-math.js';
 import { flt, int, type KernelSpec } from './spec.js';
-
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** `out = pad(x, widths, value)`. Positions outside the copied block get `value`. */
 export function padSpec(
@@ -45,7 +43,7 @@ export function concatSpec(outer: number, widths: readonly number[]): KernelSpec
 }
 
 /** `out[a, j, t] = x[a, idx[j], t]` with `x` viewed as `[outer, n, inner]` (indices clamped). */
-export function gatherSpec(outer: number, n: number, inner: number, count: number): KernelSpec {
+export function takeSpec(outer: number, n: number, inner: number, count: number): KernelSpec {
   const out = [outer, count, inner];
   let src = 'function (x0, x1) {\nconst i = this.thread.x;\n' + splitIndex(out, 'i');
   src += `const k = Math.min(Math.max(x1[c1], 0.0), ${flt(n - 1)});\n`;

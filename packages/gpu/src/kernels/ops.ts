@@ -1,7 +1,9 @@
 /**
- * The op table: each elementwise op as a source template over operand variable names (operands
- * are bound to locals first, so a template may repeat them). These strings are pasted into kernel
- * source, which gpu.js compiles to WebAssembly, WGSL, GLSL or JavaScript.
+ * The op tables, keyed by core's primitive names (tsc fails when a unary or binary primitive has
+ * no row): each elementwise op as a source template over operand variable names (operands are
+ * bound to locals first, so a template may repeat them). These strings are pasted into kernel
+ * source, which gpu.js compiles to WebAssembly, WGSL, GLSL or JavaScript. Only the ops that accept
+ * int32 ever see it, and all of them map integers to integers, so no result needs truncating.
  */
 import type { BinaryOp, CompareOp, UnaryOp } from '@gen-ts/core';
 
@@ -44,15 +46,3 @@ export const COMPARE_SRC: Record<CompareOp, (a: string, b: string) => string> = 
   eq: (a, b) => `(${a} == ${b} ? 1.0 : 0.0)`,
   ne: (a, b) => `(${a} != ${b} ? 1.0 : 0.0)`,
 };
-
-/** Ops whose int32 results are not integers by themselves (the cpu backend truncates them). */
-export const INT_TRUNCATES: ReadonlySet<string> = new Set([
-  'div',
-  'pow',
-  'exp',
-  'log',
-  'sin',
-  'cos',
-  'tanh',
-  'sqrt',
-]);

@@ -5,11 +5,9 @@
  * `loopMaxIterations`). A long single reduced run with few outputs is split in two passes, so it
  * runs in parallel and sums in blocks (better float32 rounding than one long serial sum).
  */
-import { stridesOf, type ReduceOp } from '@gen-ts/core';
+import { sizeOf, stridesOf, type ReduceOp } from '@gen-ts/core';
 import { offsetExpr, splitIndex } from './index-math.js';
 import { int, type KernelSpec } from './spec.js';
-
-const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Source of `acc = acc op v` (max propagates NaN like `Math.max`). */
 function update(op: ReduceOp, v: string): string {

@@ -1,7 +1,8 @@
 /**
  * What a kernel generator produces: gpu.js source text plus how to run it. Generators are pure
- * functions of shapes; the engine caches their output by a compact key, so each (op, shape
- * signature) is generated and compiled once.
+ * functions of plain-data arguments (shapes, strides, op names); the engine caches their output
+ * under the generator's name and arguments (`kernels/index.ts`), so each is generated and compiled
+ * once.
  */
 
 /** A kernel ready for `gpu.createKernel`. */

@@ -41,6 +41,16 @@ describe('sequential', () => {
     expect(same.norm).toBe(next.norm); // eval leaves them
   });
 
+  it('accepts the state it returned, whichever layer holds state (an array, stateless layers last)', () => {
+    const model = sequential([linear(4), batchNorm(), linear(2), linear(3)]);
+    const { params, state } = model.init(key(0), [8, 3]);
+    const [, s1] = model.apply(params, normal(key(1), [8, 3]), { train: true, state });
+    expect(s1).toHaveLength(4);
+    const [y, s2] = model.apply(params, normal(key(2), [8, 3]), { train: true, state: s1 });
+    expect(y.shape).toEqual([8, 3]);
+    expect(s2[1]!.mean.shape).toEqual([4]);
+  });
+
   it('splits the key once per layer: two dropouts draw different masks, the same key the same ones', () => {
     const keys: string[] = [];
     const probe: Layer = {

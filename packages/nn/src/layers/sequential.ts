@@ -101,7 +101,7 @@ export function sequential(layers: readonly LayerLike[] | { readonly [name: stri
       checkStructure('sequential', 'params', params, isArray, names);
       if (stateful && o.state !== undefined) checkStructure('sequential', 'state', o.state, isArray, names);
       const keys = o.key === undefined ? undefined : split(o.key, members.length);
-      const states: unknown[] = [];
+      const states: unknown[] = members.map(() => undefined); // every slot, stateless layers included
       let h = x;
       members.forEach((m, i) => {
         const sub: ApplyOptions<unknown> = {
