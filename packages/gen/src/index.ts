@@ -9,6 +9,7 @@ export type {
   ExtraOf,
   GradientTransformation,
   LossExtras,
+  OwnBatch,
   NoExtra,
   Schedule,
   StateOf,
@@ -83,10 +84,13 @@ export {
   type ExponentialDecayOptions,
 } from './schedules.js';
 export {
+  GEN_AUTO,
   GEN_DEFAULTS,
+  cosineHorizon,
   genConfig,
   type GeNConfig,
   type GeNMode,
+  type GeNPreset,
   type GeNSlope,
   type GeNOptions,
   type GeNSafeguard,

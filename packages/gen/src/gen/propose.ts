@@ -13,10 +13,12 @@ import {
   greaterEqual,
   isFinite,
   less,
+  lessEqual,
   logicalAnd,
   maximum,
   minimum,
   mul,
+  pow,
   where,
   type Tensor,
 } from '@gen-ts/core';
@@ -26,7 +28,14 @@ import type { GeNConfig } from './options.js';
 /** The options the propose stage reads. */
 export type ProposeRule = Pick<
   GeNConfig,
-  'gamma' | 'clipRatio' | 'r2Min' | 'fastDecrease' | 'negativeCurvature' | 'safeguard'
+  | 'gamma'
+  | 'clipRatio'
+  | 'r2Min'
+  | 'fastDecrease'
+  | 'negativeCurvature'
+  | 'safeguard'
+  | 'biasFactor'
+  | 'smoothing'
 > & {
   /** Whether the fit has residuals to gate on (4+ factors with a fitted slope). */
   readonly gateR2: boolean;
@@ -44,6 +53,8 @@ export interface Gate {
 export interface Proposal extends Gate {
   /** The new rate: `acceptedRate` where accepted, else `rejectedRate`, clamped. */
   readonly lr: Tensor;
+  /** Accepted, and the target `biasFactor * eta*` inside the clip range (the fast warm-up ends). */
+  readonly landed: Tensor;
 }
 
 /** Which estimates the rate may follow. */
@@ -56,17 +67,28 @@ export function gate(rule: ProposeRule, est: Estimate): Gate {
   return { usable, accepted: logicalAnd(usable, greater(est.a, 0)) };
 }
 
+/** The rate the estimate asks for before clipping: `biasFactor * eta*`. */
+export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate): Tensor {
+  return rule.biasFactor === 1 ? est.etaStar : mul(est.etaStar, rule.biasFactor);
+}
+
 /**
- * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(eta*, eta / clipRatio,
- * eta * clipRatio)`; with `fastDecrease`, `s * eta*` where `eta* < eta`.
+ * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(c * eta*, eta /
+ * clipRatio, eta * clipRatio)` with `c = biasFactor`; unsmoothed (`s * clip(...)`) where `warm`
+ * (the fast warm-up); with `fastDecrease`, `s * c * eta*` where `c * eta* < eta`.
  */
-export function acceptedRate(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Tensor {
+export function acceptedRate(rule: ProposeRule, est: Estimate, lr: Tensor, s: number, warm?: Tensor): Tensor {
   const { gamma, clipRatio } = rule;
-  const clipped = minimum(maximum(est.etaStar, div(lr, clipRatio)), mul(lr, clipRatio));
-  const smoothed = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
+  const target = targetRate(rule, est);
+  const clipped = minimum(maximum(target, div(lr, clipRatio)), mul(lr, clipRatio));
+  let rate =
+    rule.smoothing === 'geometric'
+      ? mul(lr, pow(div(mul(clipped, s), lr), 1 - gamma))
+      : add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
+  if (warm !== undefined) rate = where(warm, mul(clipped, s), rate);
   // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
   // lets plain GD blow up first. Increases stay smoothed and clipped.
-  return rule.fastDecrease ? where(less(est.etaStar, lr), mul(est.etaStar, s), smoothed) : smoothed;
+  return rule.fastDecrease ? where(less(target, lr), mul(target, s), rate) : rate;
 }
 
 /**
@@ -97,9 +119,21 @@ export function clampRate(rule: Pick<GeNConfig, 'safeguard'>, x: Tensor): Tensor
   return y;
 }
 
-/** The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale `s`. */
-export function propose(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Proposal {
+/**
+ * The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale
+ * `s`; `warm` (bool) marks the fast warm-up, where accepted estimates are taken unsmoothed.
+ */
+export function propose(rule: ProposeRule, est: Estimate, lr: Tensor, s: number, warm?: Tensor): Proposal {
   const gated = gate(rule, est);
-  const next = where(gated.accepted, acceptedRate(rule, est, lr, s), rejectedRate(rule, est, gated, lr, s));
-  return { ...gated, lr: clampRate(rule, next) };
+  const next = where(
+    gated.accepted,
+    acceptedRate(rule, est, lr, s, warm),
+    rejectedRate(rule, est, gated, lr, s),
+  );
+  const target = targetRate(rule, est);
+  const inside = logicalAnd(
+    greaterEqual(target, div(lr, rule.clipRatio)),
+    lessEqual(target, mul(lr, rule.clipRatio)),
+  );
+  return { ...gated, lr: clampRate(rule, next), landed: logicalAnd(gated.accepted, inside) };
 }
