@@ -256,7 +256,8 @@ function runOne(
         if (a.trace)
           console.log(
             `  step ${g.fit.step} loss ${r.loss.itemSync().toFixed(4)} eta* ${g.fit.etaStar.itemSync().toPrecision(3)} ` +
-              `accepted ${g.fit.accepted.itemSync()} lr ${g.lr.itemSync().toPrecision(3)}${g.warm?.itemSync() ? ' (warm)' : ''}`,
+              `accepted ${g.fit.accepted.itemSync()} lr ${g.lr.itemSync().toPrecision(3)}${g.warm?.itemSync() ? ' (warm)' : ''}` +
+              `${g.noise ? ` noise ${g.noise.itemSync().toFixed(3)}` : ''}`,
           );
       }
     }
@@ -328,6 +329,7 @@ let methodsGiven = false;
 
 function report(a: Args): void {
   const runs = readRuns(a.report!);
+  const summary = new Map<string, Map<string, { gaps: number[]; rise: number; n: number }>>();
   const bases = [...new Set(runs.map((r) => r.base))];
   const sizes = [...new Set(runs.map((r) => r.size))];
   const loads = runs.map((r) => r.load);
@@ -377,6 +379,17 @@ function report(a: Args): void {
             const fw = rs.reduce((s, r) => s + r.forwards!, 0) / rs.reduce((s, r) => s + r.probeSteps!, 0);
             const ps = rs.reduce((s, r) => s + r.probeSteps!, 0) / rs.reduce((s, r) => s + r.steps, 0);
             const gap = best === undefined ? '' : (100 * (t.m - best.test.m)).toFixed(2);
+            if (best !== undefined) {
+              const key = `${m}`;
+              const row = summary.get(key) ?? new Map<string, { gaps: number[]; rise: number; n: number }>();
+              const col = `${base} ${epochs}${past > 1 ? `x${past}` : ''}`;
+              const cell = row.get(col) ?? { gaps: [], rise: 0, n: 0 };
+              cell.gaps.push(100 * (t.m - best.test.m));
+              cell.rise = Math.max(cell.rise, ri);
+              cell.n += t.n;
+              row.set(col, cell);
+              summary.set(key, row);
+            }
             console.log(
               `| ${m} | ${lr} | ${pct(t.m)} ± ${pct(t.sd)} [${pct(t.min)}, ${pct(t.max)}] (n ${t.n}) | ${gap} | ${pct(v.m)} | ${fl.m.toFixed(3)} | ${(100 * ri).toFixed(0)}% | ${le.m.toPrecision(2)} (${lm.m.toPrecision(2)}) | ${fw.toFixed(2)} | ${ps.toFixed(3)} |`,
             );
@@ -385,6 +398,24 @@ function report(a: Args): void {
       }
     }
   }
+  const cols = [...new Set([...summary.values()].flatMap((r) => [...r.keys()]))];
+  console.log(
+    '\n## Summary: gap to the best cosine in points, worst / mean over eta0 (max rise of the epoch loss)',
+  );
+  console.log(`| method | ${cols.join(' | ')} |`);
+  console.log(`| --- | ${cols.map(() => '---').join(' | ')} |`);
+  for (const [m, row] of summary)
+    console.log(
+      `| ${m} | ${cols
+        .map((c) => {
+          const x = row.get(c);
+          if (x === undefined) return '';
+          const worst = Math.min(...x.gaps);
+          const mean = x.gaps.reduce((p, q) => p + q, 0) / x.gaps.length;
+          return `${worst.toFixed(2)} / ${mean.toFixed(2)} (${(100 * x.rise).toFixed(0)}%)${x.gaps.length < 4 || x.n < 12 ? ' partial' : ''}`;
+        })
+        .join(' | ')} |`,
+    );
 }
 
 function main(): void {

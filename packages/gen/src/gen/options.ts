@@ -143,6 +143,10 @@ export interface GeNOptions {
   horizonOn?: 'estimate' | 'rate';
   /** @internal Study switch: smoothing of accepted estimates ('arithmetic': the authors'; 'geometric': in log space). */
   smoothing?: 'arithmetic' | 'geometric';
+  /** @internal Study switch (mode 'lagged'): biasFactor = 1 + the noise share of the own-batch slope, smoothed. */
+  noiseFactor?: boolean;
+  /** @internal Study switch: biasFactor is 1 until the warm-up lands. */
+  biasAfterWarmup?: boolean;
 }
 
 /** Validated GeN options: every field present. */
@@ -187,6 +191,10 @@ export interface GeNConfig {
   readonly horizonOn: 'estimate' | 'rate';
   /** @internal */
   readonly smoothing: 'arithmetic' | 'geometric';
+  /** @internal */
+  readonly noiseFactor: boolean;
+  /** @internal */
+  readonly biasAfterWarmup: boolean;
 }
 
 /** The defaults of every GeN option. */
@@ -211,6 +219,8 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   warmupSteps: 0,
   horizonOn: 'estimate',
   smoothing: 'arithmetic',
+  noiseFactor: false,
+  biasAfterWarmup: false,
 });
 
 /**
@@ -247,6 +257,8 @@ const RULES = {
   warmupSteps: numberRule(d.warmupSteps, { min: 0, integer: true }),
   horizonOn: oneOfRule<'estimate' | 'rate'>('estimate', ['estimate', 'rate']),
   smoothing: oneOfRule<'arithmetic' | 'geometric'>('arithmetic', ['arithmetic', 'geometric']),
+  noiseFactor: booleanRule(false),
+  biasAfterWarmup: booleanRule(false),
 };
 const SAFEGUARD_RULES = {
   nonFiniteFactor: numberRule(d.safeguard.nonFiniteFactor, { min: 0, minExclusive: true, max: 1 }),

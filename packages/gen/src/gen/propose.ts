@@ -68,7 +68,8 @@ export function gate(rule: ProposeRule, est: Estimate): Gate {
 }
 
 /** The rate the estimate asks for before clipping: `biasFactor * eta*`. */
-export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate): Tensor {
+export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate, factor?: Tensor): Tensor {
+  if (factor !== undefined) return mul(est.etaStar, factor);
   return rule.biasFactor === 1 ? est.etaStar : mul(est.etaStar, rule.biasFactor);
 }
 
@@ -77,9 +78,16 @@ export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate): 
  * clipRatio, eta * clipRatio)` with `c = biasFactor`; unsmoothed (`s * clip(...)`) where `warm`
  * (the fast warm-up); with `fastDecrease`, `s * c * eta*` where `c * eta* < eta`.
  */
-export function acceptedRate(rule: ProposeRule, est: Estimate, lr: Tensor, s: number, warm?: Tensor): Tensor {
+export function acceptedRate(
+  rule: ProposeRule,
+  est: Estimate,
+  lr: Tensor,
+  s: number,
+  warm?: Tensor,
+  factor?: Tensor,
+): Tensor {
   const { gamma, clipRatio } = rule;
-  const target = targetRate(rule, est);
+  const target = targetRate(rule, est, factor);
   const clipped = minimum(maximum(target, div(lr, clipRatio)), mul(lr, clipRatio));
   let rate =
     rule.smoothing === 'geometric'
@@ -123,14 +131,21 @@ export function clampRate(rule: Pick<GeNConfig, 'safeguard'>, x: Tensor): Tensor
  * The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale
  * `s`; `warm` (bool) marks the fast warm-up, where accepted estimates are taken unsmoothed.
  */
-export function propose(rule: ProposeRule, est: Estimate, lr: Tensor, s: number, warm?: Tensor): Proposal {
+export function propose(
+  rule: ProposeRule,
+  est: Estimate,
+  lr: Tensor,
+  s: number,
+  warm?: Tensor,
+  factor?: Tensor,
+): Proposal {
   const gated = gate(rule, est);
   const next = where(
     gated.accepted,
-    acceptedRate(rule, est, lr, s, warm),
+    acceptedRate(rule, est, lr, s, warm, factor),
     rejectedRate(rule, est, gated, lr, s),
   );
-  const target = targetRate(rule, est);
+  const target = targetRate(rule, est, factor);
   const inside = logicalAnd(
     greaterEqual(target, div(lr, rule.clipRatio)),
     lessEqual(target, mul(lr, rule.clipRatio)),

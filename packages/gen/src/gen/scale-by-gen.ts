@@ -12,10 +12,34 @@
  * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
  * record is built from their results.
  */
-import { isFinite, logicalAnd, logicalNot, mul, neg, scalar, Tensor, treeMap, where } from '@gen-ts/core';
+import {
+  add,
+  div,
+  greater,
+  isFinite,
+  logicalAnd,
+  logicalNot,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  scalar,
+  sub,
+  Tensor,
+  treeMap,
+  where,
+} from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
-import { estimate, laggedEstimate, lossAt, moved, type Estimate, type LaggedPoint } from './estimate.js';
+import {
+  estimate,
+  laggedEstimate,
+  treeVdotMixed,
+  lossAt,
+  moved,
+  type Estimate,
+  type LaggedPoint,
+} from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
@@ -62,6 +86,8 @@ export interface ScaleByGeNState {
   readonly prev?: LaggedPoint;
   /** @internal study: the tracked rate before the horizon scale. */
   readonly track?: Tensor;
+  /** @internal study: smoothed noise share of the own-batch slope. */
+  readonly noise?: Tensor;
 }
 
 /**
@@ -163,9 +189,17 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       return {
         ...state,
         ...(onRate ? { track: lr } : {}),
+        ...(cfg.noiseFactor ? { noise: s(0) } : {}),
         ...(cfg.warmupSteps > 0 ? { warm: bool(1) } : {}),
         ...(lagged
-          ? { prev: { w: params, lr, step: scalar(-1, { dtype: 'int32', backend: leaf.backend }) } }
+          ? {
+              prev: {
+                w: params,
+                lr,
+                step: scalar(-1, { dtype: 'int32', backend: leaf.backend }),
+                ...(cfg.noiseFactor ? { slope: s(NaN) } : {}),
+              },
+            }
           : {}),
       };
     },
@@ -192,7 +226,22 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         const warm = cfg.warmupSteps > 0 ? state.warm : undefined;
         const base = onRate ? state.track! : state.lr;
         const st = valueAt(cfg.scale, t);
-        const proposal = propose(rule, est, base, onRate ? 1 : st, warm);
+        let factor: Tensor | undefined;
+        let noise: Tensor | undefined;
+        if (cfg.noiseFactor) {
+          // noise share of the own-batch slope: 1 - fresh slope / own slope, clamped to [0, 1]
+          const own = state.prev!.slope!;
+          const raw = minimum(maximum(sub(1, div(est.b, own)), 0), 1);
+          const ok = logicalAnd(greater(own, 0), isFinite(raw));
+          noise = where(ok, add(mul(state.noise!, cfg.gamma), mul(raw, 1 - cfg.gamma)), state.noise!);
+          factor = add(noise, 1);
+        }
+        // Study switch: the bias factor applies once the warm-up has landed (1 while warm).
+        if (cfg.biasAfterWarmup && warm !== undefined) {
+          const c = factor ?? scalar(cfg.biasFactor, { dtype: base.dtype, backend: base.backend });
+          factor = where(warm, scalar(1, { dtype: base.dtype, backend: base.backend }), c);
+        }
+        const proposal = propose(rule, est, base, onRate ? 1 : st, warm, factor);
         const checked = cfg.verify
           ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
           : undefined;
@@ -213,12 +262,17 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           evals: est.evals + (checked === undefined ? 0 : 1),
           step: t,
         };
-        next = { ...next, lr, fit, ...(onRate ? { track: newBase } : {}) };
+        next = { ...next, lr, fit, ...(onRate ? { track: newBase } : {}), ...(noise ? { noise } : {}) };
         if (warm !== undefined) next = { ...next, warm: logicalAnd(warm, logicalNot(proposal.landed)) };
       }
       if (lagged && probes(t)) {
         const step = scalar(t, { dtype: 'int32', backend: next.lr.backend });
-        next = { ...next, prev: { w: params, lr: next.lr, step } };
+        let slope: Tensor | undefined;
+        if (cfg.noiseFactor) {
+          const own = (extra?.own ?? extra)?.grad;
+          slope = castTo(treeVdotMixed(own, d, 'scaleByGeN (noiseFactor): extra.own.grad'), next.lr);
+        }
+        next = { ...next, prev: { w: params, lr: next.lr, step, ...(slope ? { slope } : {}) } };
       }
       const update =
         moves === undefined

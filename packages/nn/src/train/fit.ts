@@ -93,7 +93,7 @@ const defaultOutput = (): ProgressOutput | undefined =>
  */
 export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitResult<P, S>> {
   const r = resolveFit(options);
-  const { objective, o, total, probe } = r;
+  const { objective, o, total, probe, optimizer } = r;
   const train = o.train;
   const n = r.batchesPerEpoch;
   const own = new Ownership();
@@ -131,7 +131,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     params = o.params as P;
     modelState = o.modelState;
     foreign = leafSet([params, modelState, o.optState]);
-    optState = o.optState ?? o.optimizer.init(params);
+    optState = o.optState ?? optimizer.init(params);
     own.adopt([optState], foreign);
   }
   const backend = treeLeaves(params)[0]?.backend;
@@ -163,7 +163,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     },
   };
 
-  const stepFn = makeStep(objective, o.optimizer, probe);
+  const stepFn = makeStep(objective, optimizer, probe);
   const advance = (p: DataPosition): DataPosition =>
     p.index + 1 >= n ? { epoch: p.epoch + 1, index: 0 } : { epoch: p.epoch, index: p.index + 1 };
   const fetch = (p: DataPosition) => ({ pos: p, batch: train.at(p.index, p.epoch) });
