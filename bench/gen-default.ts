@@ -31,6 +31,7 @@ import {
   findGeNState,
   genAdam,
   genAdamW,
+  genMomentum,
   genSgd,
   sgd,
   trainStep,
@@ -39,7 +40,8 @@ import {
 } from '@gen-ts/gen';
 import { loadMnist, mlp, softmaxCrossEntropy, type LinearParams, type MnistSplit } from '@gen-ts/nn';
 
-type Base = 'sgd' | 'adam' | 'adamw';
+type Base = 'sgd' | 'momentum' | 'adam' | 'adamw';
+type Family = 'sgd' | 'momentum' | 'adam';
 type Probe = 'fresh' | 'own';
 
 interface Args {
@@ -49,8 +51,8 @@ interface Args {
   epochs: number[];
   seeds: number[];
   methods: string[];
-  eta0: Record<'sgd' | 'adam', number[]>;
-  cosine: Record<'sgd' | 'adam', number[]>;
+  eta0: Record<Family, number[]>;
+  cosine: Record<Family, number[]>;
   variants: Map<string, { probe: Probe; options: Record<string, unknown> }>;
   train: number;
   val: number;
@@ -69,8 +71,16 @@ function parseArgs(argv: string[]): Args {
     epochs: [5, 15],
     seeds: [0, 1, 2],
     methods: ['paper', 'auto', 'cosine'],
-    eta0: { sgd: [1e-4, 1e-3, 1e-2, 1e-1], adam: [1e-5, 1e-4, 1e-3, 1e-2] },
-    cosine: { sgd: [0.03, 0.1, 0.3, 1, 3], adam: [3e-4, 1e-3, 3e-3, 1e-2, 3e-2] },
+    eta0: {
+      sgd: [1e-4, 1e-3, 1e-2, 1e-1],
+      momentum: [1e-4, 1e-3, 1e-2, 1e-1],
+      adam: [1e-5, 1e-4, 1e-3, 1e-2],
+    },
+    cosine: {
+      sgd: [0.03, 0.1, 0.3, 0.5, 1, 2, 3],
+      momentum: [0.01, 0.03, 0.05, 0.1, 0.2, 0.3],
+      adam: [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.06, 0.1],
+    },
     variants: new Map([
       ['paper', { probe: 'fresh', options: {} }],
       ['auto', { probe: 'own', options: { preset: 'auto', horizon: true } }],
@@ -99,6 +109,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--eta0-adam') a.eta0.adam = nums(v);
     else if (k === '--cosine-sgd') a.cosine.sgd = nums(v);
     else if (k === '--cosine-adam') a.cosine.adam = nums(v);
+    else if (k === '--cosine-momentum') a.cosine.momentum = nums(v);
+    else if (k === '--eta0-momentum') a.eta0.momentum = nums(v);
     else if (k === '--variant') {
       const [name, probe, json] = v.split('|');
       if (name === undefined || (probe !== 'fresh' && probe !== 'own') || json === undefined)
@@ -182,7 +194,14 @@ function makeOptimizer(
   const o = { ...v.options, lr } as Record<string, unknown>;
   if (o['horizon'] === true) o['horizon'] = steps;
   const gen = o as GeNOptions;
-  const opt = base === 'sgd' ? genSgd(gen) : base === 'adam' ? genAdam(gen) : genAdamW(gen);
+  const opt =
+    base === 'sgd'
+      ? genSgd(gen)
+      : base === 'momentum'
+        ? genMomentum(gen)
+        : base === 'adam'
+          ? genAdam(gen)
+          : genAdamW(gen);
   return { opt, probe: v.probe };
 }
 
@@ -256,8 +275,7 @@ function runOne(
         if (a.trace)
           console.log(
             `  step ${g.fit.step} loss ${r.loss.itemSync().toFixed(4)} eta* ${g.fit.etaStar.itemSync().toPrecision(3)} ` +
-              `accepted ${g.fit.accepted.itemSync()} lr ${g.lr.itemSync().toPrecision(3)}${g.warm?.itemSync() ? ' (warm)' : ''}` +
-              `${g.noise ? ` noise ${g.noise.itemSync().toFixed(3)}` : ''}`,
+              `accepted ${g.fit.accepted.itemSync()} lr ${g.lr.itemSync().toPrecision(3)}${g.warm?.itemSync() ? ' (warm)' : ''}`,
           );
       }
     }
@@ -430,7 +448,7 @@ function main(): void {
   for (const epochs of a.epochs)
     for (const base of a.bases)
       for (const method of a.methods) {
-        const fam = base === 'sgd' ? 'sgd' : 'adam';
+        const fam: Family = base === 'adamw' ? 'adam' : base;
         const lrs = method === 'cosine' ? a.cosine[fam] : a.eta0[fam];
         for (const lr of lrs)
           for (const seed of a.seeds) {

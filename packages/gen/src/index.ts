@@ -85,6 +85,7 @@ export {
 } from './schedules.js';
 export {
   GEN_AUTO,
+  GEN_AUTO_SGD,
   GEN_DEFAULTS,
   cosineHorizon,
   genConfig,

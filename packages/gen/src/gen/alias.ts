@@ -8,7 +8,7 @@ import { chain } from '../base.js';
 import { declareStateHeld } from '../inject.js';
 import { addDecayedWeights, ADAM_RULES, scaleByAdam, trace, type ScaleByAdamOptions } from '../transforms.js';
 import { booleanRule, checkOptions, numberRule, type Checked, type Rule } from '../validate.js';
-import { GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
+import { GEN_AUTO, GEN_AUTO_SGD, GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
 import { scaleByGeNFrom } from './scale-by-gen.js';
 
 /** The alias's own options checked by `rules`, GeN's by `genConfig`, both under `op`. */
@@ -16,9 +16,10 @@ function split<R extends Record<string, Rule<unknown>>>(
   op: string,
   options: unknown,
   rules: R,
+  auto: Readonly<GeNOptions> = GEN_AUTO,
 ): [Checked<R>, GeNConfig] {
   const { rest, ...own } = checkOptions(op, options, rules, { alsoKnown: GEN_KEYS });
-  return [own as unknown as Checked<R>, genConfig(rest as GeNOptions, op)];
+  return [own as unknown as Checked<R>, genConfig(rest as GeNOptions, op, auto)];
 }
 
 // GeN's `lr` is only eta_0: injectHyperparams must not offer it as the rate in effect.
@@ -28,7 +29,7 @@ const HELD = {
 
 /** GeN-SGD: the gradient is the direction. `chain(scaleByGeN(options))`. */
 export function genSgd(options: GeNOptions = {}) {
-  const [, cfg] = split('genSgd', options, {});
+  const [, cfg] = split('genSgd', options, {}, GEN_AUTO_SGD);
   return chain(scaleByGeNFrom(cfg));
 }
 declareStateHeld(genSgd, HELD);

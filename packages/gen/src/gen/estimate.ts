@@ -121,8 +121,6 @@ export interface LaggedPoint<P = unknown> {
   readonly lr: Tensor;
   /** Its step count (int32 0-d; -1 before the first): a fit from any other step is stale. */
   readonly step: Tensor;
-  /** @internal study: the own-batch slope `G_{t-1}^T d` of that step (noiseFactor). */
-  readonly slope?: Tensor;
 }
 
 /**

@@ -126,10 +126,12 @@ export interface GeNOptions {
    */
   horizon?: number;
   /**
-   * Multiplies `eta*` before it is clipped (default 1: the authors' rule). The greedy `eta*`
-   * minimises the next step's loss; over a whole run a longer step pays off early (the
-   * short-horizon bias of greedy step sizes). 2 is the other root of the one-step parabola: the
-   * longest step the local model says does not raise the loss. In (0, 2].
+   * Multiplies `eta*` before it is clipped (default 1: the authors' rule; `preset: 'auto'`: 2 for
+   * `genSgd`, 1 for bases with momentum). The greedy `eta*` minimises the next step's loss; over a
+   * whole run a longer step pays off (the short-horizon bias of greedy step sizes). 2 is the other
+   * root of the one-step parabola: the longest step the local model says does not raise the loss.
+   * With `warmupSteps`, it applies once the warm-up has landed (a rate found near the
+   * initialisation, doubled, overshoots as training sharpens the loss). In (0, 2].
    */
   biasFactor?: number;
   /**
@@ -139,14 +141,6 @@ export interface GeNOptions {
    * to `clipRatio` per step instead of `gamma + (1 - gamma) * clipRatio` per probe.
    */
   warmupSteps?: number;
-  /** @internal Study switch: where the horizon scale applies ('estimate': the authors'; 'rate': to the rate in effect). */
-  horizonOn?: 'estimate' | 'rate';
-  /** @internal Study switch: smoothing of accepted estimates ('arithmetic': the authors'; 'geometric': in log space). */
-  smoothing?: 'arithmetic' | 'geometric';
-  /** @internal Study switch (mode 'lagged'): biasFactor = 1 + the noise share of the own-batch slope, smoothed. */
-  noiseFactor?: boolean;
-  /** @internal Study switch: biasFactor is 1 until the warm-up lands. */
-  biasAfterWarmup?: boolean;
 }
 
 /** Validated GeN options: every field present. */
@@ -187,14 +181,6 @@ export interface GeNConfig {
   readonly biasFactor: number;
   /** Steps of the fast warm-up. */
   readonly warmupSteps: number;
-  /** @internal */
-  readonly horizonOn: 'estimate' | 'rate';
-  /** @internal */
-  readonly smoothing: 'arithmetic' | 'geometric';
-  /** @internal */
-  readonly noiseFactor: boolean;
-  /** @internal */
-  readonly biasAfterWarmup: boolean;
 }
 
 /** The defaults of every GeN option. */
@@ -217,16 +203,13 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   horizon: undefined,
   biasFactor: 1,
   warmupSteps: 0,
-  horizonOn: 'estimate',
-  smoothing: 'arithmetic',
-  noiseFactor: false,
-  biasAfterWarmup: false,
 });
 
 /**
- * The options `preset: 'auto'` sets (every other option keeps its default); `horizon` must be
- * given with it. The measurements behind each value are in BENCHMARKS.md ("GeN's recommended
- * configuration").
+ * The options `preset: 'auto'` sets for GeN on a base with momentum (`genMomentum`, `genAdam`,
+ * `genAdamW`, and `scaleByGeN` itself); every other option keeps its default, and `horizon` must
+ * be given. Cost: one forward pass per probe step (`mode: 'lagged'`), every step of the 20-step
+ * warm-up and every 8th step after it. Measured in BENCHMARKS.md ("GeN without tuning").
  */
 export const GEN_AUTO: Readonly<GeNOptions> = Object.freeze({
   phi: 8,
@@ -234,6 +217,14 @@ export const GEN_AUTO: Readonly<GeNOptions> = Object.freeze({
   warmupSteps: 20,
   biasFactor: 1,
 });
+
+/**
+ * `genSgd`'s `preset: 'auto'`: `GEN_AUTO` with `biasFactor: 2`. Plain SGD takes each gradient
+ * once, so the greedy step is short by about the factor 2 of the one-step parabola's other root;
+ * a base with momentum already carries every gradient into the following steps, and a factor on
+ * top of that made the training loss rise (BENCHMARKS.md).
+ */
+export const GEN_AUTO_SGD: Readonly<GeNOptions> = Object.freeze({ ...GEN_AUTO, biasFactor: 2 });
 
 const d = GEN_DEFAULTS;
 const RULES = {
@@ -255,10 +246,6 @@ const RULES = {
   horizon: optionalNumberRule({ min: 1, integer: true }),
   biasFactor: numberRule(d.biasFactor, { min: 0, minExclusive: true, max: 2 }),
   warmupSteps: numberRule(d.warmupSteps, { min: 0, integer: true }),
-  horizonOn: oneOfRule<'estimate' | 'rate'>('estimate', ['estimate', 'rate']),
-  smoothing: oneOfRule<'arithmetic' | 'geometric'>('arithmetic', ['arithmetic', 'geometric']),
-  noiseFactor: booleanRule(false),
-  biasAfterWarmup: booleanRule(false),
 };
 const SAFEGUARD_RULES = {
   nonFiniteFactor: numberRule(d.safeguard.nonFiniteFactor, { min: 0, minExclusive: true, max: 1 }),
@@ -269,11 +256,18 @@ const SAFEGUARD_RULES = {
 /** @internal The names of GeN's options. */
 export const GEN_KEYS: readonly string[] = Object.keys(RULES);
 
-/** Validates GeN options and fills in the defaults; throws a `RangeError`/`TypeError` naming the bad option. */
-export function genConfig(options: GeNOptions = {}, op = 'scaleByGeN'): GeNConfig {
+/**
+ * Validates GeN options and fills in the defaults (with `preset: 'auto'`, `auto`'s first);
+ * throws a `RangeError`/`TypeError` naming the bad option.
+ */
+export function genConfig(
+  options: GeNOptions = {},
+  op = 'scaleByGeN',
+  auto: Readonly<GeNOptions> = GEN_AUTO,
+): GeNConfig {
   const preset = checkOptions(op, options, RULES).preset;
   const given = options as Record<string, unknown>;
-  const merged = preset === 'auto' ? { ...GEN_AUTO, ...given } : given;
+  const merged = preset === 'auto' ? { ...auto, ...given } : given;
   const { rest: _, safeguard, ...o } = checkOptions(op, merged, RULES);
   if (preset === 'auto' && o.horizon === undefined)
     throw new RangeError(

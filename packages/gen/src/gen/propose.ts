@@ -18,7 +18,6 @@ import {
   maximum,
   minimum,
   mul,
-  pow,
   where,
   type Tensor,
 } from '@gen-ts/core';
@@ -35,7 +34,7 @@ export type ProposeRule = Pick<
   | 'negativeCurvature'
   | 'safeguard'
   | 'biasFactor'
-  | 'smoothing'
+  | 'horizon'
 > & {
   /** Whether the fit has residuals to gate on (4+ factors with a fitted slope). */
   readonly gateR2: boolean;
@@ -89,10 +88,7 @@ export function acceptedRate(
   const { gamma, clipRatio } = rule;
   const target = targetRate(rule, est, factor);
   const clipped = minimum(maximum(target, div(lr, clipRatio)), mul(lr, clipRatio));
-  let rate =
-    rule.smoothing === 'geometric'
-      ? mul(lr, pow(div(mul(clipped, s), lr), 1 - gamma))
-      : add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
+  let rate = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
   if (warm !== undefined) rate = where(warm, mul(clipped, s), rate);
   // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
   // lets plain GD blow up first. Increases stay smoothed and clipped.
@@ -100,13 +96,18 @@ export function acceptedRate(
 }
 
 /**
- * The rate after a rejected estimate: kept, or times `safeguard.nonFiniteFactor` when a probe loss
- * was not finite (with `fastDecrease`, also when every probe raised the loss); with
- * `negativeCurvature: 'grow'`, a usable estimate with `a <= 0` grows it to the trust region's edge.
+ * The rate after a rejected estimate: kept (with `horizon`, `gamma * eta + (1 - gamma) * s * eta`),
+ * or times `safeguard.nonFiniteFactor` when a probe loss was not finite (with `fastDecrease`, also
+ * when every probe raised the loss); with `negativeCurvature: 'grow'`, a usable estimate with
+ * `a <= 0` grows it to the trust region's edge.
  */
 export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: Tensor, s: number): Tensor {
   const shrunk = mul(lr, rule.safeguard.nonFiniteFactor);
-  let rate = where(est.allFinite, lr, shrunk);
+  // With a horizon, a rejected fit counts as an estimate equal to the rate, scaled by s_t like an
+  // accepted one: the rate follows the plan down even while every fit is rejected.
+  const kept =
+    rule.horizon === undefined || s === 1 ? lr : add(mul(lr, rule.gamma), mul(lr, (1 - rule.gamma) * s));
+  let rate = where(est.allFinite, kept, shrunk);
   // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
   if (rule.fastDecrease && est.overshoot !== undefined) rate = where(est.overshoot, shrunk, rate);
   if (rule.negativeCurvature === 'grow') {

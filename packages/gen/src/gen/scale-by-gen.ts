@@ -12,34 +12,10 @@
  * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
  * record is built from their results.
  */
-import {
-  add,
-  div,
-  greater,
-  isFinite,
-  logicalAnd,
-  logicalNot,
-  maximum,
-  minimum,
-  mul,
-  neg,
-  scalar,
-  sub,
-  Tensor,
-  treeMap,
-  where,
-} from '@gen-ts/core';
+import { isFinite, logicalAnd, logicalNot, mul, neg, scalar, Tensor, treeMap, where } from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
-import {
-  estimate,
-  laggedEstimate,
-  treeVdotMixed,
-  lossAt,
-  moved,
-  type Estimate,
-  type LaggedPoint,
-} from './estimate.js';
+import { estimate, laggedEstimate, lossAt, moved, type Estimate, type LaggedPoint } from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
@@ -84,10 +60,6 @@ export interface ScaleByGeNState {
   readonly warm?: Tensor;
   /** The last probe step's point, which `mode: 'lagged'` fits from on the step after (present in that mode). */
   readonly prev?: LaggedPoint;
-  /** @internal study: the tracked rate before the horizon scale. */
-  readonly track?: Tensor;
-  /** @internal study: smoothed noise share of the own-batch slope. */
-  readonly noise?: Tensor;
 }
 
 /**
@@ -162,7 +134,6 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
   const weights = fitWeights(cfg.factors, cfg.slope === 'gradient');
   const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };
   const lagged = cfg.mode === 'lagged';
-  const onRate = cfg.horizonOn === 'rate';
   // Probe steps: every phi-th, and every step of the fast warm-up. In lagged mode a probe step
   // only remembers its point; the step after it fits.
   const probes = (t: number) => t % cfg.phi === 0 || t < cfg.warmupSteps;
@@ -188,8 +159,6 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       const state: ScaleByGeNState = { count: 0, lr, fit };
       return {
         ...state,
-        ...(onRate ? { track: lr } : {}),
-        ...(cfg.noiseFactor ? { noise: s(0) } : {}),
         ...(cfg.warmupSteps > 0 ? { warm: bool(1) } : {}),
         ...(lagged
           ? {
@@ -197,7 +166,6 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
                 w: params,
                 lr,
                 step: scalar(-1, { dtype: 'int32', backend: leaf.backend }),
-                ...(cfg.noiseFactor ? { slope: s(NaN) } : {}),
               },
             }
           : {}),
@@ -208,11 +176,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       const t = state.count;
       // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
       // left to trainStep's guard, so these steps cost what the base optimizer's do.
-      if (!fits(t) && !probes(t)) {
-        const lr = onRate ? mul(state.track!, valueAt(cfg.scale, t)) : state.lr;
-        const step = neg(lr);
-        return [treeMap((u) => mul(u, castTo(step, u)), d), { ...state, lr, count: t + 1 }];
-      }
+      if (!fits(t) && !probes(t)) return [stepBy(d, state.lr), { ...state, count: t + 1 }];
       if (params === undefined) throw new Error(`scaleByGeN: step ${t} is a probe step and needs params`);
       let next: ScaleByGeNState = { ...state, count: t + 1 };
       let moves: Tensor | undefined;
@@ -220,36 +184,23 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         // A probe step decides whether to move: skipping is a `where`, never a multiplication by
         // 0, since `0 * NaN` would still reach the params.
         const dFinite = treeFinite(d);
-        const est = lagged
+        const [est, L0] = lagged
           ? laggedFit(state, params, extra, t)
-          : estimate(cfg, weights, d, params, state.lr, extra, t);
+          : ((e) => [e, e.L0] as const)(estimate(cfg, weights, d, params, state.lr, extra, t));
         const warm = cfg.warmupSteps > 0 ? state.warm : undefined;
-        const base = onRate ? state.track! : state.lr;
-        const st = valueAt(cfg.scale, t);
-        let factor: Tensor | undefined;
-        let noise: Tensor | undefined;
-        if (cfg.noiseFactor) {
-          // noise share of the own-batch slope: 1 - fresh slope / own slope, clamped to [0, 1]
-          const own = state.prev!.slope!;
-          const raw = minimum(maximum(sub(1, div(est.b, own)), 0), 1);
-          const ok = logicalAnd(greater(own, 0), isFinite(raw));
-          noise = where(ok, add(mul(state.noise!, cfg.gamma), mul(raw, 1 - cfg.gamma)), state.noise!);
-          factor = add(noise, 1);
-        }
-        // Study switch: the bias factor applies once the warm-up has landed (1 while warm).
-        if (cfg.biasAfterWarmup && warm !== undefined) {
-          const c = factor ?? scalar(cfg.biasFactor, { dtype: base.dtype, backend: base.backend });
-          factor = where(warm, scalar(1, { dtype: base.dtype, backend: base.backend }), c);
-        }
-        const proposal = propose(rule, est, base, onRate ? 1 : st, warm, factor);
+        // The bias factor applies once the warm-up has landed: a rate found at initialisation,
+        // times c, overshoots once training sharpens the loss (measured: BENCHMARKS.md).
+        const factor =
+          warm !== undefined && cfg.biasFactor !== 1
+            ? where(warm, scalar(1, like(state.lr)), scalar(cfg.biasFactor, like(state.lr)))
+            : undefined;
+        const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t), warm, factor);
         const checked = cfg.verify
           ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
           : undefined;
         // A non-finite direction says nothing about the rate: keep it.
-        const newBase = where(dFinite, checked?.lr ?? proposal.lr, base);
-        const lr = onRate ? mul(newBase, st) : newBase;
-        // The loss at the current point: the fit's L0, or in lagged mode this step's own loss.
-        moves = logicalAnd(dFinite, isFinite(lagged ? castTo((extra!.own ?? extra!).value!, lr) : est.L0));
+        const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
+        moves = logicalAnd(dFinite, isFinite(L0));
         if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
         const fit: GeNFit = {
           a: est.a,
@@ -262,25 +213,26 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           evals: est.evals + (checked === undefined ? 0 : 1),
           step: t,
         };
-        next = { ...next, lr, fit, ...(onRate ? { track: newBase } : {}), ...(noise ? { noise } : {}) };
+        next = { ...next, lr, fit };
         if (warm !== undefined) next = { ...next, warm: logicalAnd(warm, logicalNot(proposal.landed)) };
       }
-      if (lagged && probes(t)) {
-        const step = scalar(t, { dtype: 'int32', backend: next.lr.backend });
-        let slope: Tensor | undefined;
-        if (cfg.noiseFactor) {
-          const own = (extra?.own ?? extra)?.grad;
-          slope = castTo(treeVdotMixed(own, d, 'scaleByGeN (noiseFactor): extra.own.grad'), next.lr);
-        }
-        next = { ...next, prev: { w: params, lr: next.lr, step, ...(slope ? { slope } : {}) } };
-      }
-      const update =
-        moves === undefined
-          ? treeMap<typeof d>((u) => mul(u, castTo(neg(next.lr), u)), d)
-          : stepAlong(d, next.lr, moves);
-      return [update, next];
+      // A lagged probe step remembers where it starts; the next step fits the step it takes.
+      if (lagged && probes(t))
+        next = {
+          ...next,
+          prev: { w: params, lr: next.lr, step: scalar(t, { dtype: 'int32', backend: next.lr.backend }) },
+        };
+      return [moves === undefined ? stepBy(d, next.lr) : stepAlong(d, next.lr, moves), next];
     },
   };
+}
+
+const like = (x: Tensor) => ({ dtype: x.dtype, backend: x.backend });
+
+/** `-lr * d`, leaf by leaf in each leaf's dtype. */
+function stepBy<T>(d: T, lr: Tensor): T {
+  const step = neg(lr);
+  return treeMap<T>((u) => mul(u, castTo(step, u)), d);
 }
 
 /**
@@ -292,7 +244,7 @@ function laggedFit(
   params: unknown,
   extra: GeNExtra | undefined,
   t: number,
-): Estimate {
+): readonly [Estimate, Tensor] {
   const own = extra?.own ?? (extra?.grad !== undefined ? extra : undefined);
   if (typeof own?.valueFn !== 'function' || !(own.value instanceof Tensor) || own.grad === undefined)
     throw new Error(
@@ -305,7 +257,8 @@ function laggedFit(
     throw new TypeError(
       "scaleByGeN (mode 'lagged'): the state has no prev point; pass the state init returned",
     );
-  return laggedEstimate(state.prev, params, own.value, own.grad, own.valueFn, t);
+  // The loss at the current point is this step's own: the step skips when it is not finite.
+  return [laggedEstimate(state.prev, params, own.value, own.grad, own.valueFn, t), own.value] as const;
 }
 
 /** `-lr * d`, leaf by leaf in each leaf's dtype, where `moves`; 0 (the params kept) elsewhere. */
