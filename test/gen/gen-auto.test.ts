@@ -8,13 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { cpu, mul, sum, square, tensor, valueAndGrad, type Backend, type Tensor } from '@gen-ts/core';
 import {
   applyUpdates,
+  findGeNState,
   GEN_AUTO,
+  GEN_AUTO_SGD,
   GEN_DEFAULTS,
   genAdam,
   genAdamW,
   genConfig,
   genMomentum,
   genSgd,
+  scaleByBlockGeN,
   scaleByGeN,
   trainStep,
   type GeNOptions,
@@ -56,6 +59,39 @@ describe('preset and the new options are validated at construction', () => {
     }
   });
 
+  it("genSgd's auto doubles the bias factor (GEN_AUTO_SGD); the bases with momentum keep 1", () => {
+    expect(GEN_AUTO_SGD).toEqual({ ...GEN_AUTO, biasFactor: 2 });
+    // the factor shows in the rate: one accepted estimate after the warm-up, gamma 0, no clip
+    const rateAfter = (make: (o: GeNOptions) => any) => {
+      const opt = make({
+        preset: 'auto',
+        horizon: 1000,
+        gamma: 0,
+        clipRatio: Infinity,
+        warmupSteps: 1,
+        phi: 1,
+      });
+      const loss = (w: Tensor) => mul(sum(mul(tensor([1, 0.3, 0.05], F64), square(w))), 0.5);
+      const vg = valueAndGrad(loss);
+      let w = tensor([1, -2, 3], F64);
+      let s = opt.init(w);
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const [v, g] = vg(w) as [Tensor, Tensor];
+        const [u, n] = opt.update(g, s, w, { value: v, grad: g, valueFn: loss });
+        w = applyUpdates(w, u);
+        s = n;
+        const st = findGeNState(s)!;
+        out.push(st.lr.itemSync() / st.fit.etaStar.itemSync());
+      }
+      return out;
+    };
+    // step 1 lands the warm-up at eta* (factor 1); from step 2 the rate is s_t * c * eta*
+    const s2 = 0.5 * (1 + Math.cos((Math.PI * 2) / 1000));
+    expect(rateAfter(genSgd)[2]).toBeCloseTo(2 * s2, 10);
+    for (const make of [genMomentum, genAdam, genAdamW]) expect(rateAfter(make)[2]).toBeCloseTo(s2, 10);
+  });
+
   it('bad values name the option', () => {
     expect(() => scaleByGeN({ preset: 'fast' as never })).toThrow(/option preset must be 'paper' or 'auto'/);
     expect(() => scaleByGeN({ horizon: 0 })).toThrow(/option horizon must be >= 1/);
@@ -70,6 +106,8 @@ describe('preset and the new options are validated at construction', () => {
       /option slope 'gradient' applies to mode 'fit' only/,
     );
     expect(() => genAdam({ preset: 'auto', horizon: 10, verify: true })).toThrow(/genAdam: option verify/);
+    for (const o of [{ preset: 'auto' }, { warmupSteps: 5 }, { mode: 'lagged' }] as const)
+      expect(() => scaleByBlockGeN(() => 'all', o as never)).toThrow(/scaleByBlockGeN: .* is not supported/);
   });
 });
 
@@ -140,6 +178,20 @@ describe('warmupSteps: probes every step, unsmoothed, growth bounded by clipRati
     });
   }
 
+  it('a short horizon does not slow the warm-up: it doubles per step while s_t falls, then s_t applies', () => {
+    const T = 24;
+    const { lrs, states } = run({ lr: 1e-5, phi: 8, warmupSteps: 20, horizon: T }, 20, diag(h), w0());
+    const landed = states.findIndex((s) => s.warm!.itemSync() === 0);
+    expect(landed).toBeGreaterThan(10); // s_t is 0.75 at step 8 and 0.5 at step 12: the doubling went on
+    for (let t = 1; t < landed; t++) expect(lrs[t]! / lrs[t - 1]!).toBeCloseTo(2, 12);
+    const next = states[landed + 1]!;
+    const st = 0.5 * (1 + Math.cos((Math.PI * (landed + 1)) / T));
+    const e = next.fit.etaStar.itemSync();
+    const prev = lrs[landed]!;
+    const want = 0.9 * prev + 0.1 * st * Math.min(Math.max(e, prev / 2), 2 * prev);
+    expect(rel(lrs[landed + 1]!, want)).toBeLessThan(1e-12);
+  });
+
   it('with warmupSteps 0 (the authors) an accepted estimate grows the rate by at most gamma + (1 - gamma) clipRatio per probe', () => {
     const { lrs } = run({ lr: 1e-5, phi: 1 }, 20, diag(h), w0());
     let prev = 1e-5;
@@ -172,6 +224,50 @@ describe('biasFactor and horizon: the accepted rate is gamma eta + (1 - gamma) s
     // inside the clip: 2 * 1.5 eta* is clipped to 2 eta, then smoothed
     const clipped = one({ biasFactor: 2, lr: star / 1.5 });
     expect(rel(clipped.lr.itemSync(), (0.9 + 0.1 * 2) * (star / 1.5))).toBeLessThan(1e-12);
+  });
+
+  it('with warmupSteps, biasFactor applies once the warm-up has landed', () => {
+    const h2 = [1, 0.3, 0.05];
+    const { states } = run(
+      { lr: 1e-3, phi: 1, gamma: 0, clipRatio: 2, warmupSteps: 30, biasFactor: 1.5 },
+      25,
+      diag(h2),
+      tensor([1, -2, 3], F64),
+    );
+    const landed = states.findIndex((s) => s.warm!.itemSync() === 0);
+    expect(landed).toBeGreaterThan(3);
+    // while warm the target is eta* itself (landing needs eta* within [eta / 2, 2 eta]) ...
+    const l = states[landed]!;
+    expect(rel(l.lr.itemSync(), l.fit.etaStar.itemSync())).toBeLessThan(1e-12);
+    // ... after it, 1.5 eta* (clipped at 2 eta, gamma 0)
+    for (const t of [landed + 1, landed + 2]) {
+      const e = 1.5 * states[t]!.fit.etaStar.itemSync();
+      const prev = states[t - 1]!.lr.itemSync();
+      expect(rel(states[t]!.lr.itemSync(), Math.min(Math.max(e, prev / 2), 2 * prev))).toBeLessThan(1e-12);
+    }
+  });
+
+  it('with a horizon a rejected fit follows s_t too: eta <- gamma eta + (1 - gamma) s_t eta; the non-finite halving is unchanged', () => {
+    // b <= 0 on every fit: the direction points downhill (d = -w on |w|^2 / 2)
+    const t = scaleByGeN({ lr: 0.1, phi: 1, horizon: 10 });
+    const w = tensor([1, -2, 0.5], F64);
+    let s = t.init(w);
+    for (let i = 0; i < 12; i++) {
+      const before = s.lr.itemSync();
+      [, s] = t.update(mul(w, -1), s, w, { valueFn: quad });
+      expect(s.fit.accepted.itemSync()).toBe(0);
+      const st = 0.5 * (1 + Math.cos((Math.PI * Math.min(i, 10)) / 10));
+      expect(rel(s.lr.itemSync(), 0.9 * before + 0.1 * st * before)).toBeLessThan(1e-12);
+    }
+    // without a horizon the rate is kept (the authors' rule), also with a constant scale
+    for (const o of [{}, { scale: 0.5 }]) {
+      const k = scaleByGeN({ lr: 0.1, phi: 1, ...o });
+      expect(k.update(mul(w, -1), k.init(w), w, { valueFn: quad })[1].lr.itemSync()).toBe(0.1);
+    }
+    // a non-finite probe halves the rate whatever the horizon
+    const bad = (p: Tensor) => mul(quad(p), Infinity);
+    const hb = scaleByGeN({ lr: 0.1, phi: 1, horizon: 10 });
+    expect(hb.update(w, hb.init(w), w, { valueFn: bad })[1].lr.itemSync()).toBe(0.05);
   });
 
   it('horizon T scales the estimate by s_t = (1 + cos(pi min(t, T) / T)) / 2, reaching 0 at T and staying there', () => {

@@ -25,7 +25,7 @@ import {
   where,
   type Tensor,
 } from '@gen-ts/core';
-import { applyUpdates, scaleByGeN, type GeNOptions, type ScaleByGeNState } from '@gen-ts/gen';
+import { applyUpdates, scaleByGeN, trainStep, type GeNOptions, type ScaleByGeNState } from '@gen-ts/gen';
 import {
   F64,
   dotH,
@@ -301,5 +301,23 @@ describe("GeN's lagged fit: safeguards and schedule (docs/gen.md check 6)", () =
     );
     // step 0 only remembers the point: nothing is needed yet
     expect(() => t.update(w, t.init(w), w)).not.toThrow();
+  });
+
+  it("fits on the gradient's own batch (extra.own) whatever trainStep probes: probe 'fresh' and 'own' give the same run", () => {
+    const loss = (w: Tensor, x: Tensor) => mul(sum(square(sub(w, x))), 0.5);
+    const xs = [vec([1, 0, 2]), vec([0.5, -1, 1]), vec([2, 1, -1])];
+    const runs = (['fresh', 'own'] as const).map((probe) => {
+      const opt = scaleByGeN({ mode: 'lagged', phi: 2, lr: 0.05 });
+      const step = trainStep(loss, opt, { probe });
+      let p = w0();
+      let s = opt.init(p);
+      for (let i = 0; i < 9; i++) {
+        const batch = xs[i % 3]!;
+        ({ params: p, state: s } =
+          probe === 'fresh' ? step(p, s, batch, xs[(i + 1) % 3]!) : step(p, s, batch));
+      }
+      return [p.toArray(), s.lr.itemSync()];
+    });
+    expect(runs[0]).toEqual(runs[1]);
   });
 });

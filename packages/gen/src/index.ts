@@ -97,6 +97,7 @@ export {
   type GeNSafeguard,
 } from './gen/options.js';
 export { scaleByGeN, type GeNExtra, type GeNFit, type ScaleByGeNState } from './gen/scale-by-gen.js';
+export type { LaggedPoint } from './gen/estimate.js';
 export { newtonDirection, type NewtonDirectionOptions } from './gen/newton.js';
 export {
   genAdam,

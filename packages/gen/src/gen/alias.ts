@@ -27,7 +27,18 @@ const HELD = {
   lr: "GeN's lr is only the initial rate; the rate in effect lives in the state: read or write findGeNState(state).lr",
 };
 
-/** GeN-SGD: the gradient is the direction. `chain(scaleByGeN(options))`. */
+/**
+ * GeN-SGD: the gradient is the direction. `chain(scaleByGeN(options))`. With `preset: 'auto'` it
+ * takes `GEN_AUTO_SGD` (the bias factor 2: plain SGD's greedy step is short by about that).
+ *
+ * @example
+ * ```ts
+ * import { genSgd } from '@gen-ts/gen';
+ * // recommended for a run of 10 epochs of 50 batches, from any initial rate
+ * const opt = genSgd({ preset: 'auto', horizon: 10 * 50, lr: 1e-3 });
+ * console.log(typeof opt.update);
+ * ```
+ */
 export function genSgd(options: GeNOptions = {}) {
   const [, cfg] = split('genSgd', options, {}, GEN_AUTO_SGD);
   return chain(scaleByGeNFrom(cfg));
@@ -42,7 +53,10 @@ export interface GenMomentumOptions extends GeNOptions {
   nesterov?: boolean;
 }
 
-/** GeN with heavy-ball momentum: `chain(trace(momentum, nesterov), scaleByGeN(...))`. */
+/**
+ * GeN with heavy-ball momentum: `chain(trace(momentum, nesterov), scaleByGeN(...))`. With
+ * `preset: 'auto'` it takes `GEN_AUTO` (bias factor 1).
+ */
 export function genMomentum(options: GenMomentumOptions = {}) {
   const [o, cfg] = split('genMomentum', options, {
     momentum: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
@@ -55,7 +69,10 @@ declareStateHeld(genMomentum, HELD);
 /** Options of `genAdam`. */
 export interface GenAdamOptions extends GeNOptions, ScaleByAdamOptions {}
 
-/** GeN-Adam: Adam's direction `m_hat / (sqrt(v_hat) + eps)`, GeN's step length. */
+/**
+ * GeN-Adam: Adam's direction `m_hat / (sqrt(v_hat) + eps)`, GeN's step length. With
+ * `preset: 'auto'` it takes `GEN_AUTO` (bias factor 1).
+ */
 export function genAdam(options: GenAdamOptions = {}) {
   const [adam, cfg] = split('genAdam', options, ADAM_RULES);
   return chain(scaleByAdam(adam), scaleByGeNFrom(cfg));
@@ -70,7 +87,8 @@ export interface GenAdamWOptions extends GenAdamOptions {
 
 /**
  * GeN-AdamW: direction `adam + weightDecay * params`, so GeN's fit sees (and scales) the decay
- * as part of the step.
+ * as part of the step. With `preset: 'auto'` it takes `GEN_AUTO` (bias factor 1); `fit` in
+ * `@gen-ts/nn` uses `genAdamW({ preset: 'auto', horizon })` when given no optimizer.
  */
 export function genAdamW(options: GenAdamWOptions = {}) {
   const [{ weightDecay, ...adam }, cfg] = split('genAdamW', options, {

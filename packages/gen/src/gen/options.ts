@@ -137,8 +137,9 @@ export interface GeNOptions {
   /**
    * Fast warm-up (default 0: none). For the first `warmupSteps` steps GeN probes every step (not
    * every `phi`), and until the first estimate that lands inside the clip range
-   * `[eta / clipRatio, eta * clipRatio]` it takes it unsmoothed (`gamma` 0): the rate moves by up
-   * to `clipRatio` per step instead of `gamma + (1 - gamma) * clipRatio` per probe.
+   * `[eta / clipRatio, eta * clipRatio]` it takes it clipped but unsmoothed and unscaled (no
+   * `gamma`, no `s_t`, no `biasFactor`): the rate moves by up to `clipRatio` per step instead of
+   * `gamma + (1 - gamma) * clipRatio` per probe. Costs one probe step per warm-up step.
    */
   warmupSteps?: number;
 }

@@ -74,8 +74,9 @@ export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate, f
 
 /**
  * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(c * eta*, eta /
- * clipRatio, eta * clipRatio)` with `c = biasFactor`; unsmoothed (`s * clip(...)`) where `warm`
- * (the fast warm-up); with `fastDecrease`, `s * c * eta*` where `c * eta* < eta`.
+ * clipRatio, eta * clipRatio)` with `c = biasFactor` (`factor` when given); where `warm` (the fast
+ * warm-up) `clip(c * eta*, ...)`, unsmoothed and unscaled; with `fastDecrease`, `s * c * eta*`
+ * where `c * eta* < eta`.
  */
 export function acceptedRate(
   rule: ProposeRule,
@@ -89,7 +90,9 @@ export function acceptedRate(
   const target = targetRate(rule, est, factor);
   const clipped = minimum(maximum(target, div(lr, clipRatio)), mul(lr, clipRatio));
   let rate = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
-  if (warm !== undefined) rate = where(warm, mul(clipped, s), rate);
+  // The warm-up finds the rate; the horizon shapes it once found (on a short plan s_t * 2 eta
+  // would stall the doubling below eta*).
+  if (warm !== undefined) rate = where(warm, clipped, rate);
   // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
   // lets plain GD blow up first. Increases stay smoothed and clipped.
   return rule.fastDecrease ? where(less(target, lr), mul(target, s), rate) : rate;

@@ -106,6 +106,12 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
  * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
  *
+ * For minibatch training without tuning, `preset: 'auto'` with the planned number of steps as
+ * `horizon` is the measured recommendation (docs/gen.md, section 4): the lagged fit (`mode:
+ * 'lagged'`: the last probe step's parabola from this step's own batch and one forward pass), a
+ * probe every 8 steps, a 20-step warm-up and the cosine horizon. It reads `extra.own`, which
+ * `trainStep` passes.
+ *
  * @example
  * ```ts
  * import { chain, findGeNState, scaleByAdam, scaleByGeN } from '@gen-ts/gen';
@@ -116,6 +122,20 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * const g = tensor([2, -4], { dtype: 'float64' }); // the gradient of the loss at w
  * const [, state] = opt.update(g, opt.init(w), w, { valueFn: loss });
  * console.log(findGeNState(state)!.lr.itemSync()); // the rate that minimises the loss along Adam's step
+ * ```
+ * @example
+ * ```ts
+ * import { findGeNState, scaleByGeN, trainStep } from '@gen-ts/gen';
+ * import { mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
+ * // the recommended configuration for a run of 40 steps, on a loss of the params and a batch
+ * const loss = (w: Tensor, x: Tensor) => mul(sum(square(sub(w, x))), 0.5);
+ * const opt = scaleByGeN({ preset: 'auto', horizon: 40, lr: 1e-4 });
+ * const step = trainStep(loss, opt, { probe: 'own' });
+ * const xs = [tensor([1, 2]), tensor([1.2, 1.8])];
+ * let w = tensor([0, 0]);
+ * let state = opt.init(w);
+ * for (let t = 0; t < 40; t++) ({ params: w, state } = step(w, state, xs[t % 2]!));
+ * console.log(w.toArray(), findGeNState(state)!.fit.step); // near the batches' mean [1.1, 1.9]; last fit at step 33
  * ```
  * @example
  * ```ts
