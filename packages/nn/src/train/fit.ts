@@ -69,7 +69,8 @@ const defaultOutput = (): ProgressOutput | undefined =>
   (globalThis as { process?: { stderr?: ProgressOutput } }).process?.stderr;
 
 /**
- * Trains `params` with `optimizer` on the `train` batches for `epochs` or `steps`, and returns the
+ * Trains `params` with `optimizer` (default: GeN's recommended AdamW for this run's steps,
+ * `genAdamW({ preset: 'auto', horizon })`) on the `train` batches for `epochs` or `steps`, and returns the
  * trained params, the states and the history. Give it a `lossFn(params, batch, ctx)`, or a `model`
  * layer with a `loss(output, y)` over `{ x, y }` batches. GeN probes the next batch by default
  * (`probe: 'own'` probes the gradient's own). The loop owns memory: on `@gen-ts/gpu` the live
