@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'docs/**', '**/dist/**', '.doc-examples/**'] },
+  { ignores: ['**/node_modules/**', 'docs/**', '**/dist/**', '.doc-examples/**', '.pack-test/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -38,6 +38,34 @@ export async function compare(
   return new Map([...times].map(([k, v]) => [k, median(v)]));
 }
 
+/**
+ * As `compare`, timing each call both by the wall clock and by this process's CPU time (user +
+ * system, all threads: `process.cpuUsage`). On a shared machine a call's wall time includes the
+ * time other jobs held the core; its CPU time does not, so for single-threaded contenders the CPU
+ * medians are the steadier comparison (background GC threads count toward each call's CPU).
+ */
+export async function compareClocks(
+  contenders: readonly Contender[],
+  rounds = 15,
+  warmup = 3,
+): Promise<{ wall: Map<string, number>; cpu: Map<string, number> }> {
+  for (const c of contenders) for (let i = 0; i < warmup; i++) await c.run();
+  const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) {
+      const u0 = process.cpuUsage();
+      const t0 = performance.now();
+      await c.run();
+      wall.get(c.name)!.push(performance.now() - t0);
+      const u = process.cpuUsage(u0);
+      cpu.get(c.name)!.push((u.user + u.system) / 1000);
+    }
+  }
+  const med = (m: Map<string, number[]>) => new Map([...m].map(([k, v]) => [k, median(v)]));
+  return { wall: med(wall), cpu: med(cpu) };
+}
+
 /** Formats a markdown table row. */
 export function row(cells: readonly (string | number)[]): string {
   return `| ${cells.map((c) => (typeof c === 'number' ? fmtNum(c) : c)).join(' | ')} |`;

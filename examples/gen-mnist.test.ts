@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { report, run, sparkline, type DemoResult } from './gen-mnist.js';
+import { parseArgs, report, run, sparkline, USAGE, type DemoResult } from './gen-mnist.js';
 
 describe('examples/gen-mnist (smoke, tiny size)', () => {
   let r: DemoResult;
@@ -76,5 +78,45 @@ describe('examples/gen-mnist (smoke, tiny size)', () => {
   it('sparkline spans the lowest to the highest bar on a log scale', () => {
     expect(sparkline([1e-3, 1e-2, 1e-1], 3)).toBe('▁▅█');
     expect(sparkline([1, 1], 2)).toBe('▁▁');
+  });
+});
+
+describe('examples/gen-mnist on the command line', () => {
+  const demo = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./gen-mnist.ts', import.meta.url)), ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+
+  it('--help prints the usage and exits 0; a bad flag says what was wrong, with the usage, no stack trace', () => {
+    const help = demo('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout.trim()).toBe(USAGE);
+    const bad = demo('--epochs', 'many');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("gen-mnist: --epochs needs a number, got 'many'");
+    expect(bad.stderr).toContain('Usage:');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('parses every flag, and names an unknown one or a missing value', () => {
+    expect(parseArgs(['-h'])).toBe('help');
+    expect(
+      parseArgs(['--epochs', '3', '--phi', '2,4', '--gen-options', '{"clipRatio":4}', '--no-cosine']),
+    ).toEqual({
+      epochs: 3,
+      phis: [2, 4],
+      genOptions: { clipRatio: 4 },
+      cosine: false,
+    });
+    expect(() => parseArgs(['--epoch', '3'])).toThrow('gen-mnist: unknown flag --epoch');
+    expect(() => parseArgs(['--batch'])).toThrow('gen-mnist: flag --batch needs a value');
+    expect(() => parseArgs(['--gen-options', '{'])).toThrow(
+      "gen-mnist: --gen-options needs a JSON object, got '{'",
+    );
+    expect(() => parseArgs(['--sgd-lrs', '0.1,x'])).toThrow("gen-mnist: --sgd-lrs needs a number, got 'x'");
   });
 });

@@ -571,30 +571,66 @@ export function report(r: DemoResult): string {
   return lines.join('\n');
 }
 
-function parseArgs(argv: readonly string[]): Partial<DemoOptions> {
+/** What `--help` prints (and a bad flag, after saying what was wrong). */
+export const USAGE = `Usage: npx tsx examples/gen-mnist.ts [flags]   (or: npx -y pnpm@12.4.2 run demo -- [flags])
+
+Trains a 784-64-10 MLP on MNIST with untuned GeN-SGD and GeN-Adam next to grid-tuned constant and
+cosine learning rates, and prints loss, test accuracy, speed and GeN's learning-rate trace.
+
+  --epochs N          epochs for every method (default ${DEFAULTS.epochs})
+  --train N           training images (default ${DEFAULTS.train}; train + test at most 10000)
+  --test N            test images (default ${DEFAULTS.test})
+  --batch N           minibatch size (default ${DEFAULTS.batch})
+  --hidden N          hidden units (default ${DEFAULTS.hidden})
+  --seed N            seed of the split, initialisation and batch order (default ${DEFAULTS.seed})
+  --phi A,B,...       GeN's probe intervals (default ${DEFAULTS.phis.join(',')})
+  --gen-lr X          GeN's initial learning rate (default ${DEFAULTS.genLr})
+  --gen-options JSON  more GeN options, e.g. '{"clipRatio":4}'
+  --probe P,...       what GeN probes: fresh, own, own-slope (default ${DEFAULTS.probes.join(',')})
+  --sgd-lrs A,B,...   the SGD grid (default ${DEFAULTS.sgdLrs.join(',')})
+  --adam-lrs A,B,...  the Adam grid (default ${DEFAULTS.adamLrs.join(',')})
+  --speed-steps N     alternating steps of the speed comparison (default ${DEFAULTS.speedSteps})
+  --no-cosine         skip the cosine schedules
+  -h, --help          print this and exit`;
+
+/** The demo's flags as options, or `'help'`; a bad flag or value throws naming it. */
+export function parseArgs(argv: readonly string[]): Partial<DemoOptions> | 'help' {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const out: Partial<DemoOptions> = {};
-  const list = (v: string) => v.split(',').map(Number);
+  const num = (flag: string, v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x))
+      throw new Error(`gen-mnist: ${flag} needs a number, got '${v}'`);
+    return x;
+  };
+  const list = (flag: string, v: string) => v.split(',').map((e) => num(flag, e));
+  const json = (flag: string, v: string): GeNOptions => {
+    try {
+      return JSON.parse(v) as GeNOptions;
+    } catch {
+      throw new Error(`gen-mnist: ${flag} needs a JSON object, got '${v}'`);
+    }
+  };
   const setters: Record<string, (v: string) => void> = {
-    '--epochs': (v) => (out.epochs = Number(v)),
-    '--train': (v) => (out.train = Number(v)),
-    '--test': (v) => (out.test = Number(v)),
-    '--batch': (v) => (out.batch = Number(v)),
-    '--hidden': (v) => (out.hidden = Number(v)),
-    '--seed': (v) => (out.seed = Number(v)),
-    '--gen-lr': (v) => (out.genLr = Number(v)),
-    '--gen-options': (v) => (out.genOptions = JSON.parse(v) as GeNOptions),
-    '--phi': (v) => (out.phis = list(v)),
+    '--epochs': (v) => (out.epochs = num('--epochs', v)),
+    '--train': (v) => (out.train = num('--train', v)),
+    '--test': (v) => (out.test = num('--test', v)),
+    '--batch': (v) => (out.batch = num('--batch', v)),
+    '--hidden': (v) => (out.hidden = num('--hidden', v)),
+    '--seed': (v) => (out.seed = num('--seed', v)),
+    '--gen-lr': (v) => (out.genLr = num('--gen-lr', v)),
+    '--gen-options': (v) => (out.genOptions = json('--gen-options', v)),
+    '--phi': (v) => (out.phis = list('--phi', v)),
     '--probe': (v) => (out.probes = v.split(',') as DemoOptions['probes']),
-    '--sgd-lrs': (v) => (out.sgdLrs = list(v)),
-    '--adam-lrs': (v) => (out.adamLrs = list(v)),
-    '--speed-steps': (v) => (out.speedSteps = Number(v)),
+    '--sgd-lrs': (v) => (out.sgdLrs = list('--sgd-lrs', v)),
+    '--adam-lrs': (v) => (out.adamLrs = list('--adam-lrs', v)),
+    '--speed-steps': (v) => (out.speedSteps = num('--speed-steps', v)),
     '--no-cosine': () => (out.cosine = false),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const set = setters[flag];
-    if (set === undefined)
-      throw new Error(`gen-mnist: unknown flag ${flag} (known: ${Object.keys(setters).join(', ')})`);
+    if (set === undefined) throw new Error(`gen-mnist: unknown flag ${flag}`);
     if (flag === '--no-cosine') set('');
     else {
       const v = argv[++i];
@@ -606,7 +642,18 @@ function parseArgs(argv: readonly string[]): Partial<DemoOptions> {
 }
 
 function main(): void {
-  const opts = parseArgs(process.argv.slice(2));
+  let opts: Partial<DemoOptions> | 'help';
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts === 'help') {
+    console.log(USAGE);
+    return;
+  }
   console.log('training (one line per run) ...');
   const r = run({ ...opts, log: (line) => console.log(line) });
   console.log(`\n${report(r)}`);

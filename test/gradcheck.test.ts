@@ -7,7 +7,7 @@
  * give exactly zero. Composed ops (softmax, gelu, norm, ...) get the same checks.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   abs,
   argmax,
@@ -28,6 +28,7 @@ import {
   less,
   lessEqual,
   log,
+  log1p,
   logSoftmax,
   logsumexp,
   matmul,
@@ -88,8 +89,23 @@ import {
   type Domain,
   type Sample,
 } from './support/samplers.js';
+import {
+  convCheckArb,
+  reduceWindowCheckArb,
+  windowGatherCheckArb,
+  windowScatterCheckArb,
+  type WindowCheck,
+} from './support/window-cases.js';
 
-useBackend(cpu());
+// the default path: products on the WebAssembly SIMD kernels (asserted at the end: none ran
+// anywhere else; a run filtered with -t may have run none)
+const backend = cpu({ kernels: 'wasm-simd' });
+useBackend(backend);
+afterAll(() => {
+  const i = backend.info();
+  expect(i.kernels).toBe('wasm-simd');
+  expect(i.products.js + i.products.threaded).toBe(0);
+});
 
 /** Runs per property; raise it (GRADCHECK_RUNS=1000) to hunt rare failures. */
 const NUM_RUNS = Number(process.env.GRADCHECK_RUNS ?? 20);
@@ -441,6 +457,15 @@ function floatCastCase(from: 'float32' | 'float64', to: 'float32' | 'float64'): 
   };
 }
 
+/** A case from a windowed-primitive problem (support/window-cases.ts). */
+function windowCase(label: string, arb: fc.Arbitrary<WindowCheck>): Case {
+  return {
+    label,
+    kind: 'smooth',
+    arb: fc.tuple(arb, seedArb).map(([c, seed]) => problem(c.desc, c.f, c.args, seed)),
+  };
+}
+
 const sampleOf = (op: string) => shapeArb().chain((s) => sampleArb(s, domainOf(op)));
 
 /** Every primitive, with at least one case. `{ [P in PrimName]: ... }` makes tsc fail on a missing one. */
@@ -448,6 +473,7 @@ const PRIM_CASES: { [P in PrimName]: Case[] } = {
   neg: [unaryCase('neg', neg, 'real')],
   exp: [unaryCase('exp', exp, 'real')],
   log: [unaryCase('log', log, domainOf('log'))],
+  log1p: [unaryCase('log1p', log1p, domainOf('log1p'))],
   sin: [unaryCase('sin', sin, 'real')],
   cos: [unaryCase('cos', cos, 'real')],
   tanh: [unaryCase('tanh', tanh, 'real')],
@@ -488,6 +514,13 @@ const PRIM_CASES: { [P in PrimName]: Case[] } = {
     unaryCase('cast float64 -> bool', (x) => cast(cast(x, 'bool'), 'float64'), 'real', 'zero'),
   ],
   stopGradient: [unaryCase('stopGradient', stopGradient, 'real', 'zero')],
+  conv: [windowCase('conv', convCheckArb)],
+  reduceWindow: [
+    windowCase('reduceWindow sum', reduceWindowCheckArb('sum')),
+    windowCase('reduceWindow max', reduceWindowCheckArb('max')),
+  ],
+  windowGather: [windowCase('windowGather', windowGatherCheckArb)],
+  windowScatter: [windowCase('windowScatter', windowScatterCheckArb)],
 };
 
 /** Ops composed from primitives, with no rule of their own. */

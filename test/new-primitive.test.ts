@@ -119,11 +119,24 @@ describe(`a new unary primitive through the checklist (the throwaway '${NAME}')`
       const want = [
         `gradient checks per primitive (float64, cpu) > ${NAME}: ${NAME} JVP and VJP match at orders 1 and 2`,
         `elementwise kernels > ${CPU_UNARY_TEST}`,
+        ...['float64', 'float32', 'int32'].map(
+          (d) => `cpu loops: closures against compiled > ${NAME} agrees bit for bit (${d})`,
+        ),
       ];
-      const suites = ["conformance: 'cpu (float64 reference)'"];
+      // the cpu configurations of test/conformance/cpu.test.ts
+      const suites = [
+        "conformance: 'cpu plain loops (float64 reference)'",
+        "conformance: 'cpu wasm-simd float64'",
+        "conformance: 'cpu wasm-simd float32'",
+        "conformance: 'cpu wasm-simd float64, 2 threads'",
+      ];
       for (const m of GPU_MODES)
         if ((await unavailable(m.options.mode)) === null) suites.push(`conformance: ${m.name}`);
-      for (const s of suites) want.push(`${s} > elementwise > ${NAME} on [], [7] and [2,3,4]`);
+      for (const s of suites) {
+        want.push(`${s} > elementwise > ${NAME} on [], [7] and [2,3,4]`);
+        // the suite's reference row also gives it a case with NaN, infinities and zeros
+        want.push(`${s} > non-finite values > ${NAME}: NaN, infinities and zeros`);
+      }
       expect(ran.sort()).toEqual(want.sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -66,7 +66,9 @@ import {
 } from '@gen-ts/core';
 import * as core from '@gen-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nonFiniteSuite } from './nonfinite.js';
 import * as O from './oracle.js';
+import { windowConformance } from './window-suite.js';
 
 /** One backend under test. */
 export interface ConformanceBackend {
@@ -98,6 +100,11 @@ function nd(shape: number[], seed: number, lo = -2, hi = 2): O.Nd {
 
 function ints(shape: number[], values: number[]): O.Nd {
   return { shape, data: values };
+}
+
+/** `{ k: f(rows[k]) }`, keyed like `rows`. */
+function mapRows<K extends string, R, T>(rows: Record<K, R>, f: (row: R) => T): Record<K, T> {
+  return Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, f(r as R)])) as Record<K, T>;
 }
 
 /** Registers the suite for one backend. */
@@ -156,19 +163,35 @@ export function conformance(c: ConformanceBackend): void {
     });
   };
 
+  // one row per unary primitive (tsc fails without one): the float64 reference and the input range
+  const unary: { [P in UnaryOp]: [(v: number) => number, number, number] } = {
+    neg: [(v) => -v, -2, 2],
+    exp: [Math.exp, -3, 3],
+    log: [Math.log, 0.1, 5],
+    log1p: [Math.log1p, -0.9, 5],
+    sin: [Math.sin, -3, 3],
+    cos: [Math.cos, -3, 3],
+    tanh: [Math.tanh, -4, 4],
+    sqrt: [Math.sqrt, 0, 4],
+    abs: [Math.abs, -2, 2],
+    sign: [Math.sign, -2, 2],
+  };
+  // one row per binary primitive (tsc fails without one): the float64 reference and the range of b
+  // (pow's own test below covers its domain: negative bases, integer exponents, 0^0; its
+  // reference still serves the non-finite cases)
+  type BinaryRow =
+    [(a: number, b: number) => number, number, number] | [(a: number, b: number) => number, 'own test'];
+  const binary: { [P in BinaryOp]: BinaryRow } = {
+    add: [(a, b) => a + b, -2, 2],
+    sub: [(a, b) => a - b, -2, 2],
+    mul: [(a, b) => a * b, -2, 2],
+    div: [(a, b) => a / b, 0.5, 2],
+    pow: [Math.pow, 'own test'],
+    maximum: [Math.max, -2, 2],
+    minimum: [Math.min, -2, 2],
+  };
+
   describe('elementwise', () => {
-    // one row per unary primitive (tsc fails without one): the float64 reference and the input range
-    const unary: { [P in UnaryOp]: [(v: number) => number, number, number] } = {
-      neg: [(v) => -v, -2, 2],
-      exp: [Math.exp, -3, 3],
-      log: [Math.log, 0.1, 5],
-      sin: [Math.sin, -3, 3],
-      cos: [Math.cos, -3, 3],
-      tanh: [Math.tanh, -4, 4],
-      sqrt: [Math.sqrt, 0, 4],
-      abs: [Math.abs, -2, 2],
-      sign: [Math.sign, -2, 2],
-    };
     for (const [name, [ref, lo, hi]] of Object.entries(unary) as [
       UnaryOp,
       [(v: number) => number, number, number],
@@ -205,21 +228,9 @@ export function conformance(c: ConformanceBackend): void {
         [1, 4],
       ],
     ];
-    // one row per binary primitive (tsc fails without one): the float64 reference and the range of b
-    // (pow's own test below covers its domain: negative bases, integer exponents, 0^0)
-    type BinaryRow = [(a: number, b: number) => number, number, number] | 'own test';
-    const binary: { [P in BinaryOp]: BinaryRow } = {
-      add: [(a, b) => a + b, -2, 2],
-      sub: [(a, b) => a - b, -2, 2],
-      mul: [(a, b) => a * b, -2, 2],
-      div: [(a, b) => a / b, 0.5, 2],
-      pow: 'own test',
-      maximum: [Math.max, -2, 2],
-      minimum: [Math.min, -2, 2],
-    };
     for (const [name, row] of Object.entries(binary) as [BinaryOp, BinaryRow][]) {
-      if (row === 'own test') continue;
-      const [ref, lo, hi] = row;
+      if (row[1] === 'own test') continue;
+      const [ref, lo, hi] = row as [(a: number, b: number) => number, number, number];
       const f = core[name];
       test(`${name} with broadcasting`, [name], async () => {
         for (const [k, [sa, sb]] of shapes.entries()) {
@@ -571,8 +582,8 @@ export function conformance(c: ConformanceBackend): void {
       ],
     ];
 
-    /** f on the cpu backend in float64 (the reference for float32 backends). */
-    const onRef = <T>(f: () => T): T => withBackend(cpu(), f);
+    /** f on the cpu backend's plain loops in float64 (the reference for float32 backends). */
+    const onRef = <T>(f: () => T): T => withBackend(cpu({ kernels: 'js' }), f);
     const put64 = (x: O.Nd): Tensor => tensor(x.data, { shape: x.shape, dtype: 'float64' });
     const asNd = async (t: Tensor): Promise<O.Nd> => ({
       shape: t.shape.slice(),
@@ -642,8 +653,20 @@ export function conformance(c: ConformanceBackend): void {
     });
   });
 
+  windowConformance({
+    dtype,
+    rtol: c.rtol,
+    atol: c.atol,
+    backend: () => backend,
+    put,
+    putInt,
+    nd,
+    close,
+    test,
+  });
+
   test('float64 requests either work (reference) or throw naming the dtype', ['cast', 'add'], async () => {
-    if (c.dtype === 'float64') {
+    if (backend.dtypes.includes('float64')) {
       expect(tensor([1, 2], { dtype: 'float64' }).dtype).toBe('float64');
       await close(tensor([1, 2], { dtype: 'float64' }), { shape: [2], data: [1, 2] });
     } else {
@@ -651,6 +674,18 @@ export function conformance(c: ConformanceBackend): void {
       expect(() => cast(tensor([1, 2]), 'float64')).toThrow(/float64/);
       await close(add(tensor([1, 2]), 1), { shape: [2], data: [2, 3] });
     }
+  });
+
+  nonFiniteSuite({
+    dtype,
+    rtol: c.rtol,
+    unary: mapRows(unary, ([ref]) => ref),
+    binary: mapRows(binary, ([ref]) => ref),
+    test,
+    put,
+    putInt,
+    close,
+    same,
   });
 
   // Collected after the describes above (vitest collects them in order): fails the suite at

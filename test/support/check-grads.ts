@@ -8,12 +8,21 @@
  *   holds exactly (up to rounding) because the VJP is the transpose of the JVP;
  * - order k > 1: the same checks applied to the JVP map `(x, v) -> jvp(f)(x; v)` and to the VJP map
  *   `(x, ct) -> vjp(f)(x)(ct)`, so forward-over-forward, forward-over-reverse, reverse-over-forward
- *   and reverse-over-reverse derivatives are all exercised.
+ *   and reverse-over-reverse derivatives are all exercised;
+ * - one argument at a time: with several float arguments, each is also checked alone, the others
+ *   closed over as constants (`x => f(x, y)`, as `hvp`, `jacfwd` and GeN's exact mode call it). A
+ *   rule then sees a tangent on one operand only, which is where a broadcasting operand's tangent
+ *   must be broadcast: perturbing every argument at once never shows that case. Errors there are
+ *   measured against the size of the whole derivative (of the all-arguments check at the same
+ *   nesting), since a derivative in one argument may be zero up to rounding (an attention layer's
+ *   key bias shifts every score of a query alike, so softmax does not see it), where a relative
+ *   error would compare rounding noise with itself.
  *
  * All reductions (norms, inner products, finite differences) are done on the host in double
  * precision, so on a float32 backend the only float32 rounding measured is the library's own.
  */
 import {
+  foldIn,
   isFloat,
   jvp,
   key,
@@ -75,6 +84,11 @@ export interface CheckGradsOptions extends Partial<GradTolerances> {
   seed?: number;
   /** Name shown in failure messages. */
   label?: string;
+  /**
+   * Also check each float argument alone, the others held as constants (default true; only
+   * matters with two or more float arguments).
+   */
+  oneAtATime?: boolean;
 }
 
 /** One measured check: which map, which test, at which nesting, the error and its bound. */
@@ -104,7 +118,22 @@ export async function checkGrads(
   if (!Number.isInteger(order) || order < 1)
     throw new RangeError(`checkGrads: order must be a positive integer, got ${order}`);
   const results: CheckResult[] = [];
-  await checkAt(f, args, order, key(options.seed ?? 0), options, options.label ?? 'f', results);
+  const label = options.label ?? 'f';
+  const seed = options.seed ?? 0;
+  const fl = floatPositions('checkGrads', args);
+  const alone = (options.oneAtATime ?? true) && fl.length > 1;
+  const scales: Scales = { record: alone, floors: new Map() };
+  await checkAt(f, args, order, key(seed), options, { path: label, shape: 'f' }, results, scales);
+  if (alone) {
+    for (const i of fl) {
+      const g: TensorFn = (x) => f(...args.map((a, j) => (j === i ? x! : a)));
+      const at = { path: `${label}, arg ${i} alone`, shape: 'f' };
+      await checkAt(g, [args[i]!], order, foldIn(key(seed), i + 1), options, at, results, {
+        record: false,
+        floors: scales.floors,
+      });
+    }
+  }
   return results;
 }
 
@@ -134,15 +163,39 @@ function describeArgs(args: readonly Tensor[]): string {
   return args.map((a) => `${a.dtype}[${a.shape.join(',')}]`).join(', ');
 }
 
+/**
+ * The sizes the errors are measured against: the all-arguments check records its own, keyed by
+ * the nesting (`shape`: `f`, `jvp(f)`, ...) and the test, and the one-argument checks measure
+ * against the larger of theirs and those (see the file header).
+ */
+interface Scales {
+  readonly record: boolean;
+  readonly floors: Map<string, number>;
+}
+
+/** Where a check is: `path` for messages, `shape` the nesting with the function called `f`. */
+interface At {
+  readonly path: string;
+  readonly shape: string;
+}
+
 async function checkAt(
   f: TensorFn,
   args: readonly Tensor[],
   order: number,
   k: PRNGKey,
   options: CheckGradsOptions,
-  path: string,
+  at: At,
   results: CheckResult[],
+  scales: Scales,
 ): Promise<void> {
+  const { path } = at;
+  /** `own`, or the recorded size of the all-arguments check when that is larger. */
+  const scaleOf = (test: 'fd' | 'vjp', own: number): number => {
+    const k = `${at.shape}:${test}`;
+    if (scales.record) scales.floors.set(k, own);
+    return Math.max(own, scales.floors.get(k) ?? 0);
+  };
   const modes = options.modes ?? ['fwd', 'rev'];
   const fl = floatPositions('checkGrads', args);
   const [kv, kc, kf, kr] = split(k, 4) as [PRNGKey, PRNGKey, PRNGKey, PRNGKey];
@@ -171,9 +224,9 @@ async function checkAt(
     const { fd, noise, shift } = await centralDifference(f, args, fl, vs, tol.eps, outFloat, u);
     // The difference measured the JVP along v + shift (its points rounded to the args' dtype).
     const ref = shift === null ? tyHost : await jvpAlong(f, args, fl, vs, shift, outFloat);
-    const error = relErr(ref, fd);
     // pass when ||jvp - fd|| <= tol * max(||jvp||, ||fd||) + the difference's own rounding noise
-    const size = Math.max(norm(tyHost), norm(fd));
+    const size = scaleOf('fd', Math.max(norm(ref), norm(fd)));
+    const error = relErr(ref, fd, size);
     const bound = size === 0 ? tol.fd : tol.fd + noise / size;
     results.push({ path, test: 'fd', error, tol: bound });
     if (!(error <= bound)) throw fail('JVP vs central difference', error, bound);
@@ -208,7 +261,7 @@ async function checkAt(
     // which the inner products happen to cancel does not inflate the error.
     const lhs = dot(xbarHost, vHost);
     const rhs = dot(ctHost, tyHost);
-    const scale = norm(xbarHost) * norm(vHost) + norm(ctHost) * norm(tyHost);
+    const scale = scaleOf('vjp', norm(xbarHost) * norm(vHost) + norm(ctHost) * norm(tyHost));
     const error = scale === 0 ? Math.abs(lhs - rhs) : Math.abs(lhs - rhs) / scale;
     results.push({ path, test: 'vjp', error, tol: tol.vjp });
     if (!(error <= tol.vjp)) throw fail('VJP inner-product identity', error, tol.vjp);
@@ -222,7 +275,8 @@ async function checkAt(
       const t = xs.slice(0, n).map((a, i) => (fl.includes(i) ? xs[n + fl.indexOf(i)]! : a));
       return jvp(f as Fn, xs.slice(0, n), t)[1];
     };
-    await checkAt(fwdMap, [...args, ...vs], order - 1, kf, options, `jvp(${path})`, results);
+    const next = { path: `jvp(${path})`, shape: `jvp(${at.shape})` };
+    await checkAt(fwdMap, [...args, ...vs], order - 1, kf, options, next, results, scales);
   }
   if (modes.includes('rev')) {
     // (x, ct) -> vjp(f)(x)(ct): differentiating the backward pass itself.
@@ -230,7 +284,8 @@ async function checkAt(
       const [, pullback] = vjp(f as Fn, ...xs.slice(0, n));
       return pullback(ctTree(xs.slice(n)));
     };
-    await checkAt(revMap, [...args, ...cts], order - 1, kr, options, `vjp(${path})`, results);
+    const next = { path: `vjp(${path})`, shape: `vjp(${at.shape})` };
+    await checkAt(revMap, [...args, ...cts], order - 1, kr, options, next, results, scales);
   }
 }
 
@@ -363,11 +418,14 @@ function norm(a: readonly Float64Array[]): number {
   return Math.sqrt(dot(a, a));
 }
 
-/** `||a - b|| / max(||a||, ||b||)` over all leaves together; 0 when both are zero, NaN-propagating. */
-export function relErr(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+/**
+ * `||a - b|| / max(||a||, ||b||)` (or `/ scale` when given) over all leaves together; 0 when both
+ * are zero, NaN-propagating.
+ */
+export function relErr(a: readonly Float64Array[], b: readonly Float64Array[], scale0?: number): number {
   let d = 0;
   a.forEach((x, j) => x.forEach((v, i) => (d += (v - b[j]![i]!) ** 2)));
-  const scale = Math.max(norm(a), norm(b));
+  const scale = scale0 ?? Math.max(norm(a), norm(b));
   if (Number.isNaN(d) || Number.isNaN(scale)) return NaN;
   return d === 0 ? 0 : Math.sqrt(d) / scale;
 }

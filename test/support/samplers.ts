@@ -86,6 +86,7 @@ export type Domain =
 /** Argument domains of the ops that need more than `real`, one entry per float argument. */
 export const OP_DOMAINS: Readonly<Record<string, readonly Domain[]>> = {
   log: ['positive'],
+  log1p: ['positive'],
   sqrt: ['positive'],
   abs: ['nonzero'],
   sign: ['nonzero'],

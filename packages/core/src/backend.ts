@@ -6,9 +6,11 @@
 import type { DType, TypedArray } from './dtype.js';
 import type { BinaryOp, CompareOp, UnaryOp } from './prims/elementwise.js';
 import type { ReduceOp } from './prims/reduce.js';
+import type { WindowOp } from './prims/window.js';
 import type { Shape } from './shape.js';
+import type { ConvGeometry, WindowGeometry } from './window.js';
 
-export type { BinaryOp, CompareOp, ReduceOp, UnaryOp };
+export type { BinaryOp, CompareOp, ReduceOp, UnaryOp, WindowOp };
 
 /** What a kernel sees of an input: its shape, dtype and the backend's handle to its data. */
 export interface TensorInfo {
@@ -65,8 +67,33 @@ export interface Backend {
   take(x: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): unknown;
   /** Zeros of `outShape`, then `out[..., indices[j], ...] += updates[..., j, ...]` along `axis`. */
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, outShape: Shape): unknown;
-  /** Converts to `dtype`: float to int truncates toward zero, to bool tests `!= 0`. */
+  /**
+   * Converts to `dtype`: float to int32 truncates toward zero, with NaN to 0 and values beyond the
+   * int32 range saturating to its ends; to bool tests `!= 0`.
+   */
   cast(x: TensorInfo, dtype: DType): unknown;
+  /**
+   * Channels-last convolution (see `window.ts` for the geometry): `x` `[N, ...S, C]`, `w`
+   * `[...K, C / groups, O]`, result `outShape` `[N, ...outS, O]`; `x` and `w` share a float dtype.
+   */
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, outShape: Shape): unknown;
+  /**
+   * `op` over the windows of `g` (holes add 0 and never win a max; a window of holes only gives
+   * -Infinity). `argmax` gives, as `int32`, the row-major tap of each window's first maximum (a
+   * NaN wins), or 0 for a window of holes only.
+   */
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /** `out[o] = x` at window `o`'s tap `idx[o]`, or 0 where that tap is a hole; `outShape` is `idx`'s shape. */
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /** Zeros of `outShape`, plus `upd[o]` added at window `o`'s tap `idx[o]` (holes drop it): the transpose of `windowGather`. */
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, outShape: Shape): unknown;
+  /**
+   * Uniforms in [0, 1) of a float `dtype` from the Threefry key words `key`: element `i` is block
+   * `i`'s 24 random bits (float32) or 53 (float64), exactly as `prng.ts` computes them on the host.
+   */
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown;
+  /** `bool`s, true where block `i`'s 53-bit uniform is below `p` (decided exactly, see `prng.ts`). */
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown;
 }
 
 /**
@@ -88,11 +115,25 @@ export function setDefaultBackendFactory(f: () => Backend): void {
   defaultFactory = f;
 }
 
+/** @internal Throws unless `b` looks like a `Backend` (its data methods and dtypes). */
+export function checkBackend(op: string, b: unknown): asserts b is Backend {
+  const x = b as Partial<Backend> | null;
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    typeof x.upload !== 'function' ||
+    typeof x.unary !== 'function' ||
+    !Array.isArray(x.dtypes)
+  ) {
+    throw new TypeError(
+      `${op}: expected a Backend (e.g. cpu() or gpujs()), got ${x === null ? 'null' : typeof x}`,
+    );
+  }
+}
+
 /** Sets the backend that new tensors are created on. Returns the previous one. */
 export function useBackend(backend: Backend): Backend {
-  if (!backend || typeof backend.unary !== 'function') {
-    throw new TypeError('useBackend: expected a Backend (e.g. cpu() or gpujs())');
-  }
+  checkBackend('useBackend', backend);
   const prev = getBackend();
   current = backend;
   return prev;

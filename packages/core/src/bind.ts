@@ -5,6 +5,7 @@
  * inner derivative never mistakes an outer perturbation for its own.
  */
 import type { Backend } from './backend.js';
+import { allocationError, isAllocationFailure } from './dtype.js';
 import { rules } from './prims/index.js';
 import { fmt } from './shape.js';
 import type { PrimName, PrimParams } from './prims/types.js';
@@ -18,6 +19,11 @@ export interface Trace {
 }
 
 const stack: Trace[] = [];
+
+/** @internal True while a transform is running (some trace is on the stack). */
+export function tracing(): boolean {
+  return stack.length > 0;
+}
 
 /** @internal The level a new trace gets. */
 export function nextLevel(): number {
@@ -67,5 +73,12 @@ function evaluate<P extends PrimName>(name: P, inputs: readonly Tensor[], params
     }
   }
   const out = def.abstract(inputs, params);
-  return new Tensor(out.shape, out.dtype, def.impl(backend, inputs, params, out), backend);
+  let data: unknown;
+  try {
+    data = def.impl(backend, inputs, params, out);
+  } catch (e) {
+    // "Invalid typed array length", a backend that cannot allocate: say which op, shape and bytes
+    throw isAllocationFailure(e) ? allocationError(name, out.dtype, out.shape, e) : e;
+  }
+  return new Tensor(out.shape, out.dtype, data, backend);
 }

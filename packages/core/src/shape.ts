@@ -66,6 +66,10 @@ export function broadcastStrides(shape: Shape, out: Shape): number[] {
 
 /** Validates and normalises one axis (negative counts from the end). */
 export function normAxis(op: string, axis: number, rank: number): number {
+  if (typeof axis !== 'number') {
+    const got = typeof axis === 'string' ? `the string ${JSON.stringify(axis)}` : String(axis);
+    throw new TypeError(`${op}: axis must be an integer, got ${got}`);
+  }
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new RangeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
   }
@@ -75,6 +79,15 @@ export function normAxis(op: string, axis: number, rank: number): number {
 /** Validates and normalises a list of axes: sorted, unique; `undefined` means every axis. */
 export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== 'number' && !(Array.isArray(axes) && axes.every((a) => typeof a === 'number'))) {
+    const got =
+      typeof axes === 'string'
+        ? `the string ${JSON.stringify(axes)}`
+        : (JSON.stringify(axes) ?? String(axes));
+    throw new TypeError(
+      `${op}: axis must be a number, an array of numbers or undefined (all axes), got ${got}`,
+    );
+  }
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normAxis(op, a, rank)).sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {

@@ -8,6 +8,12 @@ import type { Backend, TensorInfo } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { fmt, sizeOf, type Shape } from './shape.js';
 
+/**
+ * @internal The concrete tensors created in each open `tidy` scope, innermost last (see
+ * `memory.ts`). Tracers are not recorded: their values are concrete tensors, which are.
+ */
+export const scopes: Tensor[][] = [];
+
 /** Nested arrays of numbers or booleans, as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -33,6 +39,7 @@ export class Tensor implements TensorInfo {
     this._buf = buf;
     this._backend = backend;
     this.level = level;
+    if (level === 0 && backend !== null && scopes.length > 0) scopes[scopes.length - 1]!.push(this);
   }
 
   /** Number of axes. */
@@ -50,7 +57,10 @@ export class Tensor implements TensorInfo {
     return this;
   }
 
-  /** @internal The backend handle, for kernels. */
+  /**
+   * The backend's handle to the data, as a `Backend`'s kernels receive it (`TensorInfo.buf`); only
+   * the backend that made it knows what it holds. Throws after `dispose()`.
+   */
   get buf(): unknown {
     const c = this.concrete();
     if (c._disposed) throw new Error(`tensor ${c.dtype}${fmt(c.shape)} was used after dispose()`);
@@ -96,15 +106,19 @@ export class Tensor implements TensorInfo {
     return nest(await this.data(), this.shape, this.dtype === 'bool');
   }
 
-  /** Releases the data now instead of at garbage collection; any later use throws. */
+  /**
+   * Releases the data now instead of at garbage collection; any later use throws. Disposing a
+   * tracer (inside `grad` or `jvp`) is ignored: its values belong to the transform.
+   */
   dispose(): void {
+    if (this.level > 0) return;
     const c = this.concrete();
     if (c._disposed) return;
     c._backend?.dispose?.(c);
     c._disposed = true;
   }
 
-  /** True once `dispose()` was called. */
+  /** True once the data was released (by `dispose()`, or by the `tidy` it was created in). */
   get isDisposed(): boolean {
     return this.concrete()._disposed;
   }
@@ -136,4 +150,23 @@ function nest(values: TypedArray, shape: Shape, asBool: boolean): NestedArray {
     return out;
   };
   return rec(0, 0);
+}
+
+/**
+ * True for a tracer: the stand-in a transform (`grad`, `jvp`, `vjp`, ...) passes to the function
+ * it differentiates. A tracer belongs to its transform: it has no buffer of its own to dispose, and
+ * it is only valid while that transform runs.
+ * @example
+ * ```ts
+ * import { grad, isTracer, sum, tensor, type Tensor } from '@gen-ts/core';
+ * const x = tensor([1, 2]);
+ * const f = (y: Tensor) => {
+ *   console.log(isTracer(y), isTracer(x)); // true false
+ *   return sum(y);
+ * };
+ * grad(f)(x);
+ * ```
+ */
+export function isTracer(x: Tensor): boolean {
+  return x.level > 0;
 }

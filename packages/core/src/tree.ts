@@ -31,15 +31,42 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 /** Splits a pytree into its tensor leaves (depth-first, object keys in insertion order) and its structure. */
 export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
   const leaves: Tensor[] = [];
+  // the containers being walked, and the keys down to here: a container met again inside itself
+  // is a cycle (the same subtree in two places is not)
+  const open = new Set<object>();
+  const path: (string | number)[] = [];
   const walk = (t: unknown): TreeDef => {
     if (t instanceof Tensor) {
       leaves.push(t);
       return LEAF;
     }
-    if (Array.isArray(t)) return { kind: 'array', children: t.map(walk) };
-    if (isPlainObject(t)) {
-      const keys = Object.keys(t);
-      return { kind: 'object', keys, children: keys.map((k) => walk(t[k])) };
+    const array = Array.isArray(t);
+    if (array || isPlainObject(t)) {
+      const c = t as Record<string, unknown> & unknown[];
+      if (open.has(c)) throw cycleError(path);
+      open.add(c);
+      let def: TreeDef;
+      if (array) {
+        const children = new Array<TreeDef>(c.length);
+        for (let i = 0; i < c.length; i++) {
+          if (!(i in c)) continue; // a hole stays a hole
+          path.push(i);
+          children[i] = walk(c[i]);
+          path.pop();
+        }
+        def = { kind: 'array', children };
+      } else {
+        const keys = Object.keys(c);
+        const children = new Array<TreeDef>(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          path.push(keys[i]!);
+          children[i] = walk(c[keys[i]!]);
+          path.pop();
+        }
+        def = { kind: 'object', keys, children };
+      }
+      open.delete(c);
+      return def;
     }
     if (t !== null && typeof t === 'object') {
       throw new TypeError(
@@ -50,6 +77,16 @@ export function treeFlatten(tree: unknown): [Tensor[], TreeDef] {
   };
   const def = walk(tree);
   return [leaves, def];
+}
+
+function cycleError(path: readonly (string | number)[]): TypeError {
+  const where =
+    path.length === 0
+      ? 'the root'
+      : `tree${path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+  return new TypeError(
+    `treeFlatten: the tree contains a cycle: ${where} refers back to a container it is inside`,
+  );
 }
 
 /** Number of leaves a structure holds. */
@@ -92,14 +129,17 @@ export function treeLeaves(tree: unknown): Tensor[] {
   return treeFlatten(tree)[0];
 }
 
-/** True when two structures are the same (statics compared with `===`). */
+/**
+ * True when two structures are the same. Statics are compared as values (`SameValueZero`: `===`,
+ * except that NaN equals NaN, so a tree holding a NaN hyperparameter matches itself).
+ */
 export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'leaf':
       return true;
     case 'static':
-      return a.value === (b as typeof a).value;
+      return sameValueZero(a.value, (b as typeof a).value);
     case 'array': {
       const bb = b as typeof a;
       return (
@@ -116,6 +156,10 @@ export function treeDefEqual(a: TreeDef, b: TreeDef): boolean {
       );
     }
   }
+}
+
+function sameValueZero(x: unknown, y: unknown): boolean {
+  return x === y || (x !== x && y !== y);
 }
 
 /** Describes a structure briefly, for error messages. */

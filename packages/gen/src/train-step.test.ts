@@ -85,6 +85,20 @@ describe('trainStep', () => {
     expect(lossFn(w, batchA).itemSync()).toBeLessThan(first * 0.1);
   });
 
+  it('takes back the params it returned when they come in again, unless reclaim is false', () => {
+    for (const reclaim of [true, false]) {
+      const opt = sgd({ lr: 0.1 });
+      const step = trainStep(lossFn, opt, { reclaim });
+      const w0 = tensor([3, -3], f64);
+      const r1 = step(w0, opt.init(w0), batchA, batchB);
+      const r2 = step(r1.params, r1.state, batchA, batchB);
+      step(r2.params, r2.state, batchA, batchB);
+      expect(w0.isDisposed).toBe(false); // the caller's own params are never taken
+      expect(r1.params.isDisposed).toBe(reclaim);
+      if (!reclaim) expect(r1.params.toArray()).toHaveLength(2); // a snapshot stays usable
+    }
+  });
+
   it('checks its arguments at construction and each step (issue 13: bare errors)', () => {
     const w = tensor([0.3, -0.2], f64);
     expect(() => (trainStep as any)(lossFn)).toThrow(

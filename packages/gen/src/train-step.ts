@@ -16,6 +16,7 @@ import {
 } from '@gen-ts/core';
 import { applyUpdates, checkTransform } from './base.js';
 import { treeFinite } from './logic.js';
+import { owningStep } from './step-memory.js';
 import type { GradientTransformation, LossExtras } from './types.js';
 import { anyRule, booleanRule, checkOptions, oneOfRule } from './validate.js';
 
@@ -43,6 +44,14 @@ export interface TrainStepOptions<P, B> {
    * `where` per param and state tensor.
    */
   skipNonFinite?: boolean;
+  /**
+   * Take back what an earlier call returned (default true): when params and state this step
+   * returned are passed in again, their tensors the new ones do not hold are disposed, so a loop on
+   * `@gen-ts/gpu` needs no `dispose` of its own. Set false to keep earlier results usable (a
+   * snapshot of the best params, a comparison across steps); then release them yourself with
+   * `dispose(old, next)`.
+   */
+  reclaim?: boolean;
 }
 
 /** What a training step returns. */
@@ -67,6 +76,14 @@ export interface TrainStepResult<P, S> {
  * without any probe loss becoming non-finite (docs/gen.md). With `probe: 'own'` the loss and
  * gradient already computed are passed as `value` and `grad`, saving one forward pass per probe
  * step (and, with GeN's `slope: 'gradient'`, a second one).
+ *
+ * Memory (it matters on `@gen-ts/gpu`, whose buffers are freed when their tensors are disposed):
+ * the step runs in `tidy`, so its intermediates are released when it returns, and it takes back
+ * what it returned: params and state from an earlier call, passed in again, lose the tensors the
+ * new ones do not hold (so pass each result on once, or set `reclaim: false` to keep old results;
+ * the state may carry tensors over, which are spared). Tensors you made (the initial params and state) are never disposed; the loss and
+ * `applied` are yours: run the step in a `tidy` that returns only the new params and state, and a
+ * loop's live buffers stay at their baseline.
  *
  * @example
  * ```ts
@@ -97,9 +114,10 @@ export function trainStep<P, B, S>(
   if (typeof lossFn !== 'function')
     throw new TypeError('trainStep: lossFn must be a function (params, batch) -> scalar loss');
   checkTransform('trainStep', 'the second argument (the optimizer)', transform);
-  const { probe, skipNonFinite, probeLossFn } = checkOptions('trainStep', options, {
+  const { probe, skipNonFinite, reclaim, probeLossFn } = checkOptions('trainStep', options, {
     probe: oneOfRule<'fresh' | 'own'>('fresh', ['fresh', 'own']),
     skipNonFinite: booleanRule(true),
+    reclaim: booleanRule(true),
     probeLossFn: anyRule<unknown>(lossFn),
   });
   if (typeof probeLossFn !== 'function')
@@ -113,7 +131,7 @@ export function trainStep<P, B, S>(
         "or choose trainStep(lossFn, optimizer, { probe: 'own' }) to probe the gradient's batch",
     );
   };
-  return (params, state, batch, probeBatch) => {
+  const step = (params: P, state: S, batch: B, probeBatch?: B): TrainStepResult<P, S> => {
     if (batch === undefined)
       throw new TypeError(
         "trainStep: step(params, state, batch, probeBatch) needs a batch (the gradient's data)",
@@ -147,6 +165,7 @@ export function trainStep<P, B, S>(
     const ok = logicalAnd(isFinite(loss), logicalAnd(treeFinite(grads), treeFinite(updates)));
     return { params: keepUnless(ok, stepped, params), state: keepUnless(ok, next, state), loss, applied: ok };
   };
+  return owningStep(step, reclaim);
 }
 
 /** `next`'s tensors where `ok`, else `old`'s (same tensors, leaf by leaf); `next`'s host values. */

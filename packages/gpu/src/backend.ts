@@ -1,25 +1,31 @@
 /**
  * `GpujsBackend`: the core `Backend` interface on gpu.js kernels, in three layers: buffers and
  * scopes (`buffers.ts`), views and strided copies (`views.ts`), and the computing kernels
- * (`ops.ts`), each of which asks for a kernel as a generator name and its arguments; the engine
+ * (`ops.ts`; convolutions, windowed ops and random draws in `windows.ts`), each of which asks for a kernel as a generator name and its arguments; the engine
  * compiles each distinct pair once. Values are float32 on the device whatever the dtype: int32 and
  * bool tensors hold exact integers there and are converted on upload and readback.
  */
-import type {
-  Backend,
-  BinaryOp,
-  CompareOp,
-  DType,
-  ReduceOp,
-  Shape,
-  TensorInfo,
-  TypedArray,
-  UnaryOp,
+import {
+  tidy,
+  type Backend,
+  type BinaryOp,
+  type CompareOp,
+  type DType,
+  type ReduceOp,
+  type Shape,
+  type TensorInfo,
+  type TypedArray,
+  type UnaryOp,
+  type ConvGeometry,
+  type WindowGeometry,
+  type WindowOp,
 } from '@gen-ts/core';
 import { Device, GPUJS_DTYPES, toDType } from './buffers.js';
 import { Engine, KERNEL_CLASS, type GpujsMode } from './engine.js';
+import type { RandomArith } from './kernels/random.js';
 import * as ops from './ops.js';
 import * as views from './views.js';
+import * as windows from './windows.js';
 
 export { GPUJS_DTYPES, KEPT_CONSTANTS } from './buffers.js';
 
@@ -35,14 +41,23 @@ export interface GpujsInfo {
   readonly async: boolean;
   /** Kernels compiled so far, one per distinct (generator, arguments). */
   readonly compiles: number;
+  /**
+   * Kernels destroyed to stay within the platform's limit of live webasm kernels (browsers: 64,
+   * since each holds a WebAssembly.Memory; Node: no limit), and compiled again when next used.
+   */
+  readonly evictions: number;
   /** Kernel launches so far. */
   readonly launches: number;
+  /** Values uploaded from the host so far (a training step's dropout masks add none: only their keys). */
+  readonly uploaded: number;
   /** Device buffers allocated and not yet released (the kept constants included). */
   readonly liveBuffers: number;
   /** One-element constants kept on the device for reuse (webgpu only, at most {@link KEPT_CONSTANTS}). */
   readonly constants: number;
   /** The gpu.js kernel classes actually seen running (only `kernel`, or an error was thrown). */
   readonly ranOn: readonly string[];
+  /** How the random kernels do 32-bit arithmetic (the `randomArith` option). */
+  readonly randomArith: RandomArith;
 }
 
 /** A core `Backend` whose kernels gpu.js compiles. Create one with `gpujs()`. */
@@ -54,7 +69,10 @@ export class GpujsBackend implements Backend {
   private readonly d: Device;
 
   /** @internal Use `gpujs()`. */
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly randomArith: RandomArith = 'bits',
+  ) {
     this.name = `gpujs:${engine.mode}`;
     this.d = new Device(engine, this.name);
     if (!engine.async) this.readSync = (x) => toDType(engine.readSync(views.contiguous(this.d, x)), x.dtype);
@@ -69,10 +87,13 @@ export class GpujsBackend implements Backend {
       threads: e.threads,
       async: e.async,
       compiles: e.compiles,
+      evictions: e.evictions,
       launches: e.launches,
+      uploaded: e.uploaded,
       liveBuffers: e.tracker.live,
       constants: this.d.constants.size,
       ranOn: [...e.classes],
+      randomArith: this.randomArith,
     };
   }
 
@@ -92,13 +113,12 @@ export class GpujsBackend implements Backend {
   }
 
   /**
-   * Runs `fn` and then releases every buffer created during it, except those of the tensors it
-   * returns (any pytree of tensors). This is what keeps a training loop's memory flat: the
-   * intermediates of a `grad` are released at the end of the step instead of whenever the garbage
-   * collector finds them. Using one of those intermediates afterwards throws. Scopes nest.
+   * Core's `tidy` (the same scopes, on every backend): runs `fn` and disposes every tensor created
+   * during it except those it returns, also when `fn` throws. Kept for code written against this
+   * backend; new code can call `tidy` from `@gen-ts/core`.
    */
   tidy<T>(fn: () => T): T {
-    return this.d.tidy(fn);
+    return tidy(fn);
   }
 
   /** Destroys every kernel (and the worker threads); later use throws. */
@@ -165,5 +185,23 @@ export class GpujsBackend implements Backend {
   }
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, out: Shape): unknown {
     return ops.scatterAdd(this.d, indices, updates, axis, out);
+  }
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
+    return windows.conv(this.d, x, w, g, out);
+  }
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windows.reduceWindow(this.d, op, x, g, out);
+  }
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windows.windowGather(this.d, x, idx, g, out);
+  }
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windows.windowScatter(this.d, idx, upd, g, out);
+  }
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {
+    return windows.randomUniform(this.d, this.randomArith, key, shape, dtype);
+  }
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
+    return windows.randomBernoulli(this.d, this.randomArith, key, p, shape);
   }
 }

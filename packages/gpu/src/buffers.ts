@@ -1,7 +1,7 @@
 /**
- * The backend's buffers: handles (what a tensor's `buf` is), uploads and the kept constants,
- * readback conversion, and `tidy` scopes. Every kernel result passes through `Device.kernel`, so
- * every handle is watched by the tracker and recorded in the innermost scope.
+ * The backend's buffers: handles (what a tensor's `buf` is), uploads and the kept constants, and
+ * readback conversion. Every kernel result passes through `Device.kernel`, so every handle is
+ * watched by the tracker. Scopes are core's `tidy`, which disposes tensors (and so their handles).
  */
 import type { DType, TensorInfo, TypedArray } from '@gen-ts/core';
 import type { Engine } from './engine.js';
@@ -26,7 +26,6 @@ export type InputCheck = (values: readonly StoreValue[]) => void | Promise<void>
 
 /** Buffers and scopes of one backend (see the file header). */
 export class Device {
-  private readonly scopes: Handle[][] = [];
   /** Kept one-element constants by dtype and value, least recently used first (webgpu only). */
   readonly constants = new Map<string, Store>();
 
@@ -44,11 +43,10 @@ export class Device {
     return h;
   }
 
-  /** A new handle on `store` (which it takes over), watched and recorded in the current scope. */
+  /** A new handle on `store` (which it takes over), watched by the tracker. */
   wrap(store: Store, swapped = false): Handle {
     const h = new Handle(store, swapped);
     this.engine.tracker.watch(h);
-    this.scopes[this.scopes.length - 1]?.push(h);
     return h;
   }
 
@@ -125,46 +123,6 @@ export class Device {
     this.engine.tracker.unwatch(h);
     h.release();
   }
-
-  /** See `GpujsBackend.tidy`. */
-  tidy<T>(fn: () => T): T {
-    const created: Handle[] = [];
-    this.scopes.push(created);
-    let out: T;
-    try {
-      out = fn();
-    } finally {
-      this.scopes.pop();
-    }
-    const keep = new Set<Handle>();
-    collectHandles(out, keep, new Set());
-    const outer = this.scopes[this.scopes.length - 1];
-    for (const h of created) {
-      if (keep.has(h)) outer?.push(h);
-      else if (!h.disposed) {
-        this.engine.tracker.unwatch(h);
-        h.release();
-      }
-    }
-    return out;
-  }
-}
-
-/** The handles of every tensor in a pytree (arrays and plain objects). */
-function collectHandles(v: unknown, out: Set<Handle>, seen: Set<object>): void {
-  if (typeof v !== 'object' || v === null || seen.has(v)) return;
-  seen.add(v);
-  let buf: unknown;
-  try {
-    buf = (v as { concrete?: () => { buf?: unknown } }).concrete?.().buf;
-  } catch {
-    return; // a disposed tensor: nothing to keep
-  }
-  if (buf instanceof Handle) {
-    out.add(buf);
-    return;
-  }
-  for (const x of Array.isArray(v) ? v : Object.values(v)) collectHandles(x, out, seen);
 }
 
 /** Throws unless this backend stores `dtype`. */
@@ -177,9 +135,13 @@ export function checkDType(where: string, dtype: DType): void {
   }
 }
 
-/** Converts float32 device values to the host array of `dtype`. */
+/**
+ * Converts float32 device values to the host array of `dtype`. int32 values are clamped into the
+ * int32 range: 2^31 - 1, the top of a saturating cast, is 2^31 in float32, which an Int32Array
+ * would wrap to -2^31.
+ */
 export function toDType(v: Float32Array, dtype: DType): TypedArray {
-  if (dtype === 'int32') return Int32Array.from(v);
+  if (dtype === 'int32') return Int32Array.from(v, (x) => (x >= 2147483647 ? 2147483647 : x));
   if (dtype === 'bool') return Uint8Array.from(v, (x) => (x !== 0 ? 1 : 0));
   return v.slice();
 }

@@ -4,25 +4,20 @@
  * class which ran is the one the mode asked for: gpu.js degrades to its cpu kernel silently, and
  * a backend that says `webasm` while running JavaScript would be lying.
  */
-import {
-  createWorkerPool,
-  gpujsLib,
-  type GpuInstance,
-  type KernelSettings,
-  type KernelShortcut,
-  type WorkerPool,
-} from './gpujs-lib.js';
+import type { GpuInstance, GpuJsModule, KernelSettings, KernelShortcut, WorkerPool } from './gpujs-lib.js';
 import { generate, kernelKey, type KernelArgs, type KernelName } from './kernels/index.js';
+import type { Platform } from './platform.js';
 import type { KernelSpec } from './kernels/spec.js';
 import { Store, StoreTracker, type DeviceBuffer, type StoreValue } from './store.js';
 
 /** The gpu.js modes this backend runs on. */
-export type GpujsMode = 'webasm' | 'webgpu' | 'headlessgl' | 'cpu';
+export type GpujsMode = 'webasm' | 'webgpu' | 'webgl2' | 'headlessgl' | 'cpu';
 
 /** The gpu.js kernel class each mode must run on. */
 export const KERNEL_CLASS: Record<GpujsMode, string> = {
   webasm: 'WebAssemblyKernel',
   webgpu: 'WebGPUKernel',
+  webgl2: 'WebGL2Kernel',
   headlessgl: 'HeadlessGLKernel',
   cpu: 'CPUKernel',
 };
@@ -42,6 +37,9 @@ interface Entry {
  */
 const THREAD_WORK = 1 << 21;
 
+/** The most memory a webasm kernel can address (wasm32: 65536 pages of 64 KiB). */
+const WASM_MEMORY = 2 ** 32;
+
 /** Loops are bounded by literals; this only lifts gpu.js's cap so no literal bound is ever cut. */
 const LOOP_CAP = 1 << 30;
 
@@ -51,6 +49,10 @@ export class Engine {
   compiles = 0;
   /** Kernel launches so far. */
   launches = 0;
+  /** Values copied from the host into stores so far (uploads of every kind). */
+  uploaded = 0;
+  /** Kernels destroyed to stay within the platform's webasm limit (compiled again when needed). */
+  evictions = 0;
   /** The gpu.js kernel classes seen running (checked on each kernel's first result). */
   readonly classes = new Set<string>();
   readonly tracker: StoreTracker;
@@ -58,7 +60,12 @@ export class Engine {
   /** True when kernel results arrive as promises (webgpu; webasm with threads). */
   readonly async: boolean;
   private readonly pool: WorkerPool | null;
+  private readonly lib: GpuJsModule;
+  /** The kernel class this mode must run on (the library's export). */
+  private readonly expected: unknown;
   private readonly kernels = new Map<string, Entry>();
+  /** The most kernels kept (least recently used evicted first), or null; see `Platform.webasmKernelLimit`. */
+  private readonly limit: number | null;
   private destroyed = false;
 
   constructor(
@@ -66,18 +73,32 @@ export class Engine {
     /** Worker threads (webasm only; 0 runs kernels synchronously on the calling thread). */
     readonly threads: number,
     finalize: boolean,
+    platform: Platform,
   ) {
-    const { GPU } = gpujsLib();
+    const lib = platform.gpujs();
+    this.lib = lib;
     this.tracker = new StoreTracker(finalize);
-    this.gpu = new GPU({ mode });
-    const cls = this.gpu.Kernel?.name;
-    if (cls !== KERNEL_CLASS[mode]) {
+    this.gpu = new lib.GPU({ mode });
+    // Classes are compared by identity with the library's exports, not by `name`: a minifier
+    // renames classes in a browser bundle.
+    this.expected = lib[KERNEL_CLASS[mode]];
+    if (this.gpu.Kernel !== this.expected) {
       throw new Error(
-        `gpujs: mode '${mode}' selected ${cls ?? 'no kernel class'}, expected ${KERNEL_CLASS[mode]}`,
+        `gpujs: mode '${mode}' selected ${this.className(this.gpu.Kernel)}, expected ${KERNEL_CLASS[mode]}`,
       );
     }
     this.async = mode === 'webgpu' || (mode === 'webasm' && threads > 0);
-    this.pool = mode === 'webasm' && threads > 0 ? createWorkerPool(threads) : null;
+    // only synchronous kernels are evicted: no queued run can still need one
+    this.limit = mode === 'webasm' && !this.async ? platform.webasmKernelLimit : null;
+    const pool = platform.workerPool;
+    this.pool = mode === 'webasm' && threads > 0 && typeof pool === 'function' ? pool(threads) : null;
+  }
+
+  /** The library's name for kernel class `cls` (its export key), whatever a minifier made of `cls.name`. */
+  private className(cls: unknown): string {
+    if (!cls) return 'no kernel class';
+    const key = Object.keys(this.lib).find((k) => k.endsWith('Kernel') && this.lib[k] === cls);
+    return key ?? (cls as { name?: string }).name ?? 'an unknown kernel class';
   }
 
   private compile(key: string, spec: KernelSpec): Entry {
@@ -91,13 +112,13 @@ export class Engine {
     const threaded =
       this.mode === 'webasm' && this.threads > 0 && spec.size * (spec.work ?? 1) >= THREAD_WORK;
     if (threaded) settings.asyncMode = true;
-    if (this.mode === 'headlessgl') {
+    if (this.mode === 'headlessgl' || this.mode === 'webgl2') {
       settings.precision = 'single';
       settings.tactic = 'precision';
     }
     const fn = this.gpu.createKernel(spec.source, settings);
     const inner = fn.kernel;
-    // gpu.js would give each threaded kernel a pool of its own; share one (see gpujs-lib.ts)
+    // gpu.js would give each threaded kernel a pool of its own; share one (see platform-node.ts)
     if (this.pool) inner._pool = this.pool;
     // Array(4) results: keep gpu.js's flat output instead of one subarray per cell (post reorders it)
     if (spec.returnType && this.mode === 'webasm' && typeof inner._shapeOutput === 'function') {
@@ -106,7 +127,28 @@ export class Engine {
     this.compiles++;
     const e: Entry = { fn, spec, async: threaded || this.mode === 'webgpu', verified: false };
     this.kernels.set(key, e);
+    if (this.limit !== null && this.kernels.size > this.limit) {
+      const [oldest, victim] = this.kernels.entries().next().value as [string, Entry];
+      this.kernels.delete(oldest);
+      victim.fn.destroy(); // drops its WebAssembly.Memory, which V8 reclaims when it runs short
+      this.evictions++;
+    }
     return e;
+  }
+
+  /**
+   * Throws a `RangeError` (which core reports with the op, shape and bytes) for a webasm kernel
+   * whose inputs and result exceed WebAssembly's 4 GiB of memory: gpu.js would otherwise fail
+   * with "generated module failed validation".
+   */
+  private fits(spec: KernelSpec, inputs: readonly Store[]): KernelSpec {
+    if (this.mode !== 'webasm') return spec;
+    const bytes = 4 * (spec.size + inputs.reduce((n, s) => n + s.size, 0));
+    if (bytes > WASM_MEMORY)
+      throw new RangeError(
+        `gpujs(webasm): cannot allocate ${bytes} bytes for a kernel's inputs and result: WebAssembly memory holds at most 4 GiB`,
+      );
+    return spec;
   }
 
   /**
@@ -123,7 +165,12 @@ export class Engine {
   ): Store {
     if (this.destroyed) throw new Error('gpujs: backend was destroyed');
     const key = kernelKey(name, args);
-    const e = this.kernels.get(key) ?? this.compile(key, generate(name, args));
+    let e = this.kernels.get(key);
+    if (e === undefined) e = this.compile(key, this.fits(generate(name, args), inputs));
+    else if (this.limit !== null) {
+      this.kernels.delete(key); // Map order is the LRU order: refresh on a hit
+      this.kernels.set(key, e);
+    }
     this.launches++;
     let ready = true;
     for (const s of inputs) if (!s.value) ready = false;
@@ -173,15 +220,14 @@ export class Engine {
   private accept(e: Entry, key: string, r: unknown): StoreValue {
     if (!e.verified) {
       const inner = e.fn.kernel;
-      const cls = inner.constructor.name;
-      if (cls !== KERNEL_CLASS[this.mode]) {
+      if (inner.constructor !== this.expected) {
         const why = inner.fallbackReason ? `: ${inner.fallbackReason}` : '';
         throw new Error(
-          `gpujs(${this.mode}): kernel ${key} ran on ${cls}, not ${KERNEL_CLASS[this.mode]}${why}`,
+          `gpujs(${this.mode}): kernel ${key} ran on ${this.className(inner.constructor)}, not ${KERNEL_CLASS[this.mode]}${why}`,
         );
       }
       e.verified = true;
-      this.classes.add(cls);
+      this.classes.add(KERNEL_CLASS[this.mode]);
     }
     if (this.mode === 'webgpu') return r as DeviceBuffer;
     let flat: Float32Array;
@@ -193,6 +239,7 @@ export class Engine {
 
   /** A store holding `values` (on webgpu: copied into a device buffer). */
   upload(values: Float32Array): Store {
+    this.uploaded += values.length;
     if (this.mode !== 'webgpu' || values.length === 0) return new Store(this.tracker, values.length, values);
     const n = values.length;
     const host = new Store(this.tracker, n, values);

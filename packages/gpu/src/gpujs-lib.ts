@@ -1,11 +1,8 @@
 /**
- * The slice of gpu.js this package uses, loaded with `require` (gpu.js is CommonJS) and typed
- * narrowly here, so the rest of the package never touches `any`. Kernel sources are strings, so
- * nothing of ours is ever serialised from a bundled function.
+ * The slice of gpu.js this package uses, typed narrowly here so the rest of the package never
+ * touches `any`. Each entry loads gpu.js its own way (`platform-node.ts`, `platform-browser.ts`).
+ * Kernel sources are strings, so nothing of ours is ever serialised from a bundled function.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
 
 /** A gpu.js kernel class, as `kernel.constructor` shows it. */
 export interface KernelClass {
@@ -50,31 +47,12 @@ export interface GpuInstance {
 /** The gpu.js module (only what is used). */
 export interface GpuJsModule {
   GPU: new (settings: { mode: string }) => GpuInstance;
+  /** Every kernel class by its name (`WebGL2Kernel`, `CPUKernel`, ...), as the library exports them. */
+  readonly [kernelClass: string]: unknown;
 }
 
 /** gpu.js's worker pool for threaded webasm kernels (shared here by every kernel of a backend). */
 export interface WorkerPool {
   readonly size: number;
   destroy(): void;
-}
-
-let lib: GpuJsModule | null = null;
-
-/** Loads gpu.js once. */
-export function gpujsLib(): GpuJsModule {
-  lib ??= require('gpu.js') as GpuJsModule;
-  return lib;
-}
-
-/**
- * A webasm worker pool of `size` threads. gpu.js gives every threaded kernel its own pool of
- * `hardwareConcurrency` workers; a backend with dozens of kernels would then hold dozens of idle
- * threads, so the backend hands one pool to all its kernels instead (entry ids are global in gpu.js,
- * so kernels cannot collide in a shared pool).
- */
-export function createWorkerPool(size: number): WorkerPool {
-  const mod = require('gpu.js/src/backend/web-assembly/worker-pool.js') as {
-    WebAssemblyWorkerPool: new (size: number) => WorkerPool;
-  };
-  return new mod.WebAssemblyWorkerPool(size);
 }

@@ -1,5 +1,7 @@
 /**
- * `@gen-ts/gpu`: a `@gen-ts/core` Backend whose kernels are compiled by gpu.js, in float32.
+ * `@gen-ts/gpu`: a `@gen-ts/core` Backend whose kernels are compiled by gpu.js, in float32. This
+ * is the Node entry (Dawn for WebGPU, worker threads for webasm); bundlers that honour the
+ * `browser` export condition get `browser.ts` instead, with the same API.
  *
  * ```ts
  * import { useBackend } from '@gen-ts/core';
@@ -9,29 +11,19 @@
  *
  * @packageDocumentation
  */
-import { Engine } from './engine.js';
-import { GpujsBackend } from './backend.js';
-import { resolveOptions, type GpujsOptions } from './options.js';
-import { installWebGPU } from './webgpu-node.js';
+import type { GpujsBackend } from './backend.js';
+import { createGpujs } from './create.js';
+import type { GpujsOptions } from './options.js';
+import { NODE } from './platform-node.js';
 
-export { GpujsBackend, GPUJS_DTYPES, KEPT_CONSTANTS, type GpujsInfo } from './backend.js';
-export { KERNEL_CLASS, type GpujsMode } from './engine.js';
-export type { GpujsOptions } from './options.js';
-export {
-  installWebGPU,
-  webgpuStatus,
-  type FeatureLevel,
-  type WebGPUShimOptions,
-  type WebGPUStatus,
-} from './webgpu-node.js';
+export * from './common.js';
+export { installWebGPU, webgpuStatus } from './webgpu-node.js';
 
 /**
  * Creates a gpu.js backend. Throws when the mode's kernel class is not supported here (e.g.
- * `headlessgl` without the `gl` package). On `webgpu` the adapter is only asked for on the first
- * kernel; `await backend.ready()` checks that one answers.
+ * `headlessgl` without the `gl` package, `webgl2` outside a browser). On `webgpu` the adapter is
+ * only asked for on the first kernel; `await backend.ready()` checks that one answers.
  */
 export function gpujs(options?: GpujsOptions): GpujsBackend {
-  const o = resolveOptions(options);
-  if (o.mode === 'webgpu') installWebGPU();
-  return new GpujsBackend(new Engine(o.mode, o.threads, o.finalize));
+  return createGpujs(NODE, options);
 }

@@ -136,7 +136,11 @@ export function pad(
   const out = x.shape.map((n, i) => n + widths[i]![0] + widths[i]![1]);
   if (sizeOf(out) === 0) return d.empty();
   if (sizeOf(x.shape) === 0) return d.fill(sizeOf(out), value);
-  return d.kernel('pad', [x.shape, widths, value], [contiguous(d, x)]);
+  if (Number.isFinite(value)) return d.kernel('pad', [x.shape, widths, value], [contiguous(d, x)]);
+  const fill = d.engine.upload(Float32Array.of(value));
+  const h = d.kernel('pad', [x.shape, widths, null], [contiguous(d, x), fill]);
+  fill.unref();
+  return h;
 }
 
 /** `xs` joined along `axis`. */
@@ -210,15 +214,22 @@ export function scatterAdd(
  * the device) returns the check for the engine to run once the values are computed (read back
  * from the device if need be) and before the kernel: then the error fails the result, and reading
  * it (`await x.data()`) throws. The kernel also clamps, so no read or write leaves the buffer.
+ * Indices a kernel of ours produced in range (`Store.indexBound`) need no check.
  */
-function indexCheck(op: string, idx: Store, n: number): ((v: StoreValue) => Promise<void>) | undefined {
+export function indexCheck(
+  op: string,
+  idx: Store,
+  n: number,
+  check: (op: string, values: ArrayLike<number>, n: number) => void = checkIndices,
+): ((v: StoreValue) => Promise<void>) | undefined {
+  if (idx.indexBound !== null && idx.indexBound <= n) return undefined; // in range by construction
   const host = idx.host ?? (idx.value instanceof Float32Array ? idx.value : null);
   if (host) {
-    checkIndices(op, host, n);
+    check(op, host, n);
     return undefined;
   }
   return async (v) => {
     const values = v instanceof Float32Array ? v : ((await v.toArray()) as ArrayLike<number>);
-    checkIndices(op, values, n);
+    check(op, values, n);
   };
 }

@@ -49,6 +49,8 @@ export class Store {
   pending: Promise<StoreValue> | null;
   /** The uploaded values on the host (kept for int32 uploads, so indices are checked without a readback). */
   host: Float32Array | null = null;
+  /** Set on index results a kernel of ours computed (window argmax): every value is in `[0, bound)`, so no check is needed. */
+  indexBound: number | null = null;
   private refs = 1;
 
   constructor(

@@ -4,42 +4,26 @@
  * finds an adapter only through its OpenGL ES backend on Mesa's software renderer, which needs the
  * `compatibility` feature level and a surfaceless EGL platform. The shim adds both for the OpenGL
  * backends; other Dawn backends (`vulkan` on a machine with a GPU driver) get the `core` level.
+ * Node entry only: a browser has its own `navigator.gpu` (see `webgpu-browser.ts`).
  */
 import { createRequire } from 'node:module';
+import {
+  adapterStatus,
+  checkShimOptions,
+  type AdapterLike,
+  type FeatureLevel,
+  type WebGPUShimOptions,
+  type WebGPUStatus,
+} from './webgpu-status.js';
 
 const require = createRequire(import.meta.url);
 
-/** What the shim reports about the adapter it found (or why it found none). */
-export interface WebGPUStatus {
-  /** True when an adapter answered. */
-  readonly available: boolean;
-  /** Adapter description (e.g. `OpenGL ES 3.2 Mesa 22.3.6`), or why none was found. */
-  readonly detail: string;
-  /** The Dawn backend asked for (`opengles`, `vulkan`, ...). */
-  readonly backend: string;
-  /** The feature level asked for: `compatibility` on the OpenGL backends, else `core`. */
-  readonly featureLevel: FeatureLevel;
-  /** The adapter's `info` (vendor, architecture, device, description) when one answered. */
-  readonly adapter?: Readonly<Record<string, string>>;
-}
-
-/** Options for {@link installWebGPU}. */
-export interface WebGPUShimOptions {
-  /** Dawn backend to use (`opengles`, `vulkan`, ...). Default: `GEN_TS_DAWN_BACKEND`, else `opengles`. */
-  backend?: string;
-}
-
 interface DawnGpu {
-  requestAdapter(o?: Record<string, unknown>): Promise<DawnAdapter | null>;
+  requestAdapter(o?: Record<string, unknown>): Promise<AdapterLike | null>;
   getPreferredCanvasFormat?(): string;
   wgslLanguageFeatures?: unknown;
 }
-interface DawnAdapter {
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
-}
 
-/** The WebGPU feature level the shim asks Dawn for. */
-export type FeatureLevel = 'compatibility' | 'core';
 const dawnBackend = (o: WebGPUShimOptions): string =>
   o.backend ?? process.env['GEN_TS_DAWN_BACKEND'] ?? 'opengles';
 const featureLevelOf = (backend: string): FeatureLevel =>
@@ -49,10 +33,11 @@ let installed: { gpu: DawnGpu; backend: string; featureLevel: FeatureLevel } | n
 let status: Promise<WebGPUStatus> | null = null;
 
 /**
- * Installs `navigator.gpu` (once per process) and returns it. Idempotent; a `navigator.gpu` that
- * already exists (a browser, Deno, or a second install) is left alone.
+ * Installs `navigator.gpu` (once per process) on Dawn. Idempotent; a `navigator.gpu` that already
+ * exists (Deno, or a second install) is left alone. Throws when the `webgpu` package cannot load.
  */
 export function installWebGPU(options: WebGPUShimOptions = {}): void {
+  checkShimOptions('installWebGPU', options, true);
   if (installed) return;
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu) {
@@ -81,27 +66,12 @@ export function installWebGPU(options: WebGPUShimOptions = {}): void {
  * and its description, or the reason there is none; the answer is cached for the process.
  */
 export function webgpuStatus(options: WebGPUShimOptions = {}): Promise<WebGPUStatus> {
+  checkShimOptions('webgpuStatus', options, true);
   status ??= (async (): Promise<WebGPUStatus> => {
     try {
       installWebGPU(options);
       const { gpu, backend, featureLevel } = installed!;
-      const adapter = await gpu.requestAdapter();
-      if (!adapter)
-        return {
-          available: false,
-          detail: 'navigator.gpu.requestAdapter() returned null',
-          backend,
-          featureLevel,
-        };
-      const info = adapter.info ?? {};
-      const fields = (['vendor', 'architecture', 'device', 'description'] as const).filter((k) => info[k]);
-      return {
-        available: true,
-        detail: info.description || info.device || 'adapter',
-        backend,
-        featureLevel,
-        adapter: Object.fromEntries(fields.map((k) => [k, String(info[k])])),
-      };
+      return adapterStatus(await gpu.requestAdapter(), backend, featureLevel);
     } catch (e) {
       return {
         available: false,

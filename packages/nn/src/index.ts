@@ -118,6 +118,7 @@ export {
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionParams,
 } from './layers/attention.js';
+export { conv1d, conv2d, type ConvLayerOptions, type ConvParams, type LayerPadding } from './layers/conv.js';
 export { dropout } from './layers/dropout.js';
 export { embedding, type EmbeddingOptions, type EmbeddingParams } from './layers/embedding.js';
 export { flatten } from './layers/flatten.js';
@@ -135,6 +136,14 @@ export {
   type TransformerBlockParams,
 } from './layers/transformer.js';
 export { linear, mlp, type LinearOptions, type LinearParams, type MlpOptions } from './layers/linear.js';
+export {
+  avgPool2d,
+  globalAvgPool,
+  maxPool2d,
+  type AvgPool2dOptions,
+  type GlobalAvgPoolOptions,
+  type Pool2dOptions,
+} from './layers/pool.js';
 export {
   residual,
   sequential,
@@ -157,5 +166,5 @@ export {
   type SigmoidBinaryCrossEntropyOptions,
   type SoftmaxCrossEntropyOptions,
 } from './losses.js';
-export { accuracy, perplexity, topKAccuracy } from './metrics.js';
+export { accuracy, perplexity, topKAccuracy, type MeanBasedMetric } from './metrics.js';
 export type { FloatDType } from './validate.js';

@@ -50,7 +50,22 @@ export class JvpTrace implements Trace {
     const out = bind(name, primals, params);
     if (!anyTangent || !isFloat(out.dtype)) return out;
     const t = rules[name].jvp(tangents, primals, out, params);
-    return t === null ? out : new JvpTracer(this, out, t);
+    if (t === null) return out;
+    checkRuleOutput(name, 'JVP', 'output tangent', t, out);
+    return new JvpTracer(this, out, t);
+  }
+}
+
+/**
+ * @internal A rule's result must have the shape and dtype of the value it is the derivative of:
+ * checked on every application, so a rule that forgets to broadcast (or to sum back) fails at once,
+ * naming the primitive, instead of giving a silently wrong tangent or gradient further on.
+ */
+export function checkRuleOutput(name: string, rule: string, what: string, got: Tensor, like: Tensor): void {
+  if (got.dtype !== like.dtype || !shapesEqual(got.shape, like.shape)) {
+    throw new Error(
+      `${name}: internal error: the ${rule} rule's ${what} is ${got.dtype}${fmt(got.shape)}, expected ${like.dtype}${fmt(like.shape)}`,
+    );
   }
 }
 

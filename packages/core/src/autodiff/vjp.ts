@@ -13,7 +13,7 @@ import type { PrimName, PrimParams } from '../prims/types.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { treeDefEqual, treeDefString, treeFlatten, treeUnflatten, type Tree } from '../tree.js';
-import { escaped } from './jvp.js';
+import { checkRuleOutput, escaped } from './jvp.js';
 
 interface TapeEntry {
   /** null for an input of `f`. */
@@ -85,6 +85,7 @@ export class VjpTrace implements Trace {
         const p = e.parents[j]!;
         const g = ins[j];
         if (p < 0 || g === null || g === undefined) continue;
+        checkRuleOutput(e.name, 'VJP', `cotangent of input ${j}`, g, e.primals[j]!);
         cts[p] = cts[p] === null ? g : add(cts[p]!, g);
       }
       cts[i] = null; // release intermediate cotangents early

@@ -134,6 +134,7 @@ describe('elementwise kernels', () => {
       neg: (x) => -x,
       exp: Math.exp,
       log: Math.log,
+      log1p: Math.log1p,
       sin: Math.sin,
       cos: Math.cos,
       tanh: Math.tanh,

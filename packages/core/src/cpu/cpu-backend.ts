@@ -1,6 +1,8 @@
 /**
  * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
  * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
+ * Matrix products run on WebAssembly SIMD kernels where the runtime has them (`cpu/wasm/`), in
+ * plain loops otherwise; `info()` says which.
  */
 import {
   checkIndices,
@@ -10,18 +12,42 @@ import {
   type ReduceOp,
   type TensorInfo,
   type UnaryOp,
+  type WindowOp,
 } from '../backend.js';
 import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
+import type { ConvGeometry, WindowGeometry } from '../window.js';
+import { convIm2col } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
+import { bernoulliCpu, uniformCpu } from './random.js';
+import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
+import { matmulJs, productOf } from './matmul.js';
+import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
+import { ArrayPool } from './pool.js';
+import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
+import type { WasmGemm } from './wasm/gemm.js';
+import type { WasmMinMax } from './wasm/minmax.js';
+import { binaryClosureLoop, unaryClosureLoop } from './loops-closure.js';
+import type { CpuLoops } from './loops.js';
+
+/** The elementwise loop makers of each path (same signatures). */
+interface Loops {
+  readonly unary: typeof unaryLoop;
+  readonly binary: typeof binaryLoop;
+}
+const LOOPS: Record<CpuLoops, Loops> = {
+  compiled: { unary: unaryLoop, binary: binaryLoop },
+  closures: { unary: unaryClosureLoop, binary: binaryClosureLoop },
+};
 
 function arr(x: TensorInfo): TypedArray {
-  return x.buf as TypedArray;
+  return contiguous(x);
 }
 
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
+  loops: Loops,
   res: TypedArray,
   outDtype: DType,
   op: BinaryOp | CompareOp,
@@ -41,7 +67,7 @@ function zip(
   else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
   const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
   const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
-  binaryLoop(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
+  loops.binary(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
   return res;
 }
 
@@ -55,16 +81,76 @@ function isSuffix(shape: Shape, out: Shape): boolean {
   return true;
 }
 
-/** Creates the float64/float32 reference backend. */
-export function cpu(): Backend {
-  return new CpuBackend();
+/**
+ * Creates the cpu backend: float64, float32, int32 and bool in typed arrays. By default its
+ * matrix products run on WebAssembly SIMD kernels where this runtime can run them and in plain
+ * JavaScript where it cannot (`info()` says which, and why); everything else runs in plain loops.
+ *
+ * @example
+ * ```ts
+ * import { cpu, matmul, ones, useBackend } from '@gen-ts/core';
+ *
+ * const backend = cpu();
+ * useBackend(backend);
+ * console.log(matmul(ones([2, 3]), ones([3, 4])).toArray()); // [[3, 3, 3, 3], [3, 3, 3, 3]]
+ * console.log(backend.info().kernels, backend.info().products); // 'wasm-simd' { wasm: 1, threaded: 0, js: 0 }
+ * ```
+ */
+export function cpu(options: CpuOptions = {}): CpuBackend {
+  return new CpuBackend(options);
 }
 
-class CpuBackend implements Backend {
+/** The backend `cpu()` creates. */
+export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
+  private readonly gemm: WasmGemm | null;
+  private readonly minmax: WasmMinMax | null;
+  private readonly reason: string | null;
+  private readonly minmaxCounts = { wasm: 0, js: 0 };
+  private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
+  private readonly pool = new ArrayPool();
+  /** The pool's allocator, for the kernels in other files. */
+  private readonly alloc = (dtype: DType, n: number): TypedArray => this.pool.alloc(dtype, n);
+  /** The elementwise loops it runs: `compiled` or `closures` (see `CpuOptions.loops`). */
+  readonly loops: CpuLoops;
+  private readonly fns: Loops;
 
-  upload(values: TypedArray): unknown {
+  /** @internal Use `cpu()`. */
+  constructor(options: CpuOptions) {
+    const r = resolveCpuOptions(options);
+    this.gemm = r.gemm;
+    this.minmax = r.minmax;
+    this.reason = r.reason;
+    this.loops = r.loops;
+    this.fns = LOOPS[r.loops];
+  }
+
+  /** Which kernels the products run on, why (if in JavaScript), and how many ran where. */
+  info(): CpuInfo {
+    return {
+      kernels: this.gemm ? 'wasm-simd' : 'js',
+      reason: this.reason,
+      threads: this.gemm?.threads ?? 1,
+      products: { ...this.counts },
+      minmax: { ...this.minmaxCounts },
+      wasmBytes: this.gemm?.bytes ?? 0,
+      pooledBytes: this.pool.bytes,
+      loops: this.loops,
+    };
+  }
+
+  /** Keeps the array of a disposed tensor for reuse, if that tensor was its only holder. */
+  dispose(x: TensorInfo): void {
+    this.pool.release(x.buf, x.dtype);
+  }
+
+  /** @internal Notes that a kernel handed `result` to a new tensor (see the wrapping below the class). */
+  track(result: unknown): unknown {
+    return this.pool.track(result);
+  }
+
+  upload(values: TypedArray, _shape?: Shape, _dtype?: DType): unknown {
     return values;
   }
   read(x: TensorInfo): Promise<TypedArray> {
@@ -76,17 +162,26 @@ class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: TensorInfo): unknown {
     const xs = arr(x);
-    const res = allocArray(x.dtype, xs.length);
-    unaryLoop(op, x.dtype)(res, xs, xs.length);
+    const res = this.pool.alloc(x.dtype, xs.length);
+    this.fns.unary(op, x.dtype)(res, xs, xs.length);
     return res;
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray(a.dtype, sizeOf(out)), a.dtype, op, a, b, out);
+    const res = this.pool.alloc(a.dtype, sizeOf(out));
+    if (op === 'maximum' || op === 'minimum') {
+      const float = a.dtype === 'float32' || a.dtype === 'float64';
+      if (float && this.minmax?.run(op, a.dtype as 'float32', arr(a), arr(b), res)) {
+        this.minmaxCounts.wasm++;
+        return res;
+      }
+      this.minmaxCounts.js++;
+    }
+    return zip(this.fns, res, a.dtype, op, a, b, out);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(allocArray('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return zip(this.fns, this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -99,7 +194,7 @@ class CpuBackend implements Backend {
       const pick = xc[0] ? a : b;
       return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
     }
-    const res = allocArray(a.dtype, n);
+    const res = this.pool.alloc(a.dtype, n);
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);
@@ -112,7 +207,7 @@ class CpuBackend implements Backend {
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown {
     const xs = arr(x);
     const outShape = x.shape.filter((_, i) => !axes.includes(i));
-    const res = allocArray(x.dtype, sizeOf(outShape));
+    const res = this.pool.alloc(x.dtype, sizeOf(outShape));
     const init = op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity;
     if (res.length === 0) return res;
     // Accumulate in a float64 scratch array, so float32 sums round once.
@@ -128,6 +223,20 @@ class CpuBackend implements Backend {
       else if (op === 'prod') for (let i = 0; i < xs.length; i++) v *= xs[i]!;
       else for (let i = 0; i < xs.length; i++) v = Math.max(v, xs[i]!);
       acc[0] = v;
+    } else if (axes[axes.length - 1]! - axes[0]! === axes.length - 1) {
+      // one block of adjacent axes: x is [outer, r, inner] and the result [outer, inner]; the
+      // loops visit x in storage order, as the general case does, so sums round the same way
+      const outer = sizeOf(x.shape.slice(0, axes[0]));
+      const r = sizeOf(x.shape.slice(axes[0], axes[axes.length - 1]! + 1));
+      const inner = res.length / outer;
+      for (let o = 0, i = 0; o < outer; o++) {
+        const a0 = o * inner;
+        for (let j = 0; j < r; j++) {
+          if (op === 'sum') for (let q = a0; q < a0 + inner; q++) acc[q] += xs[i++]!;
+          else if (op === 'prod') for (let q = a0; q < a0 + inner; q++) acc[q] *= xs[i++]!;
+          else for (let q = a0; q < a0 + inner; q++) acc[q] = Math.max(acc[q]!, xs[i++]!);
+        }
+      }
     } else {
       const oi = offsets(x.shape, strides);
       if (op === 'sum') for (let i = 0; i < xs.length; i++) acc[oi[i]!] += xs[i]!;
@@ -163,38 +272,26 @@ class CpuBackend implements Backend {
   }
 
   matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    const xa = arr(a);
-    const xb = arr(b);
-    const r = out.length;
-    const m = out[r - 2]!;
-    const n = out[r - 1]!;
-    const k = a.shape[a.shape.length - 1]!;
-    const batch = out.slice(0, r - 2);
-    const nb = sizeOf(batch);
-    const ia = broadcastIndex(a.shape.slice(0, -2), batch);
-    const ib = broadcastIndex(b.shape.slice(0, -2), batch);
-    const res = allocArray(a.dtype, nb * m * n);
-    // Float64 copies of A and of B transposed: every dot product then reads two contiguous rows
-    // of one monomorphic array type, and sums in double precision.
-    const at = new Float64Array(m * k);
-    const bt = new Float64Array(k * n);
-    const c = new Float64Array(m * n);
-    for (let t = 0; t < nb; t++) {
-      const oa = (ia ? ia[t]! : t) * m * k;
-      const ob = (ib ? ib[t]! : t) * k * n;
-      for (let i = 0; i < m * k; i++) at[i] = xa[oa + i]!;
-      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt[j * k + p] = xb[ob + p * n + j]!;
-      matmulRows(at, bt, c, m, k, n);
-      res.set(c, t * m * n);
-    }
+    const g = productOf(a.shape, b.shape, out);
+    const res = this.pool.alloc(a.dtype, g.nb * g.m * g.n);
+    if (res.length === 0 || g.k === 0) return res;
+    const [xa, xb] = [operand(a), operand(b)];
+    const float = a.dtype === 'float32' || a.dtype === 'float64';
+    const threads = this.gemm && float ? this.gemm.matmul(a.dtype as 'float32', xa, xb, g, res) : 0;
+    if (threads === 0) {
+      matmulJs(xa, xb, g, res);
+      this.counts.js++;
+    } else if (threads === 1) this.counts.wasm++;
+    else this.counts.threaded++;
     return res;
   }
 
-  reshape(x: TensorInfo): unknown {
-    return x.buf; // immutable buffers can be shared
+  reshape(x: TensorInfo, _shape?: Shape): unknown {
+    return arr(x); // immutable buffers can be shared
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
+    if (swapsLastTwo(perm)) return swapLastTwo(x);
     const s = stridesOf(x.shape);
     return gatherOffsets(
       x,
@@ -207,7 +304,7 @@ class CpuBackend implements Backend {
     const idx = broadcastIndex(x.shape, shape);
     if (!idx) return arr(x).slice();
     const xs = arr(x);
-    const res = allocArray(x.dtype, idx.length);
+    const res = this.pool.alloc(x.dtype, idx.length);
     for (let i = 0; i < idx.length; i++) res[i] = xs[idx[i]!]!;
     return res;
   }
@@ -221,7 +318,7 @@ class CpuBackend implements Backend {
 
   pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown {
     const outShape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
-    const res = allocArray(x.dtype, sizeOf(outShape)).fill(value);
+    const res = this.pool.alloc(x.dtype, sizeOf(outShape)).fill(value);
     const os = stridesOf(outShape);
     let base = 0;
     for (let d = 0; d < widths.length; d++) base += widths[d]![0] * os[d]!;
@@ -232,7 +329,7 @@ class CpuBackend implements Backend {
   }
 
   concat(xs: readonly TensorInfo[], axis: number, out: Shape): unknown {
-    const res = allocArray(xs[0]!.dtype, sizeOf(out));
+    const res = this.pool.alloc(xs[0]!.dtype, sizeOf(out));
     const outer = sizeOf(out.slice(0, axis));
     const rowOut = sizeOf(out.slice(axis));
     let col = 0;
@@ -251,7 +348,7 @@ class CpuBackend implements Backend {
     const n = x.shape[axis]!;
     const outer = sizeOf(x.shape.slice(0, axis));
     const inner = sizeOf(x.shape.slice(axis + 1));
-    const res = allocArray(x.dtype, sizeOf(out));
+    const res = this.pool.alloc(x.dtype, sizeOf(out));
     checkIndices('take', idx, n);
     let o = 0;
     for (let a = 0; a < outer; a++) {
@@ -269,7 +366,7 @@ class CpuBackend implements Backend {
     const n = out[axis]!;
     const outer = sizeOf(out.slice(0, axis));
     const inner = sizeOf(out.slice(axis + 1));
-    const res = allocArray(updates.dtype, sizeOf(out));
+    const res = this.pool.alloc(updates.dtype, sizeOf(out));
     checkIndices('scatterAdd', idx, n);
     let u = 0;
     for (let a = 0; a < outer; a++) {
@@ -283,75 +380,72 @@ class CpuBackend implements Backend {
 
   cast(x: TensorInfo, dtype: DType): unknown {
     const xs = arr(x);
-    const res = allocArray(dtype, xs.length);
+    const res = this.pool.alloc(dtype, xs.length);
     if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = Math.trunc(xs[i]!);
+    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = toInt32(xs[i]!);
     else res.set(xs);
     return res;
+  }
+
+  conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
+    return convIm2col(
+      {
+        matmul: (a, b, o) => this.matmul(a, b, o),
+        transpose: (y, p) => this.transpose(y, p),
+        alloc: this.alloc,
+      },
+      x,
+      w,
+      g,
+      out,
+    );
+  }
+
+  reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return reduceWindowCpu(op, x, g, out, this.alloc);
+  }
+
+  windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowGatherCpu(x, idx, g, out, this.alloc);
+  }
+
+  windowScatter(idx: TensorInfo, upd: TensorInfo, g: WindowGeometry, out: Shape): unknown {
+    return windowScatterCpu(idx, upd, g, out, this.alloc);
+  }
+
+  randomUniform(key: readonly [number, number], shape: Shape, dtype: DType): unknown {
+    return uniformCpu(key, sizeOf(shape), dtype);
+  }
+
+  randomBernoulli(key: readonly [number, number], p: number, shape: Shape): unknown {
+    return bernoulliCpu(key, p, sizeOf(shape));
   }
 }
 
 /**
- * `c = a @ b^T` for row-major `a` [m, k] and `bt` [n, k]: blocks of 2 rows x 4 columns keep eight
- * accumulators in registers, so each loaded element is used 4 or 2 times.
+ * Float to int32 as `cast` defines it: truncation toward zero, NaN to 0, and values beyond the
+ * int32 range saturating to its ends (as XLA and WebAssembly's saturating truncation do; a plain
+ * store into an Int32Array would wrap 3e9 to -1294967296 and turn infinities into 0).
  */
-function matmulRows(
-  a: Float64Array,
-  bt: Float64Array,
-  c: Float64Array,
-  m: number,
-  k: number,
-  n: number,
-): void {
-  let i = 0;
-  for (; i + 1 < m; i += 2) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    for (let j = 0; j + 3 < n; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p]!;
-        const x1 = a[a1 + p]!;
-        const y0 = bt[b0 + p]!;
-        const y1 = bt[b1 + p]!;
-        const y2 = bt[b2 + p]!;
-        const y3 = bt[b3 + p]!;
-        c00 += x0 * y0;
-        c01 += x0 * y1;
-        c02 += x0 * y2;
-        c03 += x0 * y3;
-        c10 += x1 * y0;
-        c11 += x1 * y1;
-        c12 += x1 * y2;
-        c13 += x1 * y3;
-      }
-      const o0 = i * n + j;
-      const o1 = o0 + n;
-      c[o0] = c00;
-      c[o0 + 1] = c01;
-      c[o0 + 2] = c02;
-      c[o0 + 3] = c03;
-      c[o1] = c10;
-      c[o1 + 1] = c11;
-      c[o1 + 2] = c12;
-      c[o1 + 3] = c13;
-    }
-    for (let j = n - (n % 4); j < n; j++) {
-      c[i * n + j] = dotRows(a, a0, bt, j * k, k);
-      c[(i + 1) * n + j] = dotRows(a, a1, bt, j * k, k);
-    }
-  }
-  for (; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dotRows(a, i * k, bt, j * k, k);
+function toInt32(v: number): number {
+  if (v !== v) return 0;
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Math.trunc(v);
 }
 
-function dotRows(a: Float64Array, ao: number, b: Float64Array, bo: number, k: number): number {
-  let s = 0;
-  for (let p = 0; p < k; p++) s += a[ao + p]! * b[bo + p]!;
-  return s;
+// Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
+// tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
+// and it is never reused: wrapping the methods here keeps that out of each kernel's code.
+// conv's result is the result of the (tracked) product or transpose it ends with: not tracked twice.
+const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync', 'conv']);
+for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
+  if (NOT_KERNELS.has(name)) continue;
+  const proto = CpuBackend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const kernel = proto[name]!;
+  proto[name] = function (this: CpuBackend, ...args: unknown[]) {
+    return this.track(kernel.apply(this, args));
+  };
 }
 
 /** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */

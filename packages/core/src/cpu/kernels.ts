@@ -13,6 +13,7 @@ const UNARY: Record<UnaryOp, string> = {
   neg: '-x',
   exp: 'Math.exp(x)',
   log: 'Math.log(x)',
+  log1p: 'Math.log1p(x)',
   sin: 'Math.sin(x)',
   cos: 'Math.cos(x)',
   tanh: 'Math.tanh(x)',
@@ -28,14 +29,16 @@ const BINARY: Record<BinaryOp | CompareOp, string> = {
   mul: 'x * y',
   div: 'x / y',
   pow: 'Math.pow(x, y)',
-  maximum: 'Math.max(x, y)', // NaN propagates; branch-free
+  maximum: 'Math.max(x, y)', // NaN propagates; branches on the data (float arrays: wasm/minmax.ts)
   minimum: 'Math.min(x, y)',
-  lt: '(x < y ? 1 : 0)',
-  le: '(x <= y ? 1 : 0)',
-  gt: '(x > y ? 1 : 0)',
-  ge: '(x >= y ? 1 : 0)',
-  eq: '(x === y ? 1 : 0)',
-  ne: '(x !== y ? 1 : 0)',
+  // `+(x < y)`, not `x < y ? 1 : 0`: V8 turns it into a flag move instead of a branch, which on
+  // data with random signs (relu's mask) mispredicts half the time (3.8x slower, BENCHMARKS.md)
+  lt: '+(x < y)',
+  le: '+(x <= y)',
+  gt: '+(x > y)',
+  ge: '+(x >= y)',
+  eq: '+(x === y)',
+  ne: '+(x !== y)',
 };
 
 /** `res[i] = f(a[i])` for i < n. */

@@ -1,20 +1,29 @@
 /** Turning numbers into tensors next to a tensor operand (numbers take the tensor's dtype and backend). */
 import { Tensor } from '../tensor.js';
-import { allocArray, DEFAULT_DTYPE, hostValue } from '../dtype.js';
+import { allocArray, DEFAULT_DTYPE, storeValue, type DType } from '../dtype.js';
 import { fromHost } from './creation.js';
 
 /** A tensor, or a number that takes the dtype of the tensor it is combined with. */
 export type TensorLike = Tensor | number;
 
-/** @internal A 0-d tensor of `v` with `like`'s dtype and backend. */
-export function scalarLike(v: number, like: Tensor, op = 'scalarLike'): Tensor {
-  if (like.dtype === 'int32' && !Number.isInteger(v)) {
+/**
+ * @internal The stored value of a number combined with a tensor of `dtype` (an operand, a fill
+ * value): a non-integer with an int32 tensor throws (it would truncate silently), and so does a
+ * value beyond int32's range; for bool it is 0 or 1.
+ */
+export function valueFor(op: string, dtype: DType, v: number): number {
+  if (dtype === 'int32' && typeof v === 'number' && !Number.isInteger(v)) {
     throw new TypeError(
       `${op}: cannot combine the non-integer number ${v} with an int32 tensor; cast the tensor first`,
     );
   }
+  return storeValue(op, dtype, v);
+}
+
+/** @internal A 0-d tensor of `v` with `like`'s dtype and backend. */
+export function scalarLike(v: number, like: Tensor, op = 'scalarLike'): Tensor {
   const a = allocArray(like.dtype, 1);
-  a[0] = hostValue(like.dtype, v);
+  a[0] = valueFor(op, like.dtype, v);
   return fromHost(a, [], like.dtype, like.backend);
 }
 

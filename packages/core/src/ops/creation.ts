@@ -1,13 +1,14 @@
 /** Creating tensors from host values. All take `{ dtype }` (default float32) and use the current backend. */
-import { getBackend, type Backend } from '../backend.js';
+import { checkBackend, getBackend, type Backend } from '../backend.js';
 import {
-  allocArray,
+  allocFor,
   checkDType,
   DEFAULT_DTYPE,
+  describeValue,
+  storeValue,
   toTypedArray,
   type DType,
   type TypedArray,
-  hostValue,
 } from '../dtype.js';
 import { checkShape, fmt, sizeOf, type Shape } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
@@ -27,15 +28,24 @@ export function fromHost(
   dtype: DType,
   backend: Backend = getBackend(),
 ): Tensor {
+  checkBackendDType(backend, dtype);
+  return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
+}
+
+/** @internal Throws unless `backend` stores `dtype`. */
+export function checkBackendDType(backend: Backend, dtype: DType): void {
   if (!backend.dtypes.includes(dtype)) {
     throw new TypeError(
       `backend ${backend.name} does not support dtype ${dtype} (it has ${backend.dtypes.join(', ')})`,
     );
   }
-  return new Tensor(shape.slice(), dtype, backend.upload(values, shape, dtype), backend);
 }
 
+/** The dtype and backend of creation options, validated. */
 function opts(op: string, o: CreationOptions | undefined): { dtype: DType; backend: Backend } {
+  if (o !== undefined && (o === null || typeof o !== 'object'))
+    throw new TypeError(`${op}: options must be an object like { dtype, backend }, got ${describeValue(o)}`);
+  if (o?.backend !== undefined) checkBackend(op, o.backend);
   return {
     dtype: o?.dtype === undefined ? DEFAULT_DTYPE : checkDType(o.dtype, op),
     backend: o?.backend ?? getBackend(),
@@ -63,6 +73,10 @@ export function tensor(
     flat = [data];
     shape = [];
   } else if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView)
+      throw new TypeError(
+        'tensor: a DataView has no element type; pass a typed array (e.g. new Float32Array(buffer))',
+      );
     flat = data as TypedArray;
     shape = [flat.length];
   } else if (
@@ -83,7 +97,7 @@ export function tensor(
     }
     shape = s;
   }
-  return fromHost(toTypedArray(flat, dtype), shape, dtype, backend);
+  return fromHost(toTypedArray('tensor', flat, dtype, shape), shape, dtype, backend);
 }
 
 /**
@@ -123,18 +137,18 @@ function flattenNested(data: readonly unknown[]): [(number | boolean)[], number[
   return [flat, shape];
 }
 
-/** A 0-d tensor holding `value`. */
+/** A 0-d tensor holding `value` (a number or boolean). */
 export function scalar(value: number, options?: CreationOptions): Tensor {
   const { dtype, backend } = opts('scalar', options);
-  const a = allocArray(dtype, 1);
-  a[0] = hostValue(dtype, value);
+  const a = allocFor('scalar', dtype, []);
+  a[0] = storeValue('scalar', dtype, value);
   return fromHost(a, [], dtype, backend);
 }
 
 function filled(op: string, shape: readonly number[], value: number, options?: CreationOptions): Tensor {
   const { dtype, backend } = opts(op, options);
   const s = checkShape(op, shape);
-  return fromHost(allocArray(dtype, sizeOf(s)).fill(hostValue(dtype, value)), s, dtype, backend);
+  return fromHost(allocFor(op, dtype, s).fill(storeValue(op, dtype, value)), s, dtype, backend);
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -165,12 +179,21 @@ export function onesLike(x: Tensor, options?: CreationOptions): Tensor {
 /** `[start, start + step, ...)` up to `stop` (exclusive); `arange(n)` is `0..n-1`. */
 export function arange(start: number, stop?: number, step = 1, options?: CreationOptions): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step))
+  for (const [name, v] of [
+    ['start', start],
+    ['stop', stop],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TypeError(
+        `arange: ${name} must be a finite number, got ${typeof v === 'number' ? v : describeValue(v)}`,
+      );
+  }
+  if (typeof step !== 'number' || step === 0 || !Number.isFinite(step))
     throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const { dtype, backend } = opts('arange', options);
-  const a = allocArray(dtype, n);
-  for (let i = 0; i < n; i++) a[i] = hostValue(dtype, start + i * step);
+  const a = allocFor('arange', dtype, [n]);
+  for (let i = 0; i < n; i++) a[i] = storeValue('arange', dtype, start + i * step);
   return fromHost(a, [n], dtype, backend);
 }
 
@@ -178,10 +201,15 @@ export function arange(start: number, stop?: number, step = 1, options?: Creatio
 export function linspace(start: number, stop: number, num: number, options?: CreationOptions): Tensor {
   if (!Number.isInteger(num) || num < 0)
     throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (typeof start !== 'number' || typeof stop !== 'number')
+    throw new TypeError(
+      `linspace: start and stop must be numbers, got ${describeValue(start)}, ${describeValue(stop)}`,
+    );
   const { dtype, backend } = opts('linspace', options);
-  const a = allocArray(dtype, num);
+  const a = allocFor('linspace', dtype, [num]);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) a[i] = hostValue(dtype, i === num - 1 && num > 1 ? stop : start + i * step);
+  for (let i = 0; i < num; i++)
+    a[i] = storeValue('linspace', dtype, i === num - 1 && num > 1 ? stop : start + i * step);
   return fromHost(a, [num], dtype, backend);
 }
 
@@ -189,7 +217,7 @@ export function linspace(start: number, stop: number, num: number, options?: Cre
 export function eye(n: number, m = n, options?: CreationOptions): Tensor {
   const s = checkShape('eye', [n, m]);
   const { dtype, backend } = opts('eye', options);
-  const a = allocArray(dtype, n * m);
+  const a = allocFor('eye', dtype, s);
   for (let i = 0; i < Math.min(n, m); i++) a[i * m + i] = 1;
   return fromHost(a, s, dtype, backend);
 }

@@ -46,6 +46,8 @@ export const neg = unary('neg');
 export const exp = unary('exp');
 /** Natural logarithm. */
 export const log = unary('log');
+/** `log(1 + x)`, accurate where `x` is tiny (where `1 + x` rounds to 1 and `log` gives 0). */
+export const log1p = unary('log1p');
 /** Sine. */
 export const sin = unary('sin');
 /** Cosine. */
@@ -94,7 +96,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return bind('where', [cond, x, y], NONE);
 }
 
-/** Converts to another dtype (float to int truncates toward zero; to bool tests `!= 0`). */
+/**
+ * Converts to another dtype. Float to int32 truncates toward zero; NaN becomes 0 and values beyond
+ * the int32 range saturate to its ends (-2^31, 2^31 - 1), the same on every backend. To bool
+ * tests `!= 0` (NaN is true).
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor('cast', x);
   checkDType(dtype, 'cast');

@@ -3,9 +3,17 @@ import { bind } from '../bind.js';
 import { checkDType, type DType } from '../dtype.js';
 import { broadcastShapes, checkShape, fmt, normAxes, normAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkTensor } from './coerce.js';
+import { checkTensor, valueFor } from './coerce.js';
 import { arange } from './creation.js';
 import { cast, equal } from './elementwise.js';
+
+/** Throws unless `v` is an array of integers, naming `op` and the argument. */
+function checkIntList(op: string, what: string, v: unknown): asserts v is readonly number[] {
+  if (!Array.isArray(v) || !v.every((d) => Number.isInteger(d))) {
+    const got = Array.isArray(v) ? JSON.stringify(v) : typeof v === 'string' ? JSON.stringify(v) : String(v);
+    throw new TypeError(`${op}: ${what} must be an array of integers, got ${got}`);
+  }
+}
 
 /** A new shape with the same elements; one entry may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -29,6 +37,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Permutes the axes (default: reversed). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   checkTensor('transpose', x);
+  if (perm !== undefined) checkIntList('transpose', 'perm', perm);
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
   if (p.every((a, i) => a === i) && p.length === x.rank) return x;
   return bind('transpose', [x], { perm: p.slice() });
@@ -83,6 +92,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor('slice', x);
+  checkIntList('slice', 'begin', begin);
+  if (size !== undefined) checkIntList('slice', 'size', size);
   if (begin.length > x.rank || (size && size.length > x.rank)) {
     throw new RangeError(`slice: begin/size longer than rank ${x.rank} of ${fmt(x.shape)}`);
   }
@@ -133,9 +144,13 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   );
 }
 
-/** Pads each axis with `widths[i] = [before, after]` copies of `value` (default 0). */
+/**
+ * Pads each axis with `widths[i] = [before, after]` copies of `value` (default 0), stored as the
+ * tensor's dtype stores it: for bool 0 or 1 (any non-zero is true), for int32 an integer.
+ */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
   checkTensor('pad', x);
+  const fill = valueFor('pad', x.dtype, value);
   if (!Array.isArray(widths) || widths.length !== x.rank) {
     throw new Error(
       `pad: widths must give [before, after] for each of the ${x.rank} axes of ${fmt(x.shape)}`,
@@ -149,7 +164,7 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
     }
   }
   if (widths.every((w) => w[0] === 0 && w[1] === 0)) return x;
-  return bind('pad', [x], { widths: widths.map((w) => [w[0], w[1]] as const), value });
+  return bind('pad', [x], { widths: widths.map((w) => [w[0], w[1]] as const), value: fill });
 }
 
 /**
@@ -170,7 +185,12 @@ export function scatterAdd(indices: Tensor, updates: Tensor, shape: readonly num
   return bind('scatterAdd', [indices, updates], { axis: normAxis('scatterAdd', axis, s.length), shape: s });
 }
 
-/** One-hot encoding of integer labels: shape `labels.shape + [depth]`. */
+/**
+ * One-hot encoding of integer labels: shape `labels.shape + [depth]`. A label outside
+ * `[0, depth)` throws (a zero row would train silently on nothing): the labels pass through the
+ * range-checked `take` from `arange(depth)` first, so the check runs at the call for labels on the
+ * host and once computed for labels computed on a device (then reading the result throws).
+ */
 export function oneHot(labels: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
   checkTensor('oneHot', labels, 'labels');
   if (labels.dtype !== 'int32') throw new TypeError(`oneHot: labels must be int32, got ${labels.dtype}`);
@@ -178,5 +198,12 @@ export function oneHot(labels: Tensor, depth: number, dtype: DType = 'float32'):
     throw new RangeError(`oneHot: depth must be a positive integer, got ${depth}`);
   checkDType(dtype, 'oneHot');
   const classes = arange(depth, undefined, 1, { dtype: 'int32', backend: labels.backend });
-  return cast(equal(expandDims(labels, -1), classes), dtype);
+  let checked: Tensor;
+  try {
+    checked = take(classes, labels);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(`oneHot: labels must be in [0, ${depth}): ${e.message}`, { cause: e });
+  }
+  return cast(equal(expandDims(checked, -1), classes), dtype);
 }

@@ -6,7 +6,7 @@ import { bind } from '../bind.js';
 import { isFloat, type DType } from '../dtype.js';
 import { zerosLike } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { reshape } from '../ops/movement.js';
+import { broadcastTo, reshape } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { broadcastShapes, fmt, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -22,6 +22,15 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
     if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
   }
   return reshape(sum(ct, axes), shape);
+}
+
+/**
+ * The tangent of a broadcast result from an operand's partial `t`: an operand that broadcasts
+ * (`[2,1]` against `[2,3]`, or a scalar) moves every output it is repeated into, so its partial is
+ * broadcast to the output's shape; the JVP counterpart of `unbroadcast`.
+ */
+export function broadcastTangent(t: Tensor, shape: Shape): Tensor {
+  return shapesEqual(t.shape, shape) ? t : broadcastTo(t, shape);
 }
 
 /** Adds two optional tangents (null = zero). */
@@ -108,7 +117,13 @@ export function defBinary<P extends BinaryOp>({ ints, da, db }: BinarySpec, name
       return { shape: broadcastShapes(name, a!.shape, b!.shape), dtype };
     },
     impl: (be, [a, b], _p, out) => be.binary(name, a!, b!, out.shape),
-    jvp: ([ta, tb], [a, b], out) => addT(ta ? da(ta, a!, b!, out) : null, tb ? db(tb, a!, b!, out) : null),
+    // each partial is broadcast to the output: with only the smaller operand perturbed, `add`'s
+    // partial is that operand's tangent itself, of the operand's shape
+    jvp: ([ta, tb], [a, b], out) =>
+      addT(
+        ta ? broadcastTangent(da(ta, a!, b!, out), out.shape) : null,
+        tb ? broadcastTangent(db(tb, a!, b!, out), out.shape) : null,
+      ),
     vjp: (ct, [a, b], out, _p, needs) => [
       needs[0] ? unbroadcast(da(ct, a!, b!, out), a!.shape) : null,
       needs[1] ? unbroadcast(db(ct, a!, b!, out), b!.shape) : null,

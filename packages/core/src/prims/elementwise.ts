@@ -40,6 +40,7 @@ export const UNARY = {
   neg: { ints: true, d: (t) => neg(t) }, // d(-x) = -dx
   exp: { d: (t, _x, y) => mul(t, y) }, // d e^x = e^x dx
   log: { d: (t, x) => div(t, x) }, // d log x = dx / x
+  log1p: { d: (t, x) => div(t, add(x, 1)) }, // d log(1 + x) = dx / (1 + x)
   sin: { d: (t, x) => mul(t, cos(x)) }, // d sin x = cos x dx
   cos: { d: (t, x) => neg(mul(t, sin(x))) }, // d cos x = -sin x dx
   tanh: { d: (t, _x, y) => mul(t, sub(1, mul(y, y))) }, // 1 - tanh^2
@@ -60,6 +61,16 @@ function safeLog(a: Tensor): Tensor {
   return where(z, 0, log(where(z, 1, a)));
 }
 
+/**
+ * `b a^(b-1)`, the `a` partial of `a^b`, as 0 where `b == 0` (`a^0 = 1` is constant, but the
+ * formula is `0 * 0^-1 = NaN` at `a = 0`). The base is replaced by 1 there, so that the unselected
+ * branch stays finite in every derivative of this one too.
+ */
+function powSlope(a: Tensor, b: Tensor): Tensor {
+  const z = equal(b, 0);
+  return where(z, 0, mul(b, pow(where(z, 1, a), sub(b, 1))));
+}
+
 /** Weight of `a` in the derivative of max/min: 1 where `a` wins, 1/2 at ties, 0 where `b` wins. */
 function winWeight(wins: Tensor, a: Tensor, b: Tensor): Tensor {
   return add(cast(wins, a.dtype), mul(cast(equal(a, b), a.dtype), 0.5));
@@ -73,7 +84,7 @@ export const BINARY = {
   // d(a/b) = da/b - (a/b) db/b
   div: { da: (t, _a, b) => div(t, b), db: (t, _a, b, y) => neg(div(mul(t, y), b)) },
   pow: {
-    da: (t, a, b) => mul(t, mul(b, pow(a, sub(b, 1)))), // d a^b / da = b a^(b-1)
+    da: (t, a, b) => mul(t, powSlope(a, b)), // d a^b / da = b a^(b-1)
     db: (t, a, _b, y) => mul(t, mul(y, safeLog(a))), // d a^b / db = a^b log a
   },
   maximum: {

@@ -1,8 +1,8 @@
 /** Reduction primitives: sum, max, prod (over a set of axes) and argmax (along one axis). */
-import { eye } from '../ops/creation.js';
-import { cast, div, equal, mul, where } from '../ops/elementwise.js';
-import { broadcastTo, expandDims, reshape, transpose } from '../ops/movement.js';
-import { prod, sum } from '../ops/reduce.js';
+import { full } from '../ops/creation.js';
+import { cast, div, equal, mul } from '../ops/elementwise.js';
+import { broadcastTo, concat, expandDims, pad, reshape, slice, transpose } from '../ops/movement.js';
+import { sum } from '../ops/reduce.js';
 import { fmt, keptShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defLinear } from './algebra.js';
@@ -51,9 +51,11 @@ const maxDef: PrimitiveDef<'max'> = {
 };
 
 /**
- * For every element, the product of the other elements of its reduction group. Computed without
- * division (so zeros are exact): move the reduced axes last, flatten them to length n, and take the
- * product over a [.., n, n] copy whose diagonal is replaced by ones.
+ * For every element, the product of the other elements of its reduction group, without division
+ * (so zeros are exact, to every order): the reduced axes are moved last and flattened to length
+ * n, and each element's exclusive prefix product times its exclusive suffix product is its answer.
+ * Both scans take O(n) memory, where a table of every element against every other took n^2 (and
+ * failed on a valid call at n = 70,000).
  */
 function prodOthers(x: Tensor, axes: readonly number[]): Tensor {
   const keep = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
@@ -61,8 +63,7 @@ function prodOthers(x: Tensor, axes: readonly number[]): Tensor {
   const inv = perm.map((_, i) => perm.indexOf(i));
   const n = axes.reduce((acc, a) => acc * x.shape[a]!, 1);
   const flat = reshape(transpose(x, perm), [...keep.map((i) => x.shape[i]!), n]);
-  const diag = cast(eye(n, n, { dtype: 'int32', backend: x.backend }), 'bool');
-  const others = prod(where(diag, 1, expandDims(flat, -2)), -1); // [..., n]: row i skips element i
+  const others = mul(exclusiveProducts(flat, false), exclusiveProducts(flat, true));
   return transpose(
     reshape(
       others,
@@ -70,6 +71,30 @@ function prodOthers(x: Tensor, axes: readonly number[]): Tensor {
     ),
     inv,
   );
+}
+
+/**
+ * Exclusive products along the last axis: element i gets the product of the elements before it
+ * (`fromEnd`: after it). A pairwise scan: multiply neighbours into a vector half as long, scan
+ * that, and expand (the even element of pair j gets the pair's prefix, the odd one that times the
+ * even element; mirrored for suffixes). n + n/2 + n/4 + ... elements in all: linear memory, log n
+ * levels of ordinary ops, so the rule is differentiable like any other composition.
+ */
+function exclusiveProducts(v: Tensor, fromEnd: boolean): Tensor {
+  const r = v.rank;
+  const n = v.shape[r - 1]!;
+  const lead = v.shape.slice(0, -1);
+  if (n === 1) return full(v.shape, 1, { dtype: v.dtype, backend: v.backend });
+  const m = Math.ceil(n / 2);
+  // an odd length is padded with a 1, which changes no product
+  const even = n % 2 === 0 ? v : pad(v, [...lead.map(() => [0, 0] as [number, number]), [0, 1]], 1);
+  const pairs = reshape(even, [...lead, m, 2]);
+  const first = slice(pairs, [...lead.map(() => 0), 0, 0], [...lead, m, 1]);
+  const second = slice(pairs, [...lead.map(() => 0), 0, 1], [...lead, m, 1]);
+  const scanned = expandDims(exclusiveProducts(reshape(mul(first, second), [...lead, m]), fromEnd), -1);
+  const halves = fromEnd ? [mul(scanned, second), scanned] : [scanned, mul(scanned, first)];
+  const out = reshape(concat(halves, -1), [...lead, 2 * m]);
+  return n % 2 === 0 ? out : slice(out, lead.map(() => 0).concat(0), [...lead, n]);
 }
 
 const prodDef: PrimitiveDef<'prod'> = {

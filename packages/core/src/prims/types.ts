@@ -1,6 +1,6 @@
 /**
  * The shape of a primitive's definition. The families (`elementwise`, `reduce`, `movement`,
- * `linalg`) each declare their primitives' params and a table of definitions; `prims/index.ts`
+ * `linalg`, `conv`, `window`) each declare their primitives' params and a table of definitions; `prims/index.ts`
  * joins the tables into one typed `{ [P in PrimName]: PrimitiveDef<P> }`, so a primitive without a
  * shape rule, impl, JVP or VJP is a compile error.
  */
@@ -10,7 +10,9 @@ import type { Tensor } from '../tensor.js';
 import type { ElementwiseParams } from './elementwise.js';
 import type { LinalgParams } from './linalg.js';
 import type { MovementParams } from './movement.js';
+import type { ConvParams } from './conv.js';
 import type { ReduceParams } from './reduce.js';
+import type { WindowParams } from './window.js';
 
 /** Params of a primitive that takes none. */
 export type NoParams = Record<string, never>;
@@ -19,7 +21,8 @@ export type NoParams = Record<string, never>;
  * Parameters of each primitive, by name. Each family file declares its own (next to the
  * definitions), so a primitive's name, params and rules sit in one place.
  */
-export interface PrimParams extends ElementwiseParams, ReduceParams, MovementParams, LinalgParams {}
+export interface PrimParams
+  extends ElementwiseParams, ReduceParams, MovementParams, LinalgParams, ConvParams, WindowParams {}
 
 /** The name of a primitive. */
 export type PrimName = keyof PrimParams;

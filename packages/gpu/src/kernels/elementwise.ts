@@ -33,8 +33,10 @@ function body(fn: MapFn, v: readonly string[]): string {
     case 'toBool':
       return `(${v[0]} != 0.0 ? 1.0 : 0.0)`;
     case 'toInt':
-      // truncation of (-1, 0) gives -0, which is not an int32: map it to +0
-      return `(Math.abs(${v[0]}) < 1.0 ? 0.0 : Math.trunc(${v[0]}))`;
+      // as the cpu backend: NaN to 0 (`!(|v| >= 1)` holds for NaN), out of range saturating (the
+      // upper end 2^31 - 1 is 2^31 in float32; readback clamps it, see `toDType`); truncation of
+      // (-1, 0) gives -0, which is not an int32: map it to +0
+      return `(!(Math.abs(${v[0]}) >= 1.0) ? 0.0 : Math.trunc(Math.min(Math.max(${v[0]}, -2147483648.0), 2147483647.0)))`;
   }
 }
 

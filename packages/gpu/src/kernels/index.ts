@@ -7,7 +7,9 @@ import { copySpec, mapSpec } from './elementwise.js';
 import { matmulBlockedSpec, matmulScalarSpec } from './matmul.js';
 import { concatSpec, padSpec, scatterAddSpec, takeSpec } from './movement.js';
 import { argmaxSpec, reducePartialSpec, reduceSpec } from './reduce.js';
+import { randomSpec } from './random.js';
 import type { KernelSpec } from './spec.js';
+import { im2colSpec, reduceWindowSpec, windowGatherSpec, windowScatterSpec } from './window.js';
 
 /** Every kernel generator, by name. */
 export const GENERATORS = {
@@ -22,6 +24,11 @@ export const GENERATORS = {
   reduce: reduceSpec,
   reducePartial: reducePartialSpec,
   argmax: argmaxSpec,
+  im2col: im2colSpec,
+  reduceWindow: reduceWindowSpec,
+  windowGather: windowGatherSpec,
+  windowScatter: windowScatterSpec,
+  random: randomSpec,
 } satisfies Record<string, (...args: never[]) => KernelSpec>;
 
 /** The name of a kernel generator. */

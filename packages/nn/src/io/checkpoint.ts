@@ -6,7 +6,7 @@
  * uninterrupted one bit for bit. Byte level here (browsers too); `saveCheckpoint`/`loadCheckpoint`
  * write files.
  */
-import { PRNGKey, type Backend } from '@gen-ts/core';
+import { keyFromWords, PRNGKey, type Backend } from '@gen-ts/core';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 /** Where a data stream stands: the epoch and the index of the next element in it. */
@@ -83,7 +83,7 @@ export function decodeCheckpoint<P = unknown, S = unknown, M = unknown>(
   if (k !== null) {
     if (!Array.isArray(k) || k.length !== 2 || !k.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32))
       throw bad('key must be two 32-bit words');
-    key = new PRNGKey(k[0] as number, k[1] as number);
+    key = keyFromWords(k[0] as number, k[1] as number);
   }
   let data: DataPosition | undefined;
   const d = t['data'] as Record<string, unknown> | null;

@@ -1,12 +1,10 @@
 /**
- * Files (Node only): safetensors on disk, and the atomic write every saver here goes through. A
+ * Files (Node only; in a browser these functions throw, see `node-modules.ts`): safetensors on disk, and the atomic write every saver here goes through. A
  * file is written to a temporary name beside it, flushed to disk (`fsync`), renamed over the
  * target, and the directory is flushed too, so a crash at any point leaves either the previous
  * file or the new one, never a partial one.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { nodeModule, processId } from '../node-modules.js';
 import { checkCheckpoint, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.js';
 import {
   decodeSafetensors,
@@ -29,8 +27,11 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   hooks: AtomicWriteHooks = {},
 ): Promise<void> {
+  const { open, rename, rm } = nodeModule('node:fs/promises', 'writeFileAtomic');
+  const { basename, dirname, join } = nodeModule('node:path', 'writeFileAtomic');
+  const hex = nodeModule('node:crypto', 'writeFileAtomic').randomBytes(4).toString('hex');
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${processId()}.${hex}.tmp`);
   try {
     const fh = await open(temp, 'wx');
     try {
@@ -50,6 +51,7 @@ export async function writeFileAtomic(
 
 /** Flushes a directory entry (the rename) to disk; platforms that cannot open a directory skip it. */
 async function syncDirectory(dir: string): Promise<void> {
+  const { open } = nodeModule('node:fs/promises', 'writeFileAtomic');
   let fh;
   try {
     fh = await open(dir, 'r');
@@ -59,7 +61,7 @@ async function syncDirectory(dir: string): Promise<void> {
   try {
     await fh.sync();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = (e as { code?: string }).code;
     if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw e;
   } finally {
     await fh.close();
@@ -144,6 +146,7 @@ export async function loadCheckpoint<P = unknown, S = unknown, M = unknown>(
 /** Reads `path` and decodes it; an error names the path (and says when the file cannot be read). */
 async function readDecoded<T>(op: string, path: string, decode: (bytes: Uint8Array) => T): Promise<T> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string`);
+  const { readFile } = nodeModule('node:fs/promises', op);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -9,11 +9,13 @@ import { key, ones, tensor, type Tensor } from '@gen-ts/core';
 import type { AnyLayer } from './sequential.js';
 import { activation } from './activation.js';
 import { multiHeadAttention } from './attention.js';
+import { conv1d, conv2d } from './conv.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
 import { flatten } from './flatten.js';
 import { linear, mlp } from './linear.js';
 import { batchNorm, layerNorm } from './normalization.js';
+import { avgPool2d, globalAvgPool, maxPool2d } from './pool.js';
 import { residual, sequential } from './sequential.js';
 import { transformerBlock } from './transformer.js';
 
@@ -31,7 +33,7 @@ interface Row {
   /** An input shape `init` must refuse (too few axes), when the layer has a minimum rank. */
   badInitShape?: number[];
   /** Inputs `apply` must refuse, with the message they must give. */
-  badInputs: [Tensor, string][];
+  badInputs: [Tensor, string | RegExp][];
 }
 
 const rows: Row[] = [
@@ -150,6 +152,67 @@ const rows: Row[] = [
       ],
       [ones([3, 4]), 'transformerBlock: input [3,4] has rank 2, needs at least 3'],
     ],
+  },
+  {
+    name: 'conv2d',
+    unknownOption: () => conv2d(2, 3, { stride: 2 } as never),
+    layer: conv2d(2, 3, { groups: 1 }),
+    shape: [2, 5, 5, 3],
+    good: ones([2, 5, 5, 3]),
+    badInitShape: [5, 5, 3],
+    badInputs: [
+      [
+        ones([2, 5, 5, 2]),
+        'conv2d: input [2,5,5,2] has 2 features on its last axis, the parameters expect 3',
+      ],
+      [ones([5, 5, 3]), 'conv2d: input [5,5,3] has rank 3, needs at least 4'],
+      [
+        ones([2, 2, 5, 3]),
+        'conv2d: the window along spatial axis 0 (extent 3, dilated 3) is larger than the padded input there (2 = input 2 + padding [0,0]); x [2,2,5,3], w [3,3,3,2]',
+      ],
+    ],
+  },
+  {
+    name: 'conv1d',
+    unknownOption: () => conv1d(2, 3, { dilationRate: 2 } as never),
+    layer: conv1d(2, 3, { dilation: 2 }),
+    shape: [2, 6, 3],
+    good: ones([2, 6, 3]),
+    badInitShape: [6, 3],
+    badInputs: [
+      [ones([2, 6, 1]), 'conv1d: input [2,6,1] has 1 features on its last axis, the parameters expect 3'],
+      [ones([2, 4, 3]), /conv1d: the window along spatial axis 0 \(extent 3, dilated 5\) is larger/],
+    ],
+  },
+  {
+    name: 'maxPool2d',
+    unknownOption: () => maxPool2d(2, { stride: 2 } as never),
+    layer: maxPool2d(2),
+    shape: [2, 4, 4, 3],
+    good: ones([2, 4, 4, 3]),
+    badInitShape: [4, 4, 3],
+    badInputs: [
+      [ones([4, 4, 3]), 'maxPool2d: input [4,4,3] must be [N, H, W, C]'],
+      [ones([2, 1, 4, 3]), /maxPool2d: the window along spatial axis 0 \(extent 2, dilated 2\) is larger/],
+    ],
+  },
+  {
+    name: 'avgPool2d',
+    unknownOption: () => avgPool2d(2, { countIncludePadding: true } as never),
+    layer: avgPool2d(2, { padding: 'same' }),
+    shape: [2, 3, 3, 3],
+    good: ones([2, 3, 3, 3]),
+    badInitShape: [3, 3],
+    badInputs: [[ones([2, 3]), 'avgPool2d: input [2,3] must be [N, H, W, C]']],
+  },
+  {
+    name: 'globalAvgPool',
+    unknownOption: () => globalAvgPool({ keepdims: true } as never),
+    layer: globalAvgPool(),
+    shape: [2, 3, 3, 4],
+    good: ones([2, 3, 3, 4]),
+    badInitShape: [2, 4],
+    badInputs: [[ones([2, 4]), 'globalAvgPool: input [2,4] must be [N, ...spatial, C] with a spatial axis']],
   },
   {
     name: 'softmax',

@@ -1,0 +1,125 @@
+/** Options of `cpu()`, validated once, and what its `info()` reports. */
+import { resolveLoops, type CpuLoops } from './loops.js';
+import { singleThreadKernels } from './wasm/api.js';
+import type { WasmGemm } from './wasm/gemm.js';
+import type { WasmMinMax } from './wasm/minmax.js';
+
+/**
+ * Worker threads for the cpu backend's matrix products, on a shared WebAssembly memory. Create
+ * them with `wasmThreads(n)` from `@gen-ts/core/node` (Node only: browsers need cross-origin
+ * isolation for shared memory and are not supported yet).
+ */
+export interface CpuThreads {
+  /** Threads one product may use, the calling thread included. */
+  readonly threads: number;
+  /** Stops the workers; products of a backend that uses them then throw. */
+  terminate(): Promise<void>;
+}
+
+/** The products on the shared memory of each `CpuThreads` that `wasmThreads` made. */
+const kernelsOf = new WeakMap<CpuThreads, WasmGemm>();
+
+/** @internal Records the products behind a `CpuThreads` (called by `wasmThreads`). */
+export function registerThreads(t: CpuThreads, gemm: WasmGemm): CpuThreads {
+  kernelsOf.set(t, gemm);
+  return t;
+}
+
+/** What `cpu()` accepts. */
+export interface CpuOptions {
+  /**
+   * Where matrix products run: `'wasm-simd'` (WebAssembly SIMD kernels; throws at construction
+   * where they cannot run), `'js'` (plain loops, float64 accumulation: the slow, simple reference)
+   * or `'auto'` (the default: the SIMD kernels where they can run, else plain loops, with the
+   * reason in `info().reason`).
+   */
+  kernels?: 'auto' | 'wasm-simd' | 'js';
+  /**
+   * Worker threads that large products are split across (from `wasmThreads` in
+   * `@gen-ts/core/node`). Default: none, every product runs on the calling thread.
+   */
+  threads?: CpuThreads;
+  /**
+   * Elementwise loops: `'compiled'` (made with `new Function`, the fast path; throws at
+   * construction where it is forbidden), `'closures'` (no code generation, for a strict
+   * Content-Security-Policy; the same values, at about the same speed on Node 20), or `'auto'`
+   * (the default: compiled where `new Function` is allowed, else closures). `'auto'` finds out by
+   * calling `new Function` once, which a page's CSP reports as a violation; pass `'closures'` to
+   * avoid that.
+   */
+  loops?: 'auto' | CpuLoops;
+}
+
+/** Matrix products run so far, by where they ran. */
+export interface ProductCounts {
+  /** On the WebAssembly SIMD kernels, on the calling thread. */
+  wasm: number;
+  /** On the WebAssembly SIMD kernels, split across worker threads. */
+  threaded: number;
+  /** In plain JavaScript (int32 products, the `'js'` option, or no SIMD here). */
+  js: number;
+}
+
+/** What `cpu().info()` reports. */
+export interface CpuInfo {
+  /** The kernels float products run on. */
+  readonly kernels: 'wasm-simd' | 'js';
+  /** Why they run in JavaScript (null when on the SIMD kernels). */
+  readonly reason: string | null;
+  /** Threads a large product may use, the calling thread included (1 without worker threads). */
+  readonly threads: number;
+  /** Products run so far, by path. */
+  readonly products: ProductCounts;
+  /**
+   * Elementwise `maximum` / `minimum` (relu, clip) run so far on the SIMD kernels (float, full or
+   * scalar operands, 64 elements or more) and in JavaScript (the rest).
+   */
+  readonly minmax: { readonly wasm: number; readonly js: number };
+  /** Size of the kernels' WebAssembly memory: it grows to the largest product and is reused. */
+  readonly wasmBytes: number;
+  /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
+  readonly pooledBytes: number;
+  /** The elementwise loops: `compiled` or `closures` (see `CpuOptions.loops`). */
+  readonly loops: CpuLoops;
+}
+
+const KEYS = ['kernels', 'threads', 'loops'];
+
+/** Validates `cpu()` options into the kernels to use (null: plain loops) and the reason for plain loops. */
+export function resolveCpuOptions(o: CpuOptions): {
+  gemm: WasmGemm | null;
+  minmax: WasmMinMax | null;
+  reason: string | null;
+  loops: CpuLoops;
+} {
+  if (typeof o !== 'object' || o === null) throw new TypeError('cpu: options must be an object');
+  for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new TypeError(`cpu: unknown option '${k}'`);
+  return { ...resolveKernels(o), loops: resolveLoops(o.loops) };
+}
+
+function resolveKernels(o: CpuOptions): {
+  gemm: WasmGemm | null;
+  minmax: WasmMinMax | null;
+  reason: string | null;
+} {
+  const kernels = o.kernels ?? 'auto';
+  if (!['auto', 'wasm-simd', 'js'].includes(kernels)) {
+    throw new TypeError(
+      `cpu: option 'kernels' must be 'auto', 'wasm-simd' or 'js', got ${JSON.stringify(kernels)}`,
+    );
+  }
+  if (o.threads !== undefined) {
+    const gemm = typeof o.threads === 'object' && o.threads !== null ? kernelsOf.get(o.threads) : undefined;
+    if (!gemm)
+      throw new TypeError(`cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node'`);
+    if (kernels === 'js')
+      throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
+    const k = singleThreadKernels(); // compiled, or wasmThreads would have failed
+    return { gemm, minmax: k.ok ? k.minmax : null, reason: null };
+  }
+  if (kernels === 'js') return { gemm: null, minmax: null, reason: "the option kernels: 'js' was given" };
+  const k = singleThreadKernels();
+  if (k.ok) return { gemm: k.gemm, minmax: k.minmax, reason: null };
+  if (kernels === 'wasm-simd') throw new Error(`cpu: kernels 'wasm-simd' cannot run here: ${k.reason}`);
+  return { gemm: null, minmax: null, reason: k.reason };
+}
