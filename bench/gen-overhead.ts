@@ -80,6 +80,12 @@ const PROBES: { label: string; options: GeNOptions; fresh: boolean; k: number }[
     fresh: false,
     k: 1,
   },
+  {
+    label: "lagged: the next step's own batch",
+    options: { mode: 'lagged' },
+    fresh: false,
+    k: 1,
+  },
 ];
 const configs: Config[] = [{ name: 'SGD', opt: sgd({ lr: 0.01 }), fresh: false, k: 0, phi: 1 }];
 for (const phi of [1, 4, 8]) {
@@ -93,6 +99,15 @@ for (const phi of [1, 4, 8]) {
     });
   }
 }
+// The recommended configuration as users get it (phi 8, lagged fit, warm-up, horizon), timed after
+// its warm-up (the warm-up block below runs past its 20 steps).
+configs.push({
+  name: "GeN-SGD preset 'auto' (phi 8, lagged)",
+  opt: genSgd({ preset: 'auto', lr: 0.01, horizon: 100_000 }),
+  fresh: false,
+  k: 1,
+  phi: 8,
+});
 
 const rounds = Number(process.argv[2] ?? 7);
 const stepsPerRound = Number(process.argv[3] ?? 16); // a multiple of 8, so every phi sees whole periods
@@ -128,7 +143,7 @@ async function forwardBlock(n: number): Promise<number> {
   return (performance.now() - t0) / n;
 }
 await forwardBlock(8);
-for (const r of runs) await block(r, 8); // warm-up (JIT, allocator)
+for (const r of runs) await block(r, 24); // warm-up (JIT, allocator, and GeN's 20-step warm-up)
 for (let round = 0; round < rounds; round++) {
   const order = runs.map((_, i) => (i + round) % runs.length); // rotate to spread drift evenly
   for (const i of order) runs[i]!.times.push(await block(runs[i]!, stepsPerRound));
