@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launchChromium } from '../test/browser/chromium.js';
-import { BASE_NAME, PEERS, fmtRate } from './methods.js';
+import { BASE_NAME, GEN_VARIANTS, PEERS, methodLabel, type GenVariantId } from './methods.js';
 import { plan } from './plan.js';
 import { SIZES, STUDY_IDS, type StudyId } from './sizes.js';
 
@@ -28,6 +28,7 @@ const SHOTS = join(ROOT, 'test', 'browser', 'output');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const STUDIES: readonly StudyId[] = STUDY_IDS;
 const ARGS = ['--quick', '--out', OUT];
+const VARIANTS = Object.keys(GEN_VARIANTS) as GenVariantId[];
 
 let run: ReturnType<typeof spawnSync>;
 beforeAll(() => {
@@ -123,8 +124,18 @@ describe('pnpm demo --quick', () => {
       const verdict = ts.find((t) => t.caption.startsWith(`${title}: untuned GeN against`))!;
       expect(final, title).toBeDefined();
       const names = final.rows.map((r) => r[0]!);
+      // every rule from every initial rate, each named with its rule (there are several)
       const want = [
-        ...p.bases.flatMap((b) => p.genLr0[b]!.map((lr) => `GeN-${BASE_NAME[b]} from ${fmtRate(lr)}`)),
+        ...p.bases.flatMap((base) =>
+          VARIANTS.flatMap((variant) =>
+            p.genLr0[base]!.map((lr0) =>
+              methodLabel(
+                { kind: 'gen', base, variant, lr0, probe: GEN_VARIANTS[variant].probe },
+                { variant: true },
+              ),
+            ),
+          ),
+        ),
         ...p.peers.map((x) => PEERS[x].label),
       ];
       expect(names.filter((n) => want.includes(n)).sort()).toEqual([...want].sort());
@@ -144,9 +155,15 @@ describe('pnpm demo --quick', () => {
     const checks = rows('Quadratic checks');
     expect(checks).toHaveLength(6);
     for (const c of checks) expect(c.at(-1), c[0]).toBe('ok');
-    expect(rows('Where untuned GeN lands')).toHaveLength(
-      [q.mlp, q.cnn, q.char].reduce((n, p) => n + p.bases.reduce((m, b) => m + p.genLr0[b]!.length, 0), 0),
+    const overview = rows('Where untuned GeN lands');
+    expect(overview).toHaveLength(
+      VARIANTS.length *
+        [q.mlp, q.cnn, q.char].reduce((n, p) => n + p.bases.reduce((m, b) => m + p.genLr0[b]!.length, 0), 0),
     );
+    for (const v of VARIANTS)
+      expect(overview.filter((r) => r[2] === GEN_VARIANTS[v].label).length, v).toBe(
+        overview.length / VARIANTS.length,
+      );
   });
 
   it('index.html is well-formed and self-contained', () => {

@@ -26,20 +26,38 @@ export interface GenVariant {
   readonly about: string;
   /** Its lazy frequency, unless a run sets one (the Phi sweep). */
   readonly phi: number;
+  /** The data its task runs probe (`fit`'s `probe`). */
+  readonly probe: Probe;
+  /** Whether its rate decays to 0 at the end of the run, as a cosine schedule's does (a horizon). */
+  readonly anneals: boolean;
   readonly options: (h: Horizon) => GeNOptions;
 }
 
 /**
  * GeN configurations, each run untuned from every initial rate. `paper` is the authors' rule
- * (Bu & Xu's Algorithm 1 with their code's defaults: phi 4, gamma 0.9, clip ratio 2).
+ * (Bu & Xu's Algorithm 1 with their code's defaults: phi 4, gamma 0.9, clip ratio 2), probing the
+ * next batch as their code does. `auto` is the library's recommended configuration (`preset:
+ * 'auto'` with the run's steps as its horizon); its lagged fit reads the next step's own batch, so
+ * it probes no batch of its own and `probe: 'own'` saves the loader a look-ahead batch.
  */
 export const GEN_VARIANTS = {
   paper: {
     label: "authors' rule",
-    phi: 4,
+    phi: G.GEN_DEFAULTS.phi,
+    probe: 'fresh',
+    anneals: false,
     about:
-      'phi 4, smoothing gamma 0.9, each estimate clipped to [eta/2, 2 eta]: the rate grows at most x1.1 per probe',
+      'phi 4, smoothing gamma 0.9, each estimate clipped to [eta/2, 2 eta]: the rate grows at most x1.1 per probe; probes on the next batch',
     options: () => ({}),
+  },
+  auto: {
+    label: "recommended 'auto'",
+    phi: G.GEN_AUTO.phi!,
+    probe: 'own',
+    anneals: true,
+    about:
+      "preset 'auto' with the run's steps as its horizon: the lagged fit (the last step's direction fitted on the next step's batch, one forward pass) every 8 steps, a 20-step warm-up that doubles or halves the rate per step until an estimate lands, the cosine horizon (the rate decays to 0 at the last step), bias factor 2 for SGD and 1 for AdamW",
+    options: (h: Horizon): GeNOptions => ({ preset: 'auto', horizon: h.steps }),
   },
 } satisfies Record<string, GenVariant>;
 export type GenVariantId = keyof typeof GEN_VARIANTS;

@@ -83,7 +83,7 @@ export function plan(o: PlanOptions): PlannedJob[] {
     variant: GenVariantId,
     lr0: number,
     phi?: number,
-    probe: 'fresh' | 'own' = 'fresh',
+    probe: 'fresh' | 'own' = GEN_VARIANTS[variant].probe,
   ): MethodSpec => ({
     kind: 'gen',
     base,

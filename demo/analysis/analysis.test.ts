@@ -174,4 +174,30 @@ describe('verdicts', () => {
     const dead = summarize([run(GEN, 0, { train: [NaN, 1], stopped: 'NaN' })]);
     expect(diagnose(dead, of(COS, [0.9]))).toMatch(/1 of 1 runs stopped at a non-finite loss/);
   });
+
+  it('compares an annealing rule (auto) over the first half, against the cosine there, and never blames the missing decay', () => {
+    const AUTO: MethodSpec = { kind: 'gen', base: 'sgd', variant: 'auto', lr0: 1e-3, probe: 'own' };
+    // the cosine at peak 0.4 has the median 0.4 (1 + cos(pi/4)) / 2 = 0.3414 over the first half
+    const ref = (0.4 * (1 + Math.cos(Math.PI / 4))) / 2;
+    const at = (level: number) =>
+      summarize([
+        run(AUTO, 0, {
+          train: [NaN, 1, 0.9],
+          probes: [0, 5, 5],
+          accepted: [0, 5, 5],
+          lr: Array.from({ length: 100 }, (_, i) => (level * (1 + Math.cos((Math.PI * i) / 100))) / 2),
+        }),
+      ]);
+    const low = diagnose(at(0.04), of(COS, [0.9]));
+    expect(low).toMatch(
+      /ran at 0\.0\d+ \(median over the first half\), \d+\.\dx below the tuned cosine's median over the same steps 0\.341/,
+    );
+    expect(Number(/(\d+\.\d)x below/.exec(low)![1])).toBeCloseTo(
+      ref / ((0.04 * (1 + Math.cos(Math.PI / 4))) / 2),
+      0,
+    );
+    const close = diagnose(at(0.4), of(COS, [0.9]));
+    expect(close).toMatch(/close to the tuned cosine's .* it decays to 0 at the end as the cosine does/);
+    expect(close).not.toMatch(/which GeN does not/);
+  });
 });

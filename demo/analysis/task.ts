@@ -30,7 +30,7 @@ export interface TaskAnalysis {
   readonly meta: TaskMeta;
   readonly scoring: Scoring;
   readonly seeds: readonly number[];
-  /** GeN at its rule's own phi, probing the next batch, from every initial rate and variant. */
+  /** GeN at its rule's own phi and probe setting, from every initial rate and variant. */
   readonly gen: readonly MethodSummary[];
   /** Every grid run (first seed only), by base and kind. */
   readonly grid: readonly MethodSummary[];
@@ -57,13 +57,13 @@ export function analyzeTask(
 ): TaskAnalysis {
   const runs = all.filter((r) => r.spec.task === meta.id && (r.spec.horizon ?? 1) === 1);
   const m = (r: RunResult) => r.spec.method;
-  // the task's own GeN runs: the rule's own phi, fresh-batch probes, the initial rates its plan lists (the
+  // the task's own GeN runs: the rule's own phi and probe setting, the initial rates its plan lists (the
   // Phi and probe studies add runs of the same task that are not part of this comparison)
   const variants = Object.keys(GEN_VARIANTS);
   const ownGen = (x: MethodSpec) =>
     x.kind === 'gen' &&
     x.phi === undefined &&
-    x.probe === 'fresh' &&
+    x.probe === GEN_VARIANTS[x.variant].probe &&
     (meta.plan.genLr0[x.base] ?? []).includes(x.lr0);
   const gen = summarizeAll(runs.filter((r) => ownGen(m(r)))).sort((a, b) => {
     const [x, y] = [a.method, b.method] as Extract<MethodSpec, { kind: 'gen' }>[];

@@ -3,7 +3,7 @@
  * against the best grid-tuned cosine schedule of its base optimizer and against each peer, with the
  * spread over seeds; and, where it falls short, what the traces say about why.
  */
-import { fmtRate } from '../methods.js';
+import { GEN_VARIANTS, fmtRate } from '../methods.js';
 import type { MethodSummary, Stat } from './summary.js';
 
 /** How the report scores a task: accuracy in points (higher is better) or loss in nats (lower is better). */
@@ -74,6 +74,7 @@ export function diagnose(gen: MethodSummary, cosine: MethodSummary): string {
   if (gen.ranAway > 0)
     return `${gen.ranAway} of ${n} runs ran away (training loss up 25% from its lowest while the probes accepted)`;
   const lr = gen.lr?.mean ?? [];
+  const anneals = gen.method.kind === 'gen' && GEN_VARIANTS[gen.method.variant].anneals;
   const peak = (cosine.method as { lr: number }).lr;
   const end = median(lr.slice(Math.floor(lr.length * 0.9)));
   const threeQuarters = median(lr.slice(Math.floor(lr.length * 0.7), Math.floor(lr.length * 0.8)));
@@ -87,19 +88,25 @@ export function diagnose(gen: MethodSummary, cosine: MethodSummary): string {
       `only ${(100 * gen.acceptance).toFixed(0)}% of its fits were accepted, so the rate moved little`,
     );
   else {
-    const settled = median(lr.slice(Math.floor(lr.length / 2)));
-    const avg = peak / 2; // the mean of a cosine decay to 0 is half its peak
-    if (settled < avg / 1.5)
+    // an annealing rule is compared where neither rate has decayed much: over the first half, with
+    // the cosine's median there (its value at a quarter of the run); otherwise the second half
+    // against the cosine's mean, half its peak
+    const half = Math.floor(lr.length / 2);
+    const settled = median(anneals ? lr.slice(0, half) : lr.slice(half));
+    const ref = anneals ? (peak * (1 + Math.cos(Math.PI / 4))) / 2 : peak / 2;
+    const where = anneals ? 'first' : 'second';
+    const refName = anneals ? "tuned cosine's median over the same steps" : "tuned cosine's average";
+    if (settled < ref / 1.5)
       parts.push(
-        `its rate settled at ${fmtRate(settled)} (median over the second half), ${(avg / settled).toFixed(1)}x below the tuned cosine's average ${fmtRate(avg)}: the step that is best for the next minibatch is shorter than the best rate for the whole run`,
+        `its rate ${anneals ? 'ran' : 'settled'} at ${fmtRate(settled)} (median over the ${where} half), ${(ref / settled).toFixed(1)}x below the ${refName} ${fmtRate(ref)}: the step that is best for the next minibatch is shorter than the best rate for the whole run`,
       );
-    else if (settled > 1.5 * peak)
+    else if (settled > 1.5 * (anneals ? ref : peak))
       parts.push(
-        `its rate settled at ${fmtRate(settled)}, above the tuned cosine's peak ${fmtRate(peak)}, and it has no decay at the end (the cosine anneals to 0)`,
+        `its rate ${anneals ? 'ran' : 'settled'} at ${fmtRate(settled)} (median over the ${where} half), above the ${anneals ? `${refName} ${fmtRate(ref)}` : `tuned cosine's peak ${fmtRate(peak)}, and it has no decay at the end (the cosine anneals to 0)`}`,
       );
     else
       parts.push(
-        `its rate (median ${fmtRate(settled)} over the second half) is close to the tuned cosine's (peak ${fmtRate(peak)}), so the gap is not the rate's level; the cosine also anneals to 0 at the end, which GeN does not`,
+        `its rate (median ${fmtRate(settled)} over the ${where} half) is close to the tuned cosine's (peak ${fmtRate(peak)}), so the gap is not the rate's level; ${anneals ? 'it decays to 0 at the end as the cosine does, so neither is the annealing' : 'the cosine also anneals to 0 at the end, which GeN does not'}`,
       );
   }
   return parts.join('; ');

@@ -6,7 +6,7 @@ import { analyzeTask, type TaskAnalysis, type TaskMeta } from '../analysis/task.
 import { score } from '../analysis/verdict.js';
 import type { DemoOptions } from '../cli.js';
 import type { JobResult } from '../jobs.js';
-import { GEN_VARIANTS } from '../methods.js';
+import { GEN_VARIANTS, methodLabel } from '../methods.js';
 import type { PlannedJob } from '../plan.js';
 import type { Outcome } from '../pool.js';
 import type { QuadraticResult } from '../quadratic.js';
@@ -47,7 +47,7 @@ function overview(analyses: readonly TaskAnalysis[]): Block[] {
       const g = v.gen.method as { variant: keyof typeof GEN_VARIANTS };
       return [
         a.meta.title,
-        label(v.gen, a),
+        methodLabel(v.gen.method),
         GEN_VARIANTS[g.variant].label,
         fmtStat(score(v.gen, a.scoring), a.scoring.metric === 'accuracy' ? 2 : 3),
         `${label(v.cosine.against, a)}: ${fmtStat(score(v.cosine.against, a.scoring), a.scoring.metric === 'accuracy' ? 2 : 3)}`,
