@@ -150,7 +150,8 @@ describe('pnpm demo --quick', () => {
     }
     const rows = (prefix: string) => ts.find((t) => t.caption.startsWith(prefix))!.rows;
     expect(rows('Phi sweep: final test accuracy')).toHaveLength(q.mlp.bases.length * q.phi.phis.length);
-    expect(rows('Step time of GeN')).toHaveLength(q.mlp.bases.length * (1 + 2 * q.phi.phis.length));
+    // per base: the base itself, the authors' rule at each Phi on both batches, and 'auto'
+    expect(rows('Step time of GeN')).toHaveLength(q.mlp.bases.length * (2 + 2 * q.phi.phis.length));
     expect(rows('Probe policies')).toHaveLength(q.mlp.bases.length * 2);
     const checks = rows('Quadratic checks');
     expect(checks).toHaveLength(6);

@@ -5,13 +5,24 @@
  * over rounds. The cost model: a backward pass costs two forwards, so a step costs three; GeN adds
  * `k` forward passes every `Phi` steps (3 when it probes a fresh batch: the loss at the current
  * point is needed there too; 2 on the gradient's own batch, whose loss is known), so its speed
- * relative to the base is `3 / (3 + k / Phi)`.
+ * relative to the base is `3 / (3 + k / Phi)`. The recommended configuration ('auto') is timed too:
+ * its lagged fit costs one forward pass per probe step, every 8 steps after a 20-step warm-up that
+ * probes every step (the timed rounds start after the untimed first one, inside that warm-up).
  */
 import { key } from '@gen-ts/core';
 import { findGeNState } from '@gen-ts/gen';
 import { fit } from '@gen-ts/nn';
 import { disposeExcept } from './dispose.js';
-import { BASE_NAME, makeOptimizer, probeOf, type Base, type MethodSpec, type Probe } from './methods.js';
+import {
+  BASE_NAME,
+  GEN_VARIANTS,
+  makeOptimizer,
+  probeOf,
+  type Base,
+  type GenVariantId,
+  type MethodSpec,
+  type Probe,
+} from './methods.js';
 import type { Size } from './sizes.js';
 import { SIZES } from './sizes.js';
 import { getTask } from './tasks/index.js';
@@ -22,6 +33,8 @@ export interface SpeedRow {
   /** 0 for the base optimizer itself. */
   readonly phi: number;
   readonly probe: Probe;
+  /** GeN's rule (absent for the base optimizer). */
+  readonly variant?: GenVariantId;
   /** Median milliseconds per step over the rounds: wall clock and CPU time. */
   readonly ms: number;
   readonly cpuMs: number;
@@ -52,7 +65,7 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
   const { phis, speedRounds: rounds, speedChunk: chunk } = SIZES[size].phi;
   const batches = task.train.shuffle(key(9)).batch(task.plan.batch, { dropRemainder: true });
   const { params: p0 } = task.model.init(key(1), [...task.inputShape]);
-  const methods: { base: Base; phi: number; probe: Probe; spec: MethodSpec }[] = [];
+  const methods: { base: Base; phi: number; probe: Probe; variant?: GenVariantId; spec: MethodSpec }[] = [];
   for (const base of task.plan.bases) {
     methods.push({
       base,
@@ -66,8 +79,17 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
           base,
           phi,
           probe,
+          variant: 'paper',
           spec: { kind: 'gen', base, variant: 'paper', lr0: 1e-3, phi, probe },
         });
+    const auto = GEN_VARIANTS.auto;
+    methods.push({
+      base,
+      phi: auto.phi,
+      probe: auto.probe,
+      variant: 'auto',
+      spec: { kind: 'gen', base, variant: 'auto', lr0: 1e-3, probe: auto.probe },
+    });
   }
   const live = methods.map((m) => ({
     ...m,
@@ -113,6 +135,7 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
     base: m.base,
     phi: m.phi,
     probe: m.probe,
+    ...(m.variant ? { variant: m.variant } : {}),
     ms: median(m.ms),
     cpuMs: median(m.cpuMs),
     evals: m.evals,
@@ -121,8 +144,10 @@ export async function runSpeed(size: Size, load: () => number): Promise<SpeedRes
   return { rows, rounds, chunk, load: [load0, load()] };
 }
 
-/** A row's label, e.g. `GeN-SGD phi 4 (fresh batch)`. */
+/** A row's label, e.g. `GeN-SGD phi 4 (fresh batch)`, `GeN-SGD recommended 'auto' (phi 8, lagged fit)`. */
 export const speedLabel = (r: SpeedRow): string =>
   r.phi === 0
     ? BASE_NAME[r.base]
-    : `GeN-${BASE_NAME[r.base]} phi ${r.phi} (${r.probe === 'fresh' ? 'fresh' : 'own'} batch)`;
+    : r.variant === 'auto'
+      ? `GeN-${BASE_NAME[r.base]} ${GEN_VARIANTS.auto.label} (phi ${r.phi}, lagged fit)`
+      : `GeN-${BASE_NAME[r.base]} phi ${r.phi} (${r.probe === 'fresh' ? 'fresh' : 'own'} batch)`;

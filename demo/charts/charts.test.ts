@@ -153,9 +153,29 @@ describe('dotPlot with a range', () => {
       xRange: [80, 95],
     });
     expect(svg.match(/<circle class="mark"/g)).toHaveLength(1);
-    expect(svg).toMatch(/<path class="series" d="M250 \d+(\.\d)?L257/);
+    // the arrow's tip is on the plot area's left edge
+    const left = Number(/<rect x="([\d.]+)" y="40"/.exec(svg)![1]);
+    expect(svg).toMatch(new RegExp(`<path class="series" d="M${left} \\d+(\\.\\d)?L${left + 7} `));
     expect(svg).toContain('>13.1</text>');
     // the far row's whisker lies wholly left of the range: clamped to nothing
     expect(svg.match(/<path class="series" d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+" stroke/g)).toHaveLength(1);
+  });
+});
+
+describe('dotPlot labels', () => {
+  it('makes the label column as wide as the longest label, so none is cut at the left edge', () => {
+    const long = "GeN-AdamW from 1e-4 (recommended 'auto')";
+    const svg = dotPlot({
+      title: 'final',
+      xLabel: 'acc',
+      rows: [
+        { label: 'short', mean: 1, lo: 0, hi: 2 },
+        { label: long, mean: 1, lo: 0, hi: 2 },
+      ],
+    });
+    const left = Number(/<rect x="([\d.]+)" y="40"/.exec(svg)![1]);
+    // labels end 8 px left of the plot area, at about 6.3 px a character (11 px system-ui)
+    expect(left - 8).toBeGreaterThanOrEqual(6 * long.length);
+    expect(svg).toContain(`>${long}</text>`);
   });
 });

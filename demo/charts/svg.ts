@@ -32,7 +32,8 @@ export interface Series {
   readonly hi?: readonly number[];
   /** Default: the palette, in order. */
   readonly color?: string;
-  readonly dashed?: boolean;
+  /** `true` or `'dashed'`: dashes; `'dotted'`: dots (a third line style beside solid and dashed). */
+  readonly dashed?: boolean | 'dashed' | 'dotted';
   /** Draw a dot at each point; `'only'` draws no line. */
   readonly markers?: boolean | 'only';
 }
@@ -70,12 +71,16 @@ export interface DotPlot {
   /** The x range shown; a row outside it is written as its value at the edge it is beyond. */
   readonly xRange?: readonly [number, number];
   readonly xLog?: boolean;
+  /** Width of the plot area right of the labels (default 510). */
   readonly width?: number;
 }
 
 /** Text for SVG/HTML content and attributes. */
 export const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const dashArray = (s: Series): string =>
+  s.dashed === 'dotted' ? ' stroke-dasharray="1.5 2.5"' : s.dashed ? ' stroke-dasharray="5 3"' : '';
 
 const num = (v: number) => String(Math.round(v * 10) / 10);
 const FONT = 'font-family="system-ui, sans-serif"';
@@ -186,7 +191,7 @@ export function lineChart(c: LineChart): string {
         .join('');
       if (d)
         parts.push(
-          `<path class="series" data-series="${escapeXml(s.label)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+          `<path class="series" data-series="${escapeXml(s.label)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${dashArray(s)}/>`,
         );
     }
     // a point with no neighbour to join is drawn as a dot, or it would not show
@@ -206,7 +211,7 @@ export function lineChart(c: LineChart): string {
     const line =
       s.markers === 'only'
         ? ''
-        : `<line x1="${r + 14}" x2="${r + 34}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
+        : `<line x1="${r + 14}" x2="${r + 34}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dashArray(s)}/>`;
     parts.push(
       `${line}${swatch}<text x="${r + 40}" y="${y + 4}" font-size="11">${escapeXml(shorten(s.label, LEGEND_CHARS))}</text>`,
     );
@@ -216,8 +221,10 @@ export function lineChart(c: LineChart): string {
 
 /** Renders a dot plot. */
 export function dotPlot(p: DotPlot): string {
-  const width = p.width ?? 760;
-  const labelW = 250;
+  // the label column is as wide as its longest label (about 6.3 px a character at 11 px)
+  const longest = Math.max(0, ...p.rows.map((row) => Math.min(row.label.length, DOT_LABEL_CHARS)));
+  const labelW = Math.round(Math.max(120, 16 + 6.3 * longest));
+  const width = labelW + (p.width ?? 510);
   const rowH = 18;
   const height = 48 + p.rows.length * rowH + 44;
   const [l, r, t, b] = [labelW, width - 24, 40, 48 + p.rows.length * rowH];
@@ -234,7 +241,7 @@ export function dotPlot(p: DotPlot): string {
     const clamp = (v: number) => (Number.isFinite(v) ? Math.min(Math.max(v, d0), d1) : v);
     const [x0, x1, xm] = [xs.map(clamp(row.lo)), xs.map(clamp(row.hi)), xs.map(row.mean)];
     parts.push(
-      `<text x="${l - 8}" y="${y + 4}" text-anchor="end" font-size="11">${escapeXml(shorten(row.label, 40))}</text>`,
+      `<text x="${l - 8}" y="${y + 4}" text-anchor="end" font-size="11">${escapeXml(shorten(row.label, DOT_LABEL_CHARS))}</text>`,
     );
     if (Number.isFinite(x0) && Number.isFinite(x1) && x1 - x0 >= 0.5)
       parts.push(
@@ -269,8 +276,9 @@ export function dotPlot(p: DotPlot): string {
   return frame(width, height, p.title, parts.join(''));
 }
 
-/** Legend labels longer than this are cut. */
-const LEGEND_CHARS = 40;
+/** Legend and dot-plot labels longer than these are cut. */
+const LEGEND_CHARS = 44;
+const DOT_LABEL_CHARS = 48;
 const shorten = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /** A small stable hash, for ids that must differ between the charts of one page. */

@@ -18,6 +18,12 @@ import { list, p, table, type Block, type Report, type Section } from './model.j
 import { phiSection, probeSection, quadraticSection } from './studies.js';
 import { label, taskSection } from './task-section.js';
 
+/** Each rule as the report's first paragraph introduces it. */
+const RULE_INTRO: Readonly<Record<keyof typeof GEN_VARIANTS, string>> = {
+  paper: "the authors' rule: their Algorithm 1 with their code's defaults",
+  auto: "this library's recommended configuration, preset 'auto'",
+};
+
 /** What the run was, for the report's last section. */
 export interface RunInfo {
   readonly command: string;
@@ -148,7 +154,7 @@ export function buildReport(f: Finished): Report {
     title: 'GeN at small scale: the demo report',
     intro: [
       p(
-        "GeN (generalized Newton's method, Bu & Xu, ICLR 2025) sets the learning rate of any optimizer from the curvature of the loss along its step, found with a few extra forward passes. This report trains small models with GeN started from several initial rates and never tuned, against SGD and AdamW with constant and cosine schedules tuned on a validation split, and against the automatic-learning-rate peers at their defaults.",
+        `GeN (generalized Newton's method, Bu & Xu, ICLR 2025) sets the learning rate of any optimizer from the curvature of the loss along its step, found with a few extra forward passes. This report trains small models with GeN (${f.options.variants.map((v) => RULE_INTRO[v]).join('; ')}), started from several initial rates and never tuned, against SGD and AdamW with constant and cosine schedules tuned on a validation split, and against the automatic-learning-rate peers at their defaults.`,
       ),
     ],
     sections,

@@ -5,7 +5,7 @@
  */
 import { health, summarizeAll, type MethodSummary } from '../analysis/summary.js';
 import { lineChart, PALETTE, type Series } from '../charts/svg.js';
-import { BASE_NAME, BASES, phiOf, type Base, type Probe } from '../methods.js';
+import { BASE_NAME, BASES, GEN_VARIANTS, phiOf, type Base, type Probe } from '../methods.js';
 import type { QuadraticResult } from '../quadratic.js';
 import type { RunResult } from '../run.js';
 import { predictedSpeed, speedLabel, type SpeedResult } from '../speed.js';
@@ -130,7 +130,7 @@ function speedBlocks(speed: SpeedResult): Block[] {
       r.phi ? String(r.evals) : '',
     ];
   });
-  const phis = [...new Set(speed.rows.filter((r) => r.phi > 0).map((r) => r.phi))];
+  const phis = [...new Set(speed.rows.filter((r) => r.phi > 0 && r.variant !== 'auto').map((r) => r.phi))];
   const xs = Array.from({ length: 36 }, (_, i) => 1 + (7 * i) / 35);
   const series: Series[] = [
     { label: 'formula, k = 3 (fresh batch)', x: xs, y: xs.map((f) => predictedSpeed(3, f)), color: '#222' },
@@ -145,7 +145,9 @@ function speedBlocks(speed: SpeedResult): Block[] {
   let c = 0;
   for (const b of ['sgd', 'adamw'] as const)
     for (const probe of ['fresh', 'own'] as Probe[]) {
-      const rs = speed.rows.filter((r) => r.base === b && r.phi > 0 && r.probe === probe);
+      const rs = speed.rows.filter(
+        (r) => r.base === b && r.phi > 0 && r.probe === probe && r.variant !== 'auto',
+      );
       if (rs.length === 0) continue;
       series.push({
         label: `GeN-${BASE_NAME[b]}, ${probe === 'fresh' ? 'fresh' : 'own'} batch (CPU time)`,
@@ -155,9 +157,24 @@ function speedBlocks(speed: SpeedResult): Block[] {
         markers: 'only',
       });
     }
+  series.push({
+    label: 'formula, k = 1 (lagged fit)',
+    x: xs,
+    y: xs.map((f) => predictedSpeed(1, f)),
+    color: '#888',
+    dashed: 'dotted',
+  });
+  for (const r of speed.rows.filter((x) => x.variant === 'auto'))
+    series.push({
+      label: `GeN-${BASE_NAME[r.base]}, ${GEN_VARIANTS.auto.label} (CPU time)`,
+      x: [r.phi],
+      y: [base(r.base).cpuMs / r.cpuMs],
+      color: PALETTE[c++]!,
+      markers: 'only',
+    });
   return [
     p(
-      `Step times: ${speed.rounds} interleaved rounds of ${speed.chunk} steps per method (median per step), in one process; load average ${speed.load[0].toFixed(2)} -> ${speed.load[1].toFixed(2)}. Speed is the base optimizer's step time over GeN's; CPU time (what the process computed) is steadier than wall time on a shared machine. Phi = ${phis.join(', ')}.`,
+      `Step times: ${speed.rounds} interleaved rounds of ${speed.chunk} steps per method (median per step), in one process; load average ${speed.load[0].toFixed(2)} -> ${speed.load[1].toFixed(2)}. Speed is the base optimizer's step time over GeN's; CPU time (what the process computed) is steadier than wall time on a shared machine. Phi = ${phis.join(', ')}, and the recommended configuration ('auto': its lagged fit costs k = 1 forward pass per probe step, every 8 steps once its 20-step warm-up, which probes every step, is over; the first timed rounds fall in that warm-up).`,
     ),
     table(
       'phi-speed',
@@ -207,7 +224,10 @@ export function probeSection(runs: readonly RunResult[], lr0: number, horizon: n
   const ran = sums.filter((s) => s.ranAway > 0);
   const blocks: Block[] = [
     p(
-      `Where GeN evaluates its probe losses: on the next batch of the loader (fresh data, the default) or on the gradient's own batch (the paper's choice, one forward pass cheaper). On its own batch every step looks good for that batch, so the rate can climb while the training loss rises: a run "ran away" here when its mean training loss over the last evaluation interval is 25% above its lowest while at least half of its fits after that point were accepted. MNIST MLP, eta0 = ${lr0}, ${horizon}x the MLP task's epochs.`,
+      `Where GeN evaluates its probe losses: on the next batch of the loader (fresh data, the default) or on the gradient's own batch (the paper's choice, one forward pass cheaper). On its own batch every step looks good for that batch, so the rate can climb while the training loss rises: a run "ran away" here when its mean training loss over the last evaluation interval is 25% above its lowest while at least half of its fits after that point were accepted. MNIST MLP, eta0 = ${lr0}, ${horizon}x the MLP task's epochs, the authors' rule.`,
+    ),
+    p(
+      "The recommended configuration ('auto') has no probe policy to choose: its lagged fit measures the last step's direction on the next step's own batch, which that step never saw, so it is a fresh-batch fit under either setting and both give the same run (the library's tests check it). Its task runs use the gradient's own batch, which spares the loader a look-ahead batch.",
     ),
     p(
       ran.length === 0

@@ -21,6 +21,8 @@ import { chart, p, table, type Block, type Section } from './model.js';
 import { taskSentences } from './sentences.js';
 
 const COSINE = '#222';
+/** The final dot plot's colour of each rule's GeN runs. */
+const RULE_COLOR: Readonly<Record<GenVariantId, string>> = { paper: PALETTE[0], auto: PALETTE[4] };
 const CONSTANT = '#888';
 
 /** The label of a summary in this task's tables (the variant is named when there are several). */
@@ -57,19 +59,19 @@ function curve(
   };
 }
 
-/** GeN from each initial rate (one colour each; a second variant dashed), then the tuned schedules. */
+/** The rules that ran on this task, in `GEN_VARIANTS` order. */
+const variantsOf = (a: TaskAnalysis, base: Base): GenVariantId[] =>
+  (Object.keys(GEN_VARIANTS) as GenVariantId[]).filter((v) => genOf(a, v, base).length > 0);
+
+/** One rule's GeN from each initial rate (a colour each), then the tuned schedules. */
 function comparisonSeries(
   a: TaskAnalysis,
   base: Base,
+  variant: GenVariantId,
   what: 'testMetric' | 'trainLoss' | 'valLoss',
 ): Series[] {
-  const out: Series[] = [];
-  (Object.keys(GEN_VARIANTS) as GenVariantId[]).forEach((v, vi) =>
-    genOf(a, v, base).forEach((g, i) =>
-      out.push(
-        curve(a, g, what, { label: label(g, a), color: PALETTE[i % PALETTE.length]!, dashed: vi > 0 }),
-      ),
-    ),
+  const out: Series[] = genOf(a, variant, base).map((g, i) =>
+    curve(a, g, what, { label: label(g, a), color: PALETTE[i % PALETTE.length]! }),
   );
   const cos = tunedOf(a, base, 'cosine');
   const con = tunedOf(a, base, 'constant');
@@ -78,22 +80,19 @@ function comparisonSeries(
   return out;
 }
 
-function rateSeries(a: TaskAnalysis, base: Base): Series[] {
+function rateSeries(a: TaskAnalysis, base: Base, variant: GenVariantId): Series[] {
   const out: Series[] = [];
-  (Object.keys(GEN_VARIANTS) as GenVariantId[]).forEach((v, vi) =>
-    genOf(a, v, base).forEach((g, i) => {
-      if (g.lr)
-        out.push({
-          label: label(g, a),
-          x: g.lr.x,
-          y: g.lr.mean,
-          lo: g.lr.lo,
-          hi: g.lr.hi,
-          color: PALETTE[i % PALETTE.length]!,
-          dashed: vi > 0,
-        });
-    }),
-  );
+  genOf(a, variant, base).forEach((g, i) => {
+    if (g.lr)
+      out.push({
+        label: label(g, a),
+        x: g.lr.x,
+        y: g.lr.mean,
+        lo: g.lr.lo,
+        hi: g.lr.hi,
+        color: PALETTE[i % PALETTE.length]!,
+      });
+  });
   for (const [kind, color] of [
     ['cosine', COSINE],
     ['constant', CONSTANT],
@@ -113,26 +112,58 @@ function rateSeries(a: TaskAnalysis, base: Base): Series[] {
   return out;
 }
 
+/** The y range of every drawable value of these series, so that the rules' charts share a scale. */
+function sharedRange(series: readonly Series[], log: boolean): [number, number] | undefined {
+  const ys = series
+    .flatMap((s) => [...s.y, ...(s.lo ?? []), ...(s.hi ?? [])])
+    .filter((v) => Number.isFinite(v) && (!log || v > 0));
+  return ys.length ? [Math.min(...ys), Math.max(...ys)] : undefined;
+}
+
+/** A chart per rule of one quantity, on one y scale. */
+function perRule(
+  a: TaskAnalysis,
+  base: Base,
+  what: string,
+  series: (v: GenVariantId) => Series[],
+  o: { title: string; caption: string; xLabel: string; yLabel: string; yLog: boolean },
+): Block[] {
+  const vs = variantsOf(a, base);
+  const all = vs.map(series);
+  const yRange = sharedRange(all.flat(), o.yLog);
+  return vs.map((v, i) =>
+    chart(
+      `${a.meta.id}-${base}-${what}-${v}`,
+      `${GEN_VARIANTS[v].label}: ${o.caption}`,
+      lineChart({
+        title: `${o.title} (${GEN_VARIANTS[v].label})`,
+        xLabel: o.xLabel,
+        yLabel: o.yLabel,
+        yLog: o.yLog,
+        series: all[i]!,
+        ...(yRange ? { yRange } : {}),
+      }),
+    ),
+  );
+}
+
 function peerSeries(a: TaskAnalysis): Series[] {
   const out: Series[] = a.peers.map((s, i) =>
     curve(a, s, 'testMetric', { label: label(s, a), color: PALETTE[i % PALETTE.length]! }),
   );
   for (const base of a.meta.plan.bases) {
-    const gens = genOf(a, 'paper', base);
-    const mid = gens[Math.floor((gens.length - 1) / 2)];
-    if (mid)
-      out.push(
-        curve(a, mid, 'testMetric', {
-          label: label(mid, a),
-          color: base === 'sgd' ? '#000' : '#666',
-          dashed: true,
-        }),
-      );
+    const shade = base === 'sgd' ? '#000' : '#666';
+    // each rule from its middle initial rate: the authors' dashed, the recommended dotted
+    variantsOf(a, base).forEach((v, vi) => {
+      const gens = genOf(a, v, base);
+      const mid = gens[Math.floor((gens.length - 1) / 2)];
+      if (mid)
+        out.push(
+          curve(a, mid, 'testMetric', { label: label(mid, a), color: shade, dashed: vi ? 'dotted' : true }),
+        );
+    });
     const cos = tunedOf(a, base, 'cosine');
-    if (cos)
-      out.push(
-        curve(a, cos, 'testMetric', { label: label(cos, a), color: base === 'sgd' ? '#000' : '#666' }),
-      );
+    if (cos) out.push(curve(a, cos, 'testMetric', { label: label(cos, a), color: shade }));
   }
   return out;
 }
@@ -234,61 +265,46 @@ export function taskSection(a: TaskAnalysis): Section {
   const m = metricName(a);
   for (const base of a.meta.plan.bases) {
     const B = BASE_NAME[base];
+    const x = xName(a);
     blocks.push(
-      chart(
-        `${id}-${base}-metric`,
-        `${m} of untuned GeN-${B} from each initial rate against ${B} with the tuned cosine and constant rates; bands: min-max over seeds`,
-        lineChart({
-          title: `${a.meta.title}: GeN-${B} vs tuned ${B}`,
-          xLabel: xName(a),
-          yLabel: isAcc(a) ? 'test accuracy (%)' : 'test perplexity',
-          yLog: !isAcc(a),
-          series: comparisonSeries(a, base, 'testMetric'),
-        }),
-      ),
-      chart(
-        `${id}-${base}-loss`,
-        `training loss (mean minibatch loss of each evaluation interval), same runs`,
-        lineChart({
-          title: `${a.meta.title}: training loss, ${B}`,
-          xLabel: xName(a),
-          yLabel: 'training loss',
-          yLog: true,
-          series: comparisonSeries(a, base, 'trainLoss'),
-        }),
-      ),
+      ...perRule(a, base, 'metric', (v) => comparisonSeries(a, base, v, 'testMetric'), {
+        title: `${a.meta.title}: GeN-${B} vs tuned ${B}`,
+        caption: `${m} of untuned GeN-${B} from each initial rate against ${B} with the tuned cosine and constant rates; bands: min-max over seeds`,
+        xLabel: x,
+        yLabel: isAcc(a) ? 'test accuracy (%)' : 'test perplexity',
+        yLog: !isAcc(a),
+      }),
+      ...perRule(a, base, 'loss', (v) => comparisonSeries(a, base, v, 'trainLoss'), {
+        title: `${a.meta.title}: training loss, ${B}`,
+        caption: 'training loss (mean minibatch loss of each evaluation interval), same runs',
+        xLabel: x,
+        yLabel: 'training loss',
+        yLog: true,
+      }),
       ...(isAcc(a)
         ? []
-        : [
-            chart(
-              `${id}-${base}-validation`,
+        : perRule(a, base, 'validation', (v) => comparisonSeries(a, base, v, 'valLoss'), {
+            title: `${a.meta.title}: validation loss, ${B}`,
+            caption:
               'validation loss (nats per character; exp of it is the validation perplexity), same runs',
-              lineChart({
-                title: `${a.meta.title}: validation loss, ${B}`,
-                xLabel: xName(a),
-                yLabel: 'validation loss',
-                series: comparisonSeries(a, base, 'valLoss'),
-              }),
-            ),
-          ]),
-      chart(
-        `${id}-${base}-lr`,
-        `GeN-${B}'s learning rate (mean over seeds, band min-max) from each initial rate: the self-warm-up; the tuned schedules' rates for reference`,
-        lineChart({
-          title: `${a.meta.title}: learning rate, ${B}`,
-          xLabel: 'step',
-          yLabel: 'learning rate',
-          yLog: true,
-          series: rateSeries(a, base),
-        }),
-      ),
+            xLabel: x,
+            yLabel: 'validation loss',
+            yLog: false,
+          })),
+      ...perRule(a, base, 'lr', (v) => rateSeries(a, base, v), {
+        title: `${a.meta.title}: learning rate, ${B}`,
+        caption: `GeN-${B}'s learning rate (mean over seeds, band min-max) from each initial rate: the self-warm-up; the tuned schedules' rates for reference`,
+        xLabel: 'step',
+        yLabel: 'learning rate',
+        yLog: true,
+      }),
     );
   }
   if (a.peers.length)
     blocks.push(
       chart(
         `${id}-peers`,
-        `${m} of the peers at their defaults, GeN from its middle initial rate (dashed) and the tuned cosine schedules (solid black/grey)`,
+        `${m} of the peers at their defaults, GeN from its middle initial rate (the authors' rule dashed, the recommended 'auto' dotted) and the tuned cosine schedules (solid; black for SGD, grey for AdamW)`,
         lineChart({
           title: `${a.meta.title}: the peers`,
           xLabel: xName(a),
@@ -306,7 +322,8 @@ export function taskSection(a: TaskAnalysis): Section {
   const rows = all.map((s) => {
     const t = s.final.testMetric;
     const k = scale(a);
-    const color = s.method.kind === 'gen' ? PALETTE[0] : s.method.kind === 'peer' ? PALETTE[1] : COSINE;
+    const color =
+      s.method.kind === 'gen' ? RULE_COLOR[s.method.variant] : s.method.kind === 'peer' ? PALETTE[1] : COSINE;
     return { label: label(s, a), mean: t.mean * k, lo: t.min * k, hi: t.max * k, color };
   });
   const refValue = ref ? ref.final.testMetric.mean * scale(a) : NaN;
@@ -323,7 +340,7 @@ export function taskSection(a: TaskAnalysis): Section {
   blocks.push(
     chart(
       `${id}-final`,
-      `final ${m}: dot at the mean, whisker from the worst to the best seed; dashed line: the best tuned cosine schedule; a run off the scale is an arrow at its edge with its mean`,
+      `final ${m}: dot at the mean, whisker from the worst to the best seed (blue: GeN, the authors' rule; green: GeN, the recommended 'auto'; orange: the peers; black: the tuned schedules); dashed line: the best tuned cosine schedule; a run off the scale is an arrow at its edge with its mean`,
       dotPlot({
         title: `${a.meta.title}: final ${m}`,
         xLabel: isAcc(a) ? 'test accuracy (%)' : 'test perplexity',
