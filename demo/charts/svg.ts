@@ -171,6 +171,7 @@ export function lineChart(c: LineChart): string {
   const xs = makeScale(allX, l, r, { log: c.xLog });
   const ys = makeScale(allY, b, t, { log: c.yLog, fixed: c.yRange });
   const parts = [axes(xs, ys, l, r, t, b)];
+  const marks: string[] = [];
   const clip = `clip-${Math.abs(hash(c.title))}`;
   parts.push(
     `<clipPath id="${clip}"><rect x="${l}" y="${t}" width="${r - l}" height="${b - t}"/></clipPath><g clip-path="url(#${clip})">`,
@@ -196,10 +197,14 @@ export function lineChart(c: LineChart): string {
     }
     // a point with no neighbour to join is drawn as a dot, or it would not show
     const dots = s.markers ? segs.flat() : segs.filter((g) => g.length === 1).flat();
-    for (const [x, y] of dots)
-      parts.push(`<circle class="mark" cx="${num(x)}" cy="${num(y)}" r="3" fill="${color}"/>`);
+    for (const [x, y] of dots) {
+      const dot = `<circle class="mark" cx="${num(x)}" cy="${num(y)}" r="3" fill="${color}"/>`;
+      // a dot inside the plot area is drawn whole, past the clip (one on an edge would be halved)
+      if (x >= l && x <= r && y >= t && y <= b) marks.push(dot);
+      else parts.push(dot);
+    }
   });
-  parts.push('</g>');
+  parts.push('</g>', ...marks);
   parts.push(
     `<text x="${(l + r) / 2}" y="${height - 8}" text-anchor="middle" font-size="12">${escapeXml(c.xLabel)}</text>`,
     `<text transform="translate(14 ${(t + b) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(c.yLabel)}</text>`,

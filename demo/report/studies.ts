@@ -141,6 +141,13 @@ function speedBlocks(speed: SpeedResult): Block[] {
       color: '#888',
       dashed: true,
     },
+    {
+      label: 'formula, k = 1 (lagged fit)',
+      x: xs,
+      y: xs.map((f) => predictedSpeed(1, f)),
+      color: '#888',
+      dashed: 'dotted',
+    },
   ];
   let c = 0;
   for (const b of ['sgd', 'adamw'] as const)
@@ -157,13 +164,6 @@ function speedBlocks(speed: SpeedResult): Block[] {
         markers: 'only',
       });
     }
-  series.push({
-    label: 'formula, k = 1 (lagged fit)',
-    x: xs,
-    y: xs.map((f) => predictedSpeed(1, f)),
-    color: '#888',
-    dashed: 'dotted',
-  });
   for (const r of speed.rows.filter((x) => x.variant === 'auto'))
     series.push({
       label: `GeN-${BASE_NAME[r.base]}, ${GEN_VARIANTS.auto.label} (CPU time)`,
