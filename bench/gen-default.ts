@@ -33,6 +33,7 @@ import {
   genAdamW,
   genMomentum,
   genSgd,
+  momentum,
   sgd,
   trainStep,
   type GeNOptions,
@@ -187,7 +188,13 @@ function makeOptimizer(
   if (method === 'cosine') {
     const sched = cosineDecaySchedule(lr, steps);
     const opt =
-      base === 'sgd' ? sgd({ lr: sched }) : base === 'adam' ? adam({ lr: sched }) : adamw({ lr: sched });
+      base === 'sgd'
+        ? sgd({ lr: sched })
+        : base === 'momentum'
+          ? momentum({ lr: sched })
+          : base === 'adam'
+            ? adam({ lr: sched })
+            : adamw({ lr: sched });
     return { opt };
   }
   const v = a.variants.get(method)!;
