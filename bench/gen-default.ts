@@ -9,9 +9,10 @@
  * be resumed (a run already in the file is skipped); `--report` prints the tables from such files.
  *
  * Run:
- *   npx tsx bench/gen-default.ts --out runs.jsonl [--bases sgd,adam,adamw] [--epochs 5,15]
+ *   npx tsx bench/gen-default.ts --out runs.jsonl [--bases sgd,momentum,adam,adamw] [--epochs 5,15]
  *     [--seeds 0,1,2] [--methods paper,auto,cosine] [--eta0-sgd 1e-4,1e-3,1e-2,1e-1]
- *     [--eta0-adam 1e-5,1e-4,1e-3,1e-2] [--cosine-sgd 0.03,...] [--cosine-adam 1e-3,...]
+ *     [--eta0-momentum ...] [--eta0-adam 1e-5,1e-4,1e-3,1e-2] (AdamW takes Adam's)
+ *     [--cosine-sgd 0.03,...] [--cosine-momentum ...] [--cosine-adam 3e-4,...]
  *     [--variant 'name|probe|{json}']... [--train 4000] [--val 1000] [--test 2000] [--hidden 64]
  *     [--batch 128] [--past 1]
  *   npx tsx bench/gen-default.ts --report runs.jsonl[,more.jsonl] [--methods ...]
@@ -22,7 +23,7 @@
  * authors' rule) and `auto` (`{ preset: 'auto', horizon }`, own). `--past k` trains `k` times the
  * planned steps with the horizon still set to the plan (the rate past the plan, and runaway).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { argmax, equal, foldIn, key, mean, permutation, take, tensor, cast, type Tensor } from '@gen-ts/core';
 import {
   adam,
@@ -33,14 +34,15 @@ import {
   genAdamW,
   genMomentum,
   genSgd,
+  momentum,
   sgd,
   trainStep,
   type GeNOptions,
   type GradientTransformation,
 } from '@gen-ts/gen';
 import { loadMnist, mlp, softmaxCrossEntropy, type LinearParams, type MnistSplit } from '@gen-ts/nn';
+import { pct, readRuns, report, type Base, type Run } from './gen-default-report.js';
 
-type Base = 'sgd' | 'momentum' | 'adam' | 'adamw';
 type Family = 'sgd' | 'momentum' | 'adam';
 type Probe = 'fresh' | 'own';
 
@@ -60,7 +62,6 @@ interface Args {
   hidden: number;
   batch: number;
   past: number;
-  trace: boolean;
 }
 
 const nums = (s: string) => s.split(',').map(Number);
@@ -77,9 +78,10 @@ function parseArgs(argv: string[]): Args {
       adam: [1e-5, 1e-4, 1e-3, 1e-2],
     },
     cosine: {
-      sgd: [0.03, 0.1, 0.3, 0.5, 1, 2, 3],
-      momentum: [0.01, 0.03, 0.05, 0.1, 0.2, 0.3],
-      adam: [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.06, 0.1],
+      // wide enough that the peak chosen on validation is inside the grid at 5 and 15 epochs
+      sgd: [0.03, 0.1, 0.3, 0.5, 0.7, 1, 1.5, 2, 3],
+      momentum: [0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7],
+      adam: [3e-4, 1e-3, 3e-3, 1e-2, 2e-2, 3e-2, 0.06, 0.1],
     },
     variants: new Map([
       ['paper', { probe: 'fresh', options: {} }],
@@ -91,7 +93,6 @@ function parseArgs(argv: string[]): Args {
     hidden: 64,
     batch: 128,
     past: 1,
-    trace: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
@@ -122,42 +123,12 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--hidden') a.hidden = Number(v);
     else if (k === '--batch') a.batch = Number(v);
     else if (k === '--past') a.past = Number(v);
-    else if (k === '--trace') a.trace = v === '1';
     else throw new Error(`gen-default: unknown argument ${k}`);
   }
   if (a.report === undefined)
     for (const m of a.methods)
       if (m !== 'cosine' && !a.variants.has(m)) throw new Error(`gen-default: unknown method ${m}`);
   return a;
-}
-
-/** One finished run, as written to the JSON-lines file. */
-interface Run {
-  readonly id: string;
-  readonly base: Base;
-  readonly method: string;
-  readonly lr: number;
-  readonly epochs: number;
-  readonly past: number;
-  readonly seed: number;
-  readonly size: string;
-  /** Mean minibatch loss of each epoch (free: the step returns it). */
-  readonly epochLoss: number[];
-  /** Validation loss and accuracy after each epoch. */
-  readonly valLoss: number[];
-  readonly valAcc: number[];
-  /** Test accuracy at the end. */
-  readonly testAcc: number;
-  /** GeN only: the rate at the end of each epoch, its maximum, accepted / fitted per epoch, forwards. */
-  readonly lrEnd?: number[];
-  readonly lrMax?: number;
-  readonly accepted?: number[];
-  readonly fitted?: number[];
-  readonly forwards?: number;
-  readonly probeSteps?: number;
-  readonly steps: number;
-  readonly seconds: number;
-  readonly load: number;
 }
 
 type Params = LinearParams[];
@@ -187,7 +158,13 @@ function makeOptimizer(
   if (method === 'cosine') {
     const sched = cosineDecaySchedule(lr, steps);
     const opt =
-      base === 'sgd' ? sgd({ lr: sched }) : base === 'adam' ? adam({ lr: sched }) : adamw({ lr: sched });
+      base === 'sgd'
+        ? sgd({ lr: sched })
+        : base === 'momentum'
+          ? momentum({ lr: sched })
+          : base === 'adam'
+            ? adam({ lr: sched })
+            : adamw({ lr: sched });
     return { opt };
   }
   const v = a.variants.get(method)!;
@@ -272,11 +249,6 @@ function runOne(
         forwards += g.fit.evals;
         if (g.fit.accepted.itemSync()) acc++;
         lrMax = Math.max(lrMax, g.lr.itemSync());
-        if (a.trace)
-          console.log(
-            `  step ${g.fit.step} loss ${r.loss.itemSync().toFixed(4)} eta* ${g.fit.etaStar.itemSync().toPrecision(3)} ` +
-              `accepted ${g.fit.accepted.itemSync()} lr ${g.lr.itemSync().toPrecision(3)}${g.warm?.itemSync() ? ' (warm)' : ''}`,
-          );
       }
     }
     seconds += (performance.now() - t0) / 1000;
@@ -315,130 +287,11 @@ function runOne(
   };
 }
 
-function readRuns(files: readonly string[]): Run[] {
-  const out: Run[] = [];
-  for (const f of files) {
-    if (!existsSync(f)) continue;
-    for (const line of readFileSync(f, 'utf8').split('\n'))
-      if (line.trim() !== '') out.push(JSON.parse(line) as Run);
-  }
-  return out;
-}
-
-const stats = (xs: number[]) => {
-  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return { m, sd, min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
-};
-const pct = (x: number) => (100 * x).toFixed(2);
-
-/** Largest rise of the epoch loss above its running minimum (0: never rose). */
-function rise(r: Run): number {
-  let best = r.epochLoss[0]!;
-  let worst = 0;
-  for (const l of r.epochLoss.slice(1)) {
-    worst = Math.max(worst, l / best - 1);
-    best = Math.min(best, l);
-  }
-  return worst;
-}
-
 let methodsGiven = false;
-
-function report(a: Args): void {
-  const runs = readRuns(a.report!);
-  const summary = new Map<string, Map<string, { gaps: number[]; rise: number; n: number }>>();
-  const bases = [...new Set(runs.map((r) => r.base))];
-  const sizes = [...new Set(runs.map((r) => r.size))];
-  const loads = runs.map((r) => r.load);
-  console.log(
-    `runs ${runs.length}, sizes ${sizes.join('; ')}, load ${stats(loads).min.toFixed(1)}-${stats(loads).max.toFixed(1)}`,
-  );
-  for (const base of bases) {
-    for (const past of [...new Set(runs.map((r) => r.past))]) {
-      for (const epochs of [...new Set(runs.filter((r) => r.base === base).map((r) => r.epochs))].sort(
-        (x, y) => x - y,
-      )) {
-        const here = runs.filter((r) => r.base === base && r.epochs === epochs && r.past === past);
-        if (here.length === 0) continue;
-        console.log(`\n## ${base}, ${epochs} epochs${past > 1 ? ` trained ${past}x past the horizon` : ''}`);
-        // The cosine peak chosen on validation accuracy (mean over seeds).
-        const cos = here.filter((r) => r.method === 'cosine');
-        const peaks = [...new Set(cos.map((r) => r.lr))].sort((x, y) => x - y);
-        let best: { lr: number; val: number; test: ReturnType<typeof stats> } | undefined;
-        for (const lr of peaks) {
-          const rs = cos.filter((r) => r.lr === lr);
-          const val = stats(rs.map((r) => r.valAcc.at(-1)!)).m;
-          const test = stats(rs.map((r) => r.testAcc));
-          console.log(
-            `cosine peak ${lr}: val ${pct(val)}  test ${pct(test.m)} ± ${pct(test.sd)} [${pct(test.min)}, ${pct(test.max)}] (n ${test.n})`,
-          );
-          if (best === undefined || val > best.val) best = { lr, val, test };
-        }
-        if (best !== undefined)
-          console.log(
-            `best cosine (on validation): peak ${best.lr}, test ${pct(best.test.m)} ± ${pct(best.test.sd)}`,
-          );
-        console.log(
-          '| method | eta0 | test acc mean ± sd [min, max] | vs best cosine | val acc | final loss | max rise | rate end (max) | fwd / probe step | probe steps / step |',
-        );
-        console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-        const methods = methodsGiven ? a.methods : [...new Set(here.map((r) => r.method))];
-        for (const m of methods.filter((x) => x !== 'cosine')) {
-          const gm = here.filter((r) => r.method === m);
-          for (const lr of [...new Set(gm.map((r) => r.lr))].sort((x, y) => x - y)) {
-            const rs = gm.filter((r) => r.lr === lr);
-            const t = stats(rs.map((r) => r.testAcc));
-            const v = stats(rs.map((r) => r.valAcc.at(-1)!));
-            const fl = stats(rs.map((r) => r.epochLoss.at(-1)!));
-            const ri = Math.max(...rs.map(rise));
-            const le = stats(rs.map((r) => r.lrEnd!.at(-1)!));
-            const lm = stats(rs.map((r) => r.lrMax!));
-            const fw = rs.reduce((s, r) => s + r.forwards!, 0) / rs.reduce((s, r) => s + r.probeSteps!, 0);
-            const ps = rs.reduce((s, r) => s + r.probeSteps!, 0) / rs.reduce((s, r) => s + r.steps, 0);
-            const gap = best === undefined ? '' : (100 * (t.m - best.test.m)).toFixed(2);
-            if (best !== undefined) {
-              const key = `${m}`;
-              const row = summary.get(key) ?? new Map<string, { gaps: number[]; rise: number; n: number }>();
-              const col = `${base} ${epochs}${past > 1 ? `x${past}` : ''}`;
-              const cell = row.get(col) ?? { gaps: [], rise: 0, n: 0 };
-              cell.gaps.push(100 * (t.m - best.test.m));
-              cell.rise = Math.max(cell.rise, ri);
-              cell.n += t.n;
-              row.set(col, cell);
-              summary.set(key, row);
-            }
-            console.log(
-              `| ${m} | ${lr} | ${pct(t.m)} ± ${pct(t.sd)} [${pct(t.min)}, ${pct(t.max)}] (n ${t.n}) | ${gap} | ${pct(v.m)} | ${fl.m.toFixed(3)} | ${(100 * ri).toFixed(0)}% | ${le.m.toPrecision(2)} (${lm.m.toPrecision(2)}) | ${fw.toFixed(2)} | ${ps.toFixed(3)} |`,
-            );
-          }
-        }
-      }
-    }
-  }
-  const cols = [...new Set([...summary.values()].flatMap((r) => [...r.keys()]))];
-  console.log(
-    '\n## Summary: gap to the best cosine in points, worst / mean over eta0 (max rise of the epoch loss)',
-  );
-  console.log(`| method | ${cols.join(' | ')} |`);
-  console.log(`| --- | ${cols.map(() => '---').join(' | ')} |`);
-  for (const [m, row] of summary)
-    console.log(
-      `| ${m} | ${cols
-        .map((c) => {
-          const x = row.get(c);
-          if (x === undefined) return '';
-          const worst = Math.min(...x.gaps);
-          const mean = x.gaps.reduce((p, q) => p + q, 0) / x.gaps.length;
-          return `${worst.toFixed(2)} / ${mean.toFixed(2)} (${(100 * x.rise).toFixed(0)}%)${x.gaps.length < 4 || x.n < 12 ? ' partial' : ''}`;
-        })
-        .join(' | ')} |`,
-    );
-}
 
 function main(): void {
   const a = parseArgs(process.argv.slice(2));
-  if (a.report !== undefined) return report(a);
+  if (a.report !== undefined) return report(readRuns(a.report), methodsGiven ? a.methods : undefined);
   if (a.out === undefined)
     throw new Error('gen-default: give --out FILE (runs are appended) or --report FILES');
   const done = new Set(readRuns([a.out]).map((r) => r.id));
