@@ -126,17 +126,25 @@ function perRule(
   base: Base,
   what: string,
   series: (v: GenVariantId) => Series[],
-  o: { title: string; caption: string; xLabel: string; yLabel: string; yLog: boolean },
+  o: {
+    /** Title and caption, given `GeN-SGD (authors' rule)`, say. */
+    title: (gen: string) => string;
+    caption: (gen: string) => string;
+    xLabel: string;
+    yLabel: string;
+    yLog: boolean;
+  },
 ): Block[] {
   const vs = variantsOf(a, base);
   const all = vs.map(series);
   const yRange = sharedRange(all.flat(), o.yLog);
+  const gen = (v: GenVariantId) => `GeN-${BASE_NAME[base]} (${GEN_VARIANTS[v].label})`;
   return vs.map((v, i) =>
     chart(
       `${a.meta.id}-${base}-${what}-${v}`,
-      `${GEN_VARIANTS[v].label}: ${o.caption}`,
+      o.caption(gen(v)),
       lineChart({
-        title: `${o.title} (${GEN_VARIANTS[v].label})`,
+        title: o.title(gen(v)),
         xLabel: o.xLabel,
         yLabel: o.yLabel,
         yLog: o.yLog,
@@ -268,15 +276,17 @@ export function taskSection(a: TaskAnalysis): Section {
     const x = xName(a);
     blocks.push(
       ...perRule(a, base, 'metric', (v) => comparisonSeries(a, base, v, 'testMetric'), {
-        title: `${a.meta.title}: GeN-${B} vs tuned ${B}`,
-        caption: `${m} of untuned GeN-${B} from each initial rate against ${B} with the tuned cosine and constant rates; bands: min-max over seeds`,
+        title: (g) => `${a.meta.title}: ${g} vs tuned ${B}`,
+        caption: (g) =>
+          `${m} of untuned ${g} from each initial rate against ${B} with the tuned cosine and constant rates; bands: min-max over seeds`,
         xLabel: x,
         yLabel: isAcc(a) ? 'test accuracy (%)' : 'test perplexity',
         yLog: !isAcc(a),
       }),
       ...perRule(a, base, 'loss', (v) => comparisonSeries(a, base, v, 'trainLoss'), {
-        title: `${a.meta.title}: training loss, ${B}`,
-        caption: 'training loss (mean minibatch loss of each evaluation interval), same runs',
+        title: (g) => `${a.meta.title}: training loss, ${g}`,
+        caption: (g) =>
+          `training loss (mean minibatch loss of each evaluation interval) of ${g} and the tuned schedules, same runs`,
         xLabel: x,
         yLabel: 'training loss',
         yLog: true,
@@ -284,16 +294,17 @@ export function taskSection(a: TaskAnalysis): Section {
       ...(isAcc(a)
         ? []
         : perRule(a, base, 'validation', (v) => comparisonSeries(a, base, v, 'valLoss'), {
-            title: `${a.meta.title}: validation loss, ${B}`,
-            caption:
-              'validation loss (nats per character; exp of it is the validation perplexity), same runs',
+            title: (g) => `${a.meta.title}: validation loss, ${g}`,
+            caption: (g) =>
+              `validation loss (nats per character; exp of it is the validation perplexity) of ${g} and the tuned schedules, same runs`,
             xLabel: x,
             yLabel: 'validation loss',
             yLog: false,
           })),
       ...perRule(a, base, 'lr', (v) => rateSeries(a, base, v), {
-        title: `${a.meta.title}: learning rate, ${B}`,
-        caption: `GeN-${B}'s learning rate (mean over seeds, band min-max) from each initial rate: the self-warm-up; the tuned schedules' rates for reference`,
+        title: (g) => `${a.meta.title}: learning rate, ${g}`,
+        caption: (g) =>
+          `${g}'s learning rate (mean over seeds, band min-max) from each initial rate: the self-warm-up; the tuned schedules' rates for reference`,
         xLabel: 'step',
         yLabel: 'learning rate',
         yLog: true,
