@@ -28,7 +28,7 @@ export interface GenVariant {
   readonly phi: number;
   /** The data its task runs probe (`fit`'s `probe`). */
   readonly probe: Probe;
-  /** Whether its rate decays to 0 at the end of the run, as a cosine schedule's does (a horizon). */
+  /** Whether its rate follows a decay over the run (a horizon), as a cosine schedule's does. */
   readonly anneals: boolean;
   readonly options: (h: Horizon) => GeNOptions;
 }
@@ -56,7 +56,7 @@ export const GEN_VARIANTS = {
     probe: 'own',
     anneals: true,
     about:
-      "preset 'auto' with the run's steps as its horizon: the lagged fit (the last step's direction fitted on the next step's batch, one forward pass) every 8 steps, a 20-step warm-up that doubles or halves the rate per step until an estimate lands, the cosine horizon (the rate decays to 0 at the last step), bias factor 2 for SGD and 1 for AdamW",
+      "preset 'auto' with the run's steps as its horizon: the lagged fit (the last step's direction fitted on the next step's batch, one forward pass) every 8 steps, a 20-step warm-up that doubles or halves the rate per step until an estimate lands, the cosine horizon (each estimate scaled by a cosine that falls from 1 to 0 over the run), bias factor 2 for SGD and 1 for AdamW",
     options: (h: Horizon): GeNOptions => ({ preset: 'auto', horizon: h.steps }),
   },
 } satisfies Record<string, GenVariant>;

@@ -96,12 +96,18 @@ describe('plan', () => {
     for (const j of jobs) for (const d of j.deps) expect(ids, `${j.id} -> ${d}`).toContain(d);
   });
 
-  it('runs GeN from every initial rate on every seed, the grids on the first seed, the peers on all', () => {
+  it("runs both GeN rules (the authors' on the next batch, auto on its own) from every initial rate on every seed, the grids on the first seed, the peers on all", () => {
     const p = SIZES.full.mlp;
     for (const base of p.bases)
       for (const lr0 of p.genLr0[base]!)
         for (const seed of seeds)
-          expect(has({ kind: 'gen', base, variant: 'paper', lr0, probe: 'fresh' }, seed)).toBe(true);
+          for (const [variant, probe] of [
+            ['paper', 'fresh'],
+            ['auto', 'own'],
+          ] as const)
+            expect(has({ kind: 'gen', base, variant, lr0, probe }, seed), `${variant} ${base} ${lr0}`).toBe(
+              true,
+            );
     for (const base of p.bases)
       for (const lr of p.grid[base]!) {
         expect(has({ kind: 'cosine', base, lr }, 0)).toBe(true);

@@ -197,7 +197,7 @@ describe('verdicts', () => {
       0,
     );
     const close = diagnose(at(0.4), of(COS, [0.9]));
-    expect(close).toMatch(/close to the tuned cosine's .* it decays to 0 at the end as the cosine does/);
+    expect(close).toMatch(/close to the tuned cosine's .* it follows a cosine horizon down/);
     expect(close).not.toMatch(/which GeN does not/);
   });
 });

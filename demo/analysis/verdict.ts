@@ -106,7 +106,7 @@ export function diagnose(gen: MethodSummary, cosine: MethodSummary): string {
       );
     else
       parts.push(
-        `its rate (median ${fmtRate(settled)} over the ${where} half) is close to the tuned cosine's (peak ${fmtRate(peak)}), so the gap is not the rate's level; ${anneals ? 'it decays to 0 at the end as the cosine does, so neither is the annealing' : 'the cosine also anneals to 0 at the end, which GeN does not'}`,
+        `its rate (median ${fmtRate(settled)} over the ${where} half) is close to the tuned cosine's (peak ${fmtRate(peak)}), so the gap is not the rate's level; ${anneals ? 'it follows a cosine horizon down over the run as the tuned schedule does, so neither is the annealing' : 'the cosine also anneals to 0 at the end, which GeN does not'}`,
       );
   }
   return parts.join('; ');
