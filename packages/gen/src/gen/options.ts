@@ -65,7 +65,14 @@ export interface GeNOptions {
   clipRatio?: number;
   /** Horizon scale `s_t` multiplying accepted estimates: a number or a schedule of the step count (default 1). */
   scale?: number | Schedule;
-  /** `'fit'`: probe losses and fit a parabola (default). `'exact'`: slope and curvature from `jvp` (an oracle; costs a Hessian-vector product). */
+  /**
+   * `'fit'`: probe losses and fit a parabola (default). `'exact'`: slope and curvature from `jvp`
+   * (an oracle; costs a Hessian-vector product). `'lagged'`: the parabola along the last probe
+   * step's update, from the next step's own loss and gradient (`extra.own`) and one forward pass of
+   * that batch at the point before it; exact on quadratics, one forward per probe step, data the
+   * direction never saw whatever `probe` says (`preset: 'auto'` uses it). Not for losses that are
+   * random beyond the batch (dropout without a fixed key): the two passes must see one model.
+   */
   mode?: GeNMode;
   /**
    * Where `'fit'` mode takes the slope `b = G^T d` from (default `'fit'`: fitted with `a` from the
@@ -116,13 +123,20 @@ export interface GeNOptions {
   /**
    * The defaults the other options start from (default `'paper'`, the authors' rule, every
    * default above). `'auto'`: the configuration measured to match a tuned cosine schedule (see
-   * `GEN_AUTO`); it needs `horizon`. Options given explicitly override the preset's.
+   * `GEN_AUTO`); it needs `horizon`. Options given explicitly override the preset's. On an MNIST
+   * MLP over 3 seeds it came within 0.5 points of test accuracy of the validation-chosen best
+   * cosine schedule in 27 of 32 cells (SGD, momentum, Adam, AdamW; 4 initial rates; 5 and 15
+   * epochs) and within 0.7 in all (BENCHMARKS.md, "GeN without tuning"). Not for deterministic,
+   * ill-conditioned problems (probe every step there) or runs of unknown length.
    */
   preset?: GeNPreset;
   /**
    * The planned number of training steps `T` (default none). Sets the horizon scale to the
    * cosine `s_t = (1 + cos(pi * min(t, T) / T)) / 2`, which reaches 0 at step `T` and stays there,
-   * so the rate decays to 0 rather than rising again past the plan. Excludes `scale`.
+   * so the rate decays to 0 rather than rising again past the plan. Excludes `scale`. With a
+   * horizon a rejected fit also follows `s_t`. Measured: without it the recommended configuration
+   * ended 0.75-1.8 points below a tuned cosine schedule on MNIST. Past `T` the rate shrinks by
+   * `gamma` per probe step; a run that goes on learns little more.
    */
   horizon?: number;
   /**
@@ -131,7 +145,9 @@ export interface GeNOptions {
    * whole run a longer step pays off (the short-horizon bias of greedy step sizes). 2 is the other
    * root of the one-step parabola: the longest step the local model says does not raise the loss.
    * With `warmupSteps`, it applies once the warm-up has landed (a rate found near the
-   * initialisation, doubled, overshoots as training sharpens the loss). In (0, 2].
+   * initialisation, doubled, overshoots as training sharpens the loss). In (0, 2]. Measured on
+   * MNIST: GeN-SGD lost 1.25 points at 15 epochs with 1; on momentum, Adam or AdamW a factor 2 made
+   * the training loss rise by 22-101% between epochs, so keep 1 there.
    */
   biasFactor?: number;
   /**
@@ -139,7 +155,9 @@ export interface GeNOptions {
    * every `phi`), and until the first estimate that lands inside the clip range
    * `[eta / clipRatio, eta * clipRatio]` it takes it clipped but unsmoothed and unscaled (no
    * `gamma`, no `s_t`, no `biasFactor`): the rate moves by up to `clipRatio` per step instead of
-   * `gamma + (1 - gamma) * clipRatio` per probe. Costs one probe step per warm-up step.
+   * `gamma + (1 - gamma) * clipRatio` per probe. Costs one probe step per warm-up step. Measured:
+   * without it, under a horizon, GeN lost 33-84 points from the smallest initial rate on MNIST (the
+   * x1.1-per-probe climb does not finish before `s_t` falls). Unneeded when `lr` is already close.
    */
   warmupSteps?: number;
 }
