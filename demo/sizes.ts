@@ -104,7 +104,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       bases: ['sgd', 'adamw'],
       genLr0: { sgd: SGD_LR0, adamw: ADAM_LR0 },
       schedules: ['constant', 'cosine'],
-      grid: { sgd: [0.1, 0.3, 1], adamw: [3e-3, 1e-2, 3e-2] },
+      grid: { sgd: [0.1, 0.3, 1], adamw: [3e-3, 1e-2, 3e-2, 0.1] },
       peers: ALL_PEERS,
     },
     char: {
