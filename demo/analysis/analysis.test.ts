@@ -200,4 +200,19 @@ describe('verdicts', () => {
     expect(close).toMatch(/close to the tuned cosine's .* it follows a cosine horizon down/);
     expect(close).not.toMatch(/which GeN does not/);
   });
+
+  it('names the seeds that did not learn (training loss still at its first level), beside the rate', () => {
+    const lr = Array.from({ length: 100 }, () => 0.2);
+    const gen = summarize([
+      run(GEN, 0, { train: [NaN, 1, 0.5], probes: [0, 5, 5], accepted: [0, 5, 5], lr }),
+      run(GEN, 1, { train: [NaN, 2.3, 2.29], probes: [0, 5, 5], accepted: [0, 5, 5], lr }),
+    ]);
+    expect(diagnose(gen, of(COS, [0.9]))).toMatch(
+      /^1 of 2 runs did not learn \(last interval's training loss 2\.29, .*; its rate/,
+    );
+    const fine = summarize([
+      run(GEN, 0, { train: [NaN, 1, 0.5], probes: [0, 5, 5], accepted: [0, 5, 5], lr }),
+    ]);
+    expect(diagnose(fine, of(COS, [0.9]))).not.toMatch(/did not learn/);
+  });
 });

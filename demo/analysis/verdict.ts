@@ -79,6 +79,15 @@ export function diagnose(gen: MethodSummary, cosine: MethodSummary): string {
   const end = median(lr.slice(Math.floor(lr.length * 0.9)));
   const threeQuarters = median(lr.slice(Math.floor(lr.length * 0.7), Math.floor(lr.length * 0.8)));
   const parts: string[] = [];
+  // a seed that never left its first loss level (a dead network, say) drags the mean down on its own
+  const stuck = gen.runs.flatMap((r) => {
+    const t = r.points.map((p) => p.trainLoss).filter(Number.isFinite);
+    return t.length >= 2 && t.at(-1)! >= 0.95 * t[0]! ? [t.at(-1)!] : [];
+  });
+  if (stuck.length)
+    parts.push(
+      `${stuck.length} of ${n} runs did not learn (last interval's training loss ${stuck.map((v) => v.toFixed(2)).join(', ')}, within 5% of the first interval's or above it)`,
+    );
   if (end > 1.3 * threeQuarters && end < peak)
     parts.push(
       `its rate was still climbing at the end (x${(end / threeQuarters).toFixed(1)} over the last quarter, ending at ${fmtRate(end)} against the tuned cosine's peak ${fmtRate(peak)}): the warm-up from ${fmtRate((gen.method as { lr0: number }).lr0)} did not finish`,
