@@ -5,7 +5,7 @@
  * quadratics where `eta*` is known exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { cpu, mul, sum, square, tensor, valueAndGrad, type Backend, type Tensor } from '@gen-ts/core';
+import { mul, sum, square, tensor, valueAndGrad, type Tensor } from '@gen-ts/core';
 import {
   applyUpdates,
   findGeNState,
@@ -23,6 +23,7 @@ import {
   type GeNOptions,
   type ScaleByGeNState,
 } from '@gen-ts/gen';
+import { noReadBackend } from '../support/backends.js';
 import { F64, rel } from './helpers.js';
 
 describe('preset and the new options are validated at construction', () => {
@@ -290,17 +291,7 @@ describe('biasFactor and horizon: the accepted rate is gamma eta + (1 - gamma) s
 
 describe('auto never reads back during a step', () => {
   it('GeN-Adam with preset auto runs on a backend that refuses reads', () => {
-    const base = cpu();
-    const noRead: Backend = new Proxy(base, {
-      get(target, prop, receiver) {
-        if (prop === 'read' || prop === 'readSync')
-          return () => {
-            throw new Error('readback during a training step');
-          };
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const noRead = noReadBackend();
     const w = tensor([1, -2, 0.5], { dtype: 'float32', backend: noRead });
     const opt = genAdam({ preset: 'auto', horizon: 30 });
     const step = trainStep((p: Tensor, x: Tensor) => mul(sum(square(p.add(x))), 0.5), opt, { probe: 'own' });
