@@ -347,7 +347,10 @@ export function taskSection(a: TaskAnalysis): Section {
           Math.max(0, Math.floor(refValue - 15)),
           Math.min(100, Math.ceil(Math.max(...finite(rows.map((r) => r.hi))) + 0.5)),
         ]
-      : [Math.min(...finite(rows.map((r) => r.lo))) * 0.97, refValue * 1.5];
+      : [
+          Math.min(...finite(rows.map((r) => r.lo))) * 0.97,
+          Math.min(refValue * 1.5, Math.max(...finite(rows.map((r) => r.hi))) * 1.03),
+        ];
   blocks.push(
     chart(
       `${id}-final`,
