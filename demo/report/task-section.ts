@@ -162,12 +162,16 @@ function peerSeries(a: TaskAnalysis): Series[] {
   for (const base of a.meta.plan.bases) {
     const shade = base === 'sgd' ? '#000' : '#666';
     // each rule from its middle initial rate: the authors' dashed, the recommended dotted
-    variantsOf(a, base).forEach((v, vi) => {
+    variantsOf(a, base).forEach((v) => {
       const gens = genOf(a, v, base);
       const mid = gens[Math.floor((gens.length - 1) / 2)];
       if (mid)
         out.push(
-          curve(a, mid, 'testMetric', { label: label(mid, a), color: shade, dashed: vi ? 'dotted' : true }),
+          curve(a, mid, 'testMetric', {
+            label: label(mid, a),
+            color: shade,
+            dashed: v === 'auto' ? 'dotted' : true,
+          }),
         );
     });
     const cos = tunedOf(a, base, 'cosine');
