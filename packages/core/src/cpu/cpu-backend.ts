@@ -27,7 +27,7 @@ import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } 
 import { ArrayPool } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
-import type { WasmMinMax } from './wasm/minmax.js';
+import { WasmElementwise, type Broadcast } from './wasm/elementwise.js';
 import { binaryClosureLoop, unaryClosureLoop } from './loops-closure.js';
 import type { CpuLoops } from './loops.js';
 
@@ -45,6 +45,17 @@ function arr(x: TensorInfo): TypedArray {
   return contiguous(x);
 }
 
+/** How a binary loop reads `a` and `b` for an output of shape `out` (`m`: the repeat of a row operand). */
+function patternOf(a: TensorInfo, b: TensorInfo, out: Shape): { pattern: BinaryPattern; m: number } {
+  const [na, nb, n] = [sizeOf(a.shape), sizeOf(b.shape), sizeOf(out)];
+  if (na === n && nb === n) return { pattern: 'same', m: 0 };
+  if (na === n && nb === 1) return { pattern: 'scalarB', m: 0 };
+  if (na === 1 && nb === n) return { pattern: 'scalarA', m: 0 };
+  if (na === n && isSuffix(b.shape, out)) return { pattern: 'rowB', m: nb };
+  if (nb === n && isSuffix(a.shape, out)) return { pattern: 'rowA', m: na };
+  return { pattern: 'index', m: 0 };
+}
+
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
   loops: Loops,
@@ -54,20 +65,11 @@ function zip(
   a: TensorInfo,
   b: TensorInfo,
   out: Shape,
+  { pattern, m }: { pattern: BinaryPattern; m: number },
 ): TypedArray {
-  const xa = arr(a);
-  const xb = arr(b);
-  const n = res.length;
-  let pattern: BinaryPattern = 'index';
-  let m = 0;
-  if (xa.length === n && xb.length === n) pattern = 'same';
-  else if (xa.length === n && xb.length === 1) pattern = 'scalarB';
-  else if (xa.length === 1 && xb.length === n) pattern = 'scalarA';
-  else if (xa.length === n && isSuffix(b.shape, out)) [pattern, m] = ['rowB', xb.length];
-  else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
   const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
   const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
-  loops.binary(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
+  loops.binary(op, a.dtype, outDtype, pattern)(res, arr(a), arr(b), ia, ib, res.length, m);
   return res;
 }
 
@@ -105,9 +107,9 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
   private readonly gemm: WasmGemm | null;
-  private readonly minmax: WasmMinMax | null;
+  private readonly vector: WasmElementwise | null;
   private readonly reason: string | null;
-  private readonly minmaxCounts = { wasm: 0, js: 0 };
+  private readonly elementwiseCounts = { wasm: 0, js: 0 };
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
@@ -120,7 +122,7 @@ export class CpuBackend implements Backend {
   constructor(options: CpuOptions) {
     const r = resolveCpuOptions(options);
     this.gemm = r.gemm;
-    this.minmax = r.minmax;
+    this.vector = r.elementwise;
     this.reason = r.reason;
     this.loops = r.loops;
     this.fns = LOOPS[r.loops];
@@ -133,8 +135,8 @@ export class CpuBackend implements Backend {
       reason: this.reason,
       threads: this.gemm?.threads ?? 1,
       products: { ...this.counts },
-      minmax: { ...this.minmaxCounts },
-      wasmBytes: this.gemm?.bytes ?? 0,
+      elementwise: { ...this.elementwiseCounts },
+      wasmBytes: (this.gemm?.bytes ?? 0) + (this.vector?.bytes ?? 0),
       pooledBytes: this.pool.bytes,
       loops: this.loops,
     };
@@ -168,20 +170,36 @@ export class CpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    const res = this.pool.alloc(a.dtype, sizeOf(out));
-    if (op === 'maximum' || op === 'minimum') {
-      const float = a.dtype === 'float32' || a.dtype === 'float64';
-      if (float && this.minmax?.run(op, a.dtype as 'float32', arr(a), arr(b), res)) {
-        this.minmaxCounts.wasm++;
-        return res;
-      }
-      this.minmaxCounts.js++;
-    }
-    return zip(this.fns, res, a.dtype, op, a, b, out);
+    return this.elementwise(op, a, b, out, a.dtype);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(this.fns, this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return this.elementwise(op, a, b, out, 'bool');
+  }
+
+  /** A binary op or comparison into `res`: on the vector kernels where they take it, else in a loop. */
+  private elementwise(
+    op: BinaryOp | CompareOp,
+    a: TensorInfo,
+    b: TensorInfo,
+    out: Shape,
+    outDtype: DType,
+  ): TypedArray {
+    const res = this.pool.alloc(outDtype, sizeOf(out), false); // every element is written
+    const how = patternOf(a, b, out);
+    const dtype = a.dtype;
+    if (
+      this.vector &&
+      (dtype === 'float32' || dtype === 'float64') &&
+      how.pattern !== 'index' &&
+      WasmElementwise.has(op) &&
+      this.vector.binary(op, dtype, arr(a), arr(b), res, how as Broadcast)
+    ) {
+      this.elementwiseCounts.wasm++;
+      return res;
+    }
+    this.elementwiseCounts.js++;
+    return zip(this.fns, res, outDtype, op, a, b, out, how);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -194,7 +212,13 @@ export class CpuBackend implements Backend {
       const pick = xc[0] ? a : b;
       return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
     }
-    const res = this.pool.alloc(a.dtype, n);
+    const res = this.pool.alloc(a.dtype, n, false); // every element is written
+    const float = a.dtype === 'float32' || a.dtype === 'float64';
+    if (float && this.vector?.where(a.dtype as 'float32', xc, xa, xb, res)) {
+      this.elementwiseCounts.wasm++;
+      return res;
+    }
+    this.elementwiseCounts.js++;
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);
@@ -437,8 +461,18 @@ function toInt32(v: number): number {
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
 // tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
 // and it is never reused: wrapping the methods here keeps that out of each kernel's code.
-// conv's result is the result of the (tracked) product or transpose it ends with: not tracked twice.
-const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync', 'conv']);
+// conv's result is the result of the (tracked) product or transpose it ends with, and
+// `elementwise` is the helper of binary and compare: neither is tracked twice.
+const NOT_KERNELS = new Set([
+  'constructor',
+  'info',
+  'dispose',
+  'track',
+  'read',
+  'readSync',
+  'conv',
+  'elementwise',
+]);
 for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
   if (NOT_KERNELS.has(name)) continue;
   const proto = CpuBackend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -33,11 +33,14 @@ export class ArrayPool {
     return this.held;
   }
 
-  /** A zero-filled array for a new result (from the pool when one of this dtype and length waits). */
-  alloc(dtype: DType, n: number): TypedArray {
+  /**
+   * An array for a new result (from the pool when one of this dtype and length waits), zero-filled
+   * unless `zero` is false (for a kernel that writes every element).
+   */
+  alloc(dtype: DType, n: number, zero = true): TypedArray {
     const list = n * BYTES[dtype] >= MIN_POOLED_BYTES ? this.free.get(`${dtype}:${n}`) : undefined;
     const reused = list?.pop();
-    const a = reused ? reused.fill(0) : allocArray(dtype, n);
+    const a = reused ? (zero ? reused.fill(0) : reused) : allocArray(dtype, n);
     if (reused) this.held -= a.byteLength;
     if (a.byteLength >= MIN_POOLED_BYTES) this.owned.add(a);
     return a;
