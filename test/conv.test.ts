@@ -6,11 +6,13 @@
  * their magnitudes, `u` the unit roundoff of the dtype the products are summed in.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   avgPool,
   conv,
   cpu,
+  CpuBackend,
+  withBackend,
   maxPool,
   reduceWindow,
   tensor,
@@ -88,6 +90,35 @@ describe('conv agrees with a direct loop (cpu)', () => {
       );
     });
   }
+
+  it('builds the patch matrix in the products’ memory (one group), equal to im2col + matmul in plain loops', () => {
+    // float64 sums each output's terms in the same order on both paths: equal bit for bit
+    const simd = cpu();
+    const loops = cpu({ kernels: 'js' });
+    const matmul = vi.spyOn(CpuBackend.prototype, 'matmul');
+    try {
+      fc.assert(
+        fc.property(problems, ([p, x, w]) => {
+          const run = (be: CpuBackend) =>
+            withBackend(be, () => convWith(put(x, 'float64'), put(w, 'float64'), p.geometry).dataSync());
+          matmul.mockClear();
+          const before = simd.info().products.wasm;
+          const got = Array.from(run(simd));
+          const grouped = p.geometry.featureGroupCount > 1;
+          const empty = got.length === 0 || p.w.slice(0, -1).reduce((a, b) => a * b, 1) === 0;
+          if (!empty) {
+            expect(simd.info().products.wasm).toBe(before + 1);
+            expect(matmul).toHaveBeenCalledTimes(grouped ? 1 : 0); // one group: no patch matrix, no matmul
+          }
+          const want = Array.from(run(loops));
+          expect(got.findIndex((v, i) => !Object.is(v, want[i]))).toBe(-1);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      matmul.mockRestore();
+    }
+  });
 
   it("'same' pads as TensorFlow: ceil(n / stride) outputs, the odd padding element after", () => {
     const x = tensor(

@@ -18,7 +18,7 @@ import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
 import type { ConvGeometry, WindowGeometry } from '../window.js';
-import { convIm2col } from './conv.js';
+import { convIm2col, type ConvKernels } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 import { bernoulliCpu, uniformCpu } from './random.js';
 import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
@@ -113,7 +113,8 @@ export class CpuBackend implements Backend {
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
-  private readonly alloc = (dtype: DType, n: number): TypedArray => this.pool.alloc(dtype, n);
+  private readonly alloc = (dtype: DType, n: number, zero?: boolean): TypedArray =>
+    this.pool.alloc(dtype, n, zero);
   /** The elementwise loops it runs: `compiled` or `closures` (see `CpuOptions.loops`). */
   readonly loops: CpuLoops;
   private readonly fns: Loops;
@@ -417,6 +418,7 @@ export class CpuBackend implements Backend {
         matmul: (a, b, o) => this.matmul(a, b, o),
         transpose: (y, p) => this.transpose(y, p),
         alloc: this.alloc,
+        patchProduct: this.gemm ? this.patchProduct : undefined,
       },
       x,
       w,
@@ -424,6 +426,25 @@ export class CpuBackend implements Backend {
       out,
     );
   }
+
+  /** `ConvKernels.patchProduct` on the WebAssembly products (float only). */
+  private readonly patchProduct: NonNullable<ConvKernels['patchProduct']> = (
+    dtype,
+    x,
+    table,
+    im,
+    w,
+    g,
+    res,
+  ) => {
+    if (dtype !== 'float32' && dtype !== 'float64') return false;
+    const threads = this.gemm!.conv(dtype, x, table, im, operand(w), g, res);
+    if (threads === 0) return false;
+    if (threads === 1) this.counts.wasm++;
+    else this.counts.threaded++;
+    this.track(res); // conv itself is not wrapped: its other paths end in a tracked kernel
+    return true;
+  };
 
   reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
     return reduceWindowCpu(op, x, g, out, this.alloc);
@@ -461,7 +482,8 @@ function toInt32(v: number): number {
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
 // tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
 // and it is never reused: wrapping the methods here keeps that out of each kernel's code.
-// conv's result is the result of the (tracked) product or transpose it ends with, and
+// conv's result is the result of the (tracked) product or transpose it ends with, or tracked by
+// patchProduct, and
 // `elementwise` is the helper of binary and compare: neither is tracked twice.
 const NOT_KERNELS = new Set([
   'constructor',

@@ -62,6 +62,7 @@ const OPS = {
 
 // Memory instructions (each takes a memarg: alignment exponent and offset).
 const MEM_OPS = {
+  'i32.load': [0x28, 2],
   'i32.store': [0x36, 2],
   'f32.load': [0x2a, 2],
   'f64.load': [0x2b, 3],
