@@ -19,6 +19,7 @@ import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { broadcastIndex, offsets } from './index-math.js';
 import type { ConvGeometry, WindowGeometry } from '../window.js';
 import { convIm2col, type ConvKernels } from './conv.js';
+import { transposeInto } from './transpose.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 import { bernoulliCpu, uniformCpu } from './random.js';
 import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
@@ -317,12 +318,10 @@ export class CpuBackend implements Backend {
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
     if (swapsLastTwo(perm)) return swapLastTwo(x);
-    const s = stridesOf(x.shape);
-    return gatherOffsets(
-      x,
-      perm.map((p) => x.shape[p]!),
-      perm.map((p) => s[p]!),
-    );
+    const xs = arr(x);
+    const res = this.pool.alloc(x.dtype, xs.length, false); // every element is written
+    transposeInto(res, xs, x.shape, perm);
+    return res;
   }
 
   broadcastTo(x: TensorInfo, shape: Shape): unknown {
