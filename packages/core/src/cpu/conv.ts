@@ -9,6 +9,7 @@ import type { TensorInfo } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { convAxes, type ConvGeometry } from '../window.js';
+import type { Alloc } from './pool.js';
 import { contiguous } from './views.js';
 import { offsetTable, tapDigits } from './window.js';
 
@@ -23,7 +24,7 @@ export interface PatchGeometry {
 
 /** The kernels a convolution is built from, and the backend's allocator. */
 export interface ConvKernels {
-  alloc(dtype: DType, n: number, zero?: boolean): TypedArray;
+  alloc: Alloc;
   matmul(a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
   transpose(x: TensorInfo, perm: readonly number[]): unknown;
   /**
@@ -82,7 +83,7 @@ export function im2col(
   kernel: readonly number[],
   g: ConvGeometry,
   out: Shape,
-  alloc: (dtype: DType, n: number) => TypedArray,
+  alloc: Alloc,
 ): TypedArray {
   const n = kernel.length;
   const G = g.featureGroupCount;

@@ -1,11 +1,12 @@
 /**
- * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
- * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
- * Matrix products run on WebAssembly SIMD kernels where the runtime has them (`cpu/wasm/`), in
- * plain loops otherwise; `info()` says which.
+ * The reference backend: typed arrays, float64 and float32, int32 and bool. Every test of the math
+ * runs here in float64. Its plain loops compute float32 in double precision and round once on
+ * store; where the runtime has WebAssembly SIMD (`cpu/wasm/`), matrix products, convolutions and
+ * the common elementwise ops run on f32x4 / f64x2 kernels instead (float32 products then sum in
+ * float32, as tfjs and jax-js do), and `info()` says which path ran. The movement and layout
+ * kernels live in `movement.ts`, the reductions in `reduce.ts`, the windowed ones in `window.ts`.
  */
 import {
-  checkIndices,
   type Backend,
   type BinaryOp,
   type CompareOp,
@@ -14,18 +15,28 @@ import {
   type UnaryOp,
   type WindowOp,
 } from '../backend.js';
-import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { broadcastIndex, offsets } from './index-math.js';
+import { DTYPES, type DType, type TypedArray } from '../dtype.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { broadcastIndex } from './index-math.js';
 import type { ConvGeometry, WindowGeometry } from '../window.js';
 import { convIm2col, type ConvKernels } from './conv.js';
-import { transposeInto } from './transpose.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 import { bernoulliCpu, uniformCpu } from './random.js';
 import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
 import { matmulJs, productOf } from './matmul.js';
+import {
+  broadcastToCpu,
+  castCpu,
+  concatCpu,
+  padCpu,
+  scatterAddCpu,
+  sliceCpu,
+  takeCpu,
+  transposeCpu,
+} from './movement.js';
+import { argmaxCpu, reduceCpu } from './reduce.js';
 import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
-import { ArrayPool } from './pool.js';
+import { ArrayPool, type Alloc } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
 import { WasmElementwise, type Broadcast } from './wasm/elementwise.js';
@@ -114,8 +125,7 @@ export class CpuBackend implements Backend {
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
-  private readonly alloc = (dtype: DType, n: number, zero?: boolean): TypedArray =>
-    this.pool.alloc(dtype, n, zero);
+  private readonly alloc: Alloc = (dtype, n, zero) => this.pool.alloc(dtype, n, zero);
   /** The elementwise loops it runs: `compiled` or `closures` (see `CpuOptions.loops`). */
   readonly loops: CpuLoops;
   private readonly fns: Loops;
@@ -231,70 +241,11 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown {
-    const xs = arr(x);
-    const outShape = x.shape.filter((_, i) => !axes.includes(i));
-    const res = this.pool.alloc(x.dtype, sizeOf(outShape));
-    const init = op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity;
-    if (res.length === 0) return res;
-    // Accumulate in a float64 scratch array, so float32 sums round once.
-    const acc = new Float64Array(res.length).fill(init);
-    // Output offset of every input position: output strides, zero on the reduced axes.
-    const ostr = stridesOf(outShape);
-    const strides: number[] = [];
-    let k = 0;
-    for (let d = 0; d < x.shape.length; d++) strides.push(axes.includes(d) ? 0 : ostr[k++]!);
-    if (res.length === 1) {
-      let v = init;
-      if (op === 'sum') for (let i = 0; i < xs.length; i++) v += xs[i]!;
-      else if (op === 'prod') for (let i = 0; i < xs.length; i++) v *= xs[i]!;
-      else for (let i = 0; i < xs.length; i++) v = Math.max(v, xs[i]!);
-      acc[0] = v;
-    } else if (axes[axes.length - 1]! - axes[0]! === axes.length - 1) {
-      // one block of adjacent axes: x is [outer, r, inner] and the result [outer, inner]; the
-      // loops visit x in storage order, as the general case does, so sums round the same way
-      const outer = sizeOf(x.shape.slice(0, axes[0]));
-      const r = sizeOf(x.shape.slice(axes[0], axes[axes.length - 1]! + 1));
-      const inner = res.length / outer;
-      for (let o = 0, i = 0; o < outer; o++) {
-        const a0 = o * inner;
-        for (let j = 0; j < r; j++) {
-          if (op === 'sum') for (let q = a0; q < a0 + inner; q++) acc[q] += xs[i++]!;
-          else if (op === 'prod') for (let q = a0; q < a0 + inner; q++) acc[q] *= xs[i++]!;
-          else for (let q = a0; q < a0 + inner; q++) acc[q] = Math.max(acc[q]!, xs[i++]!);
-        }
-      }
-    } else {
-      const oi = offsets(x.shape, strides);
-      if (op === 'sum') for (let i = 0; i < xs.length; i++) acc[oi[i]!] += xs[i]!;
-      else if (op === 'prod') for (let i = 0; i < xs.length; i++) acc[oi[i]!] *= xs[i]!;
-      else for (let i = 0; i < xs.length; i++) acc[oi[i]!] = Math.max(acc[oi[i]!]!, xs[i]!);
-    }
-    res.set(acc);
-    return res;
+    return reduceCpu(op, x, axes, this.alloc);
   }
 
   argmax(x: TensorInfo, axis: number): unknown {
-    const xs = arr(x);
-    const n = x.shape[axis]!;
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const res = new Int32Array(outer * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let best = 0;
-        let bv = xs[base]!;
-        for (let j = 1; j < n; j++) {
-          const v = xs[base + j * inner]!;
-          if (v > bv || (v !== v && bv === bv)) {
-            bv = v;
-            best = j;
-          }
-        }
-        res[o * inner + i] = best;
-      }
-    }
-    return res;
+    return argmaxCpu(x, axis);
   }
 
   matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -317,98 +268,35 @@ export class CpuBackend implements Backend {
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
-    if (swapsLastTwo(perm)) return swapLastTwo(x);
-    const xs = arr(x);
-    const res = this.pool.alloc(x.dtype, xs.length, false); // every element is written
-    transposeInto(res, xs, x.shape, perm);
-    return res;
+    return swapsLastTwo(perm) ? swapLastTwo(x) : transposeCpu(x, perm, this.alloc);
   }
 
   broadcastTo(x: TensorInfo, shape: Shape): unknown {
-    const idx = broadcastIndex(x.shape, shape);
-    if (!idx) return arr(x).slice();
-    const xs = arr(x);
-    const res = this.pool.alloc(x.dtype, idx.length);
-    for (let i = 0; i < idx.length; i++) res[i] = xs[idx[i]!]!;
-    return res;
+    return broadcastToCpu(x, shape, this.alloc);
   }
 
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown {
-    const s = stridesOf(x.shape);
-    let base = 0;
-    for (let d = 0; d < begin.length; d++) base += begin[d]! * s[d]!;
-    return gatherOffsets(x, size, s, base);
+    return sliceCpu(x, begin, size);
   }
 
   pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown {
-    const outShape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
-    const res = this.pool.alloc(x.dtype, sizeOf(outShape)).fill(value);
-    const os = stridesOf(outShape);
-    let base = 0;
-    for (let d = 0; d < widths.length; d++) base += widths[d]![0] * os[d]!;
-    const dst = offsets(x.shape, os, base);
-    const xs = arr(x);
-    for (let i = 0; i < xs.length; i++) res[dst[i]!] = xs[i]!;
-    return res;
+    return padCpu(x, widths, value, this.alloc);
   }
 
   concat(xs: readonly TensorInfo[], axis: number, out: Shape): unknown {
-    const res = this.pool.alloc(xs[0]!.dtype, sizeOf(out));
-    const outer = sizeOf(out.slice(0, axis));
-    const rowOut = sizeOf(out.slice(axis));
-    let col = 0;
-    for (const x of xs) {
-      const src = arr(x);
-      const row = sizeOf(x.shape.slice(axis));
-      for (let o = 0; o < outer; o++) res.set(src.subarray(o * row, (o + 1) * row), o * rowOut + col);
-      col += row;
-    }
-    return res;
+    return concatCpu(xs, axis, out, this.alloc);
   }
 
   take(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
-    const xs = arr(x);
-    const idx = arr(indices);
-    const n = x.shape[axis]!;
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const res = this.pool.alloc(x.dtype, sizeOf(out));
-    checkIndices('take', idx, n);
-    let o = 0;
-    for (let a = 0; a < outer; a++) {
-      for (let j = 0; j < idx.length; j++) {
-        const src = (a * n + idx[j]!) * inner;
-        for (let i = 0; i < inner; i++) res[o++] = xs[src + i]!;
-      }
-    }
-    return res;
+    return takeCpu(x, indices, axis, out, this.alloc);
   }
 
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, out: Shape): unknown {
-    const us = arr(updates);
-    const idx = arr(indices);
-    const n = out[axis]!;
-    const outer = sizeOf(out.slice(0, axis));
-    const inner = sizeOf(out.slice(axis + 1));
-    const res = this.pool.alloc(updates.dtype, sizeOf(out));
-    checkIndices('scatterAdd', idx, n);
-    let u = 0;
-    for (let a = 0; a < outer; a++) {
-      for (let j = 0; j < idx.length; j++) {
-        const dst = (a * n + idx[j]!) * inner;
-        for (let i = 0; i < inner; i++) res[dst + i] += us[u++]!;
-      }
-    }
-    return res;
+    return scatterAddCpu(indices, updates, axis, out, this.alloc);
   }
 
   cast(x: TensorInfo, dtype: DType): unknown {
-    const xs = arr(x);
-    const res = this.pool.alloc(dtype, xs.length);
-    if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = toInt32(xs[i]!);
-    else res.set(xs);
-    return res;
+    return castCpu(x, dtype, this.alloc);
   }
 
   conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
@@ -466,18 +354,6 @@ export class CpuBackend implements Backend {
   }
 }
 
-/**
- * Float to int32 as `cast` defines it: truncation toward zero, NaN to 0, and values beyond the
- * int32 range saturating to its ends (as XLA and WebAssembly's saturating truncation do; a plain
- * store into an Int32Array would wrap 3e9 to -1294967296 and turn infinities into 0).
- */
-function toInt32(v: number): number {
-  if (v !== v) return 0;
-  if (v >= 2147483647) return 2147483647;
-  if (v <= -2147483648) return -2147483648;
-  return Math.trunc(v);
-}
-
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
 // tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
 // and it is never reused: wrapping the methods here keeps that out of each kernel's code.
@@ -501,13 +377,4 @@ for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
   proto[name] = function (this: CpuBackend, ...args: unknown[]) {
     return this.track(kernel.apply(this, args));
   };
-}
-
-/** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */
-function gatherOffsets(x: TensorInfo, shape: Shape, strides: readonly number[], base = 0): TypedArray {
-  const src = offsets(shape, strides, base);
-  const xs = arr(x);
-  const res = allocArray(x.dtype, src.length);
-  for (let i = 0; i < src.length; i++) res[i] = xs[src[i]!]!;
-  return res;
 }

@@ -17,6 +17,9 @@ export const MIN_POOLED_BYTES = 1 << 16;
 /** At most this many bytes wait in the pool; beyond it a disposed array is left to the GC. */
 export const MAX_POOLED_BYTES = 1 << 26;
 
+/** The backend's allocator: zero-filled unless `zero` is false (for a kernel that writes every element). */
+export type Alloc = (dtype: DType, n: number, zero?: boolean) => TypedArray;
+
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** A pool of typed arrays by dtype and length, for one backend. */

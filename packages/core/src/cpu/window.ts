@@ -6,13 +6,11 @@
  * then runs a contiguous loop over the channels. The per-position work is amortised over them.
  */
 import type { TensorInfo, WindowOp } from '../backend.js';
-import type { DType, TypedArray } from '../dtype.js';
+import type { TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import type { Alloc } from './pool.js';
 import { contiguous } from './views.js';
 import { checkTaps, sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
-
-/** The backend's allocator of zeroed result arrays. */
-type Alloc = (dtype: DType, n: number) => TypedArray;
 
 /** Offsets below this mark a hole: any sum of real offsets with one of them stays negative. */
 const HOLE = -(2 ** 50);
