@@ -19,6 +19,7 @@ import {
   lessEqual,
   maximum,
   minimum,
+  mT,
   mul,
   notEqual,
   sub,
@@ -27,6 +28,8 @@ import {
   withBackend,
   type Tensor,
 } from '../../index.js';
+import { globalWebAssembly } from './api.js';
+import { elementwiseModule, WasmElementwise } from './elementwise.js';
 
 type Float = 'float32' | 'float64';
 const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 1e-40, -3.5, 2.5, 3e38];
@@ -183,5 +186,71 @@ describe('SIMD elementwise kernels', () => {
     const be = cpu({ kernels: 'js' });
     withBackend(be, () => maximum(tensor(Array.from({ length: 200 }, (_, i) => i - 100)), 0).dataSync());
     expect(be.info().elementwise).toEqual({ wasm: 0, js: 1 });
+  });
+
+  it('large operands: the memory grows between calls (views renewed) and results still agree', () => {
+    const cols = 1009; // rows of an odd length, not a multiple of any group
+    const rows = 101;
+    const n = rows * cols;
+    const full = Array.from({ length: n }, (_, i) => SPECIAL[(i * 7) % SPECIAL.length]! * ((i % 13) - 6));
+    const row = Array.from({ length: cols }, (_, i) => SPECIAL[i % SPECIAL.length]!);
+    const cond = Array.from({ length: n }, (_, i) => Number((i * 5) % 7 < 3));
+    for (const dtype of ['float32', 'float64'] as Float[]) {
+      const simd = cpu();
+      const js = cpu({ kernels: 'js' });
+      const run = (be: ReturnType<typeof cpu>) =>
+        withBackend(be, () => {
+          const a = tensor(full, { shape: [rows, cols], dtype });
+          const r = tensor(row, { shape: [cols], dtype });
+          const small = sub(tensor(row.slice(0, 70), { dtype }), 1).dataSync(); // memory sized small first
+          const d = sub(a, r).dataSync();
+          const c = greaterEqual(r, a).dataSync();
+          const w = where(tensor(cond, { shape: [rows, cols], dtype: 'bool' }), a, 0).dataSync();
+          return [small, d, c, w].map((x) => Array.from(x));
+        });
+      const [got, want] = [run(simd), run(js)];
+      got.forEach((g, i) => expectSame(g, want[i]!, `${dtype} result ${i}`));
+      expect(simd.info().elementwise).toEqual({ wasm: 4, js: 0 });
+      expect(simd.info().wasmBytes).toBeGreaterThan(n * (dtype === 'float32' ? 4 : 8) * 2);
+    }
+  });
+
+  it('aliased operands (the same tensor twice) and a transposed view read as their values', () => {
+    const n = 12 * 11;
+    const v = specials(n, 1);
+    const cond = Array.from({ length: n }, (_, i) => Number(i % 3 === 0));
+    for (const dtype of ['float32', 'float64'] as Float[]) {
+      const results = [cpu(), cpu({ kernels: 'js' })].map((be) =>
+        withBackend(be, () => {
+          const x = tensor(v, { shape: [12, 11], dtype });
+          const c = tensor(cond, { shape: [12, 11], dtype: 'bool' });
+          const y = tensor(v.slice().reverse(), { shape: [11, 12], dtype });
+          const outs = [add(x, x), div(x, x), equal(x, x), where(c, x, x), sub(mT(y), x), less(x, mT(y))];
+          return { values: outs.map((t) => Array.from(t.dataSync())), path: be.info().elementwise };
+        }),
+      );
+      const [got, want] = results as [(typeof results)[0], (typeof results)[0]];
+      got.values.forEach((g, i) => expectSame(g, want.values[i]!, `${dtype} case ${i}`));
+      expect(got.path).toEqual({ wasm: 6, js: 0 });
+    }
+  });
+
+  it('an op that would grow the memory past maxBytes stays in the loop (false), a smaller one runs', () => {
+    const api = globalWebAssembly()!;
+    const mods = [
+      new api.Module(elementwiseModule('f32')),
+      new api.Module(elementwiseModule('f64')),
+    ] as const;
+    const k = new WasmElementwise(api, mods, new api.Memory({ initial: 1 }), 65536);
+    const big = new Float64Array(5000).fill(2);
+    const res = new Float64Array(5000);
+    expect(k.binary('mul', 'float64', big, big, res, { pattern: 'same' })).toBe(false);
+    expect(res.every((x) => x === 0)).toBe(true);
+    expect(k.where('float64', new Uint8Array(5000), big, big, res)).toBe(false);
+    const small = new Float64Array(1000).fill(3);
+    const out = new Float64Array(1000);
+    expect(k.binary('mul', 'float64', small, small, out, { pattern: 'same' })).toBe(true);
+    expect(out.every((x) => x === 9)).toBe(true);
+    expect(k.bytes).toBe(65536);
   });
 });

@@ -162,8 +162,17 @@ export class WasmElementwise {
   private readonly fns: Record<'float32' | 'float64', Record<string, Fn>>;
   private readonly heap: Heap;
 
-  /** @param modules the compiled f32 and f64 modules (`elementwiseModule`), instantiated on `memory` */
-  constructor(api: WebAssemblyApi, modules: readonly [WasmModule, WasmModule], memory: WasmMemory) {
+  /**
+   * @param modules the compiled f32 and f64 modules (`elementwiseModule`), instantiated on `memory`
+   * @param maxBytes the largest memory a call may grow it to (addresses are i32); a larger op
+   * stays in the caller's loop rather than failing in `Memory.grow`
+   */
+  constructor(
+    api: WebAssemblyApi,
+    modules: readonly [WasmModule, WasmModule],
+    memory: WasmMemory,
+    private readonly maxBytes = 2 ** 31,
+  ) {
     const inst = (m: WasmModule) => new api.Instance(m, { env: { memory } }).exports as Record<string, Fn>;
     this.fns = { float32: inst(modules[0]), float64: inst(modules[1]) };
     this.heap = new Heap(memory);
@@ -181,7 +190,8 @@ export class WasmElementwise {
 
   /**
    * `res = op(a, b)` for float `a`, `b` read as `how` says (`res` of the same dtype, or bool for a
-   * comparison); false, doing nothing, below `MIN_ELEMENTS` (the caller runs its loop).
+   * comparison); false, doing nothing, below `MIN_ELEMENTS` or above `maxBytes` (the caller runs
+   * its loop).
    */
   binary(
     op: VectorOp | CompareOp,
@@ -203,7 +213,9 @@ export class WasmElementwise {
     const [ra, rb] = [round16(a.length * es) + SLACK, round16(b.length * es) + SLACK];
     const [pa, pb, pc] = [0, ra, ra + rb];
     const outBytes = compare ? 1 : es;
-    const u8 = this.heap.u8(pc + round16(n * outBytes) + SLACK);
+    const end = pc + round16(n * outBytes) + SLACK;
+    if (end > this.maxBytes) return false;
+    const u8 = this.heap.u8(end);
     const view = this.heap.view(dtype, 0);
     const put = (x: TypedArray, at: number) => {
       if (x.length === 1) view.fill(x[0]!, at / es, at / es + lanes);
@@ -221,7 +233,7 @@ export class WasmElementwise {
 
   /**
    * `res = cond ? a : b` for a full bool `cond` and float `a`, `b` each full or one element; false,
-   * doing nothing, for any other shape or below `MIN_ELEMENTS`.
+   * doing nothing, for any other shape, below `MIN_ELEMENTS` or above `maxBytes`.
    */
   where(
     dtype: 'float32' | 'float64',
@@ -240,7 +252,9 @@ export class WasmElementwise {
     const pa = round16(n) + SLACK;
     const pb = pa + round16(a.length * es) + SLACK;
     const po = pb + round16(b.length * es) + SLACK;
-    const u8 = this.heap.u8(po + round16(n * es) + SLACK);
+    const end = po + round16(n * es) + SLACK;
+    if (end > this.maxBytes) return false;
+    const u8 = this.heap.u8(end);
     const view = this.heap.view(dtype, 0);
     u8.set(cond, pc);
     for (const [x, at] of [
