@@ -1,11 +1,17 @@
 /**
- * Autodiff and Newton on a (nearly) quadratic loss, with the step size GeN would pick.
+ * Newton's method as a special case of GeN, on a (nearly) quadratic loss.
  *
- * f(w) = 1/2 w^T A w - c^T w + (mu/4) sum(w^4), A random SPD. The gradient comes from `grad`,
- * Hessian-vector products from `hvp` (forward-over-reverse), and the Newton system is solved by
- * conjugate gradients on those products (no Hessian is ever formed). Gradient descent with a fixed
- * step is compared with gradient descent at GeN's step eta* = (G^T d) / (d^T H d), whose numerator
- * is a `jvp` and whose denominator is an `hvp`, and with Newton's method.
+ * f(w) = 1/2 w^T A w - c^T w + (mu/4) sum(w^4), A random SPD. GeN's learning rate along a
+ * direction d is eta* = (G^T d) / (d^T H d), the minimum of the loss's parabola along d. Along
+ * Newton's direction d = H^{-1} G the numerator and the denominator agree, so eta* = 1: GeN on top
+ * of Newton's direction is Newton's method. This example shows it twice:
+ *
+ * - by hand, with the autodiff core alone: the gradient from `grad`, Hessian-vector products from
+ *   `hvp` (forward over reverse), the Newton system solved by conjugate gradients on those products
+ *   (no Hessian is ever formed), and GeN's eta* along the gradient from a `jvp` (G^T d) and an
+ *   `hvp` (d^T H d), compared with gradient descent at a fixed step;
+ * - with the library: `chain(newtonDirection(), scaleByGeN({ gamma: 0, clipRatio: Infinity }))`,
+ *   where GeN fits its parabola from probe losses, as it does in training, and finds eta* = 1.
  *
  * Run: npx tsx examples/newton-quadratic.ts
  */
@@ -27,6 +33,7 @@ import {
   treeVdot,
   type Tensor,
 } from '@gen-ts/core';
+import { applyUpdates, chain, findGeNState, newtonDirection, scaleByGeN } from '@gen-ts/gen';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -40,13 +47,17 @@ export interface DemoOptions {
   seed: number;
 }
 
-/** Loss trajectories (index 0 = the start) of the three methods. */
+/** Loss trajectories (index 0 = the start) of the four methods. */
 export interface DemoResult {
   gdFixed: number[];
   gdGeN: number[];
   newton: number[];
   /** GeN's eta* along the gradient at each GeN step. */
   etas: number[];
+  /** The library's `chain(newtonDirection(), scaleByGeN(...))`. */
+  newtonGeN: number[];
+  /** The eta* that GeN fitted from probe losses along Newton's direction, at each step. */
+  newtonEtas: number[];
 }
 
 /** Solves `H x = g` by conjugate gradients using only Hessian-vector products `hv`. */
@@ -107,7 +118,38 @@ export function run(o: DemoOptions): DemoResult {
       ),
     ),
     etas,
+    ...newtonAsGeN(f, df, w0, o),
   };
+}
+
+/**
+ * The library's Newton special case: the damped-free Newton-CG direction, then GeN probing at
+ * every step (`phi: 1`) with no smoothing (`gamma: 0`) and no clipping (`clipRatio: Infinity`), so
+ * the rate is the fitted eta* itself. `valueFn`, the loss as a function of the params, is what
+ * both need: `newtonDirection` differentiates it twice, GeN evaluates it at its probe points.
+ */
+function newtonAsGeN(
+  f: (w: Tensor) => Tensor,
+  df: (w: Tensor) => Tensor,
+  w0: Tensor,
+  o: DemoOptions,
+): Pick<DemoResult, 'newtonGeN' | 'newtonEtas'> {
+  const opt = chain(
+    newtonDirection({ maxIter: 4 * o.dim }),
+    scaleByGeN({ lr: 1, phi: 1, gamma: 0, clipRatio: Infinity }),
+  );
+  let w = w0;
+  let state = opt.init(w);
+  const losses = [f(w).itemSync()];
+  const etas: number[] = [];
+  for (let t = 0; t < o.steps; t++) {
+    const [updates, next] = opt.update(df(w), state, w, { valueFn: f });
+    w = applyUpdates(w, updates);
+    state = next;
+    losses.push(f(w).itemSync());
+    etas.push(findGeNState(state)!.fit.etaStar.itemSync());
+  }
+  return { newtonGeN: losses, newtonEtas: etas };
 }
 
 function main(): void {
@@ -116,10 +158,19 @@ function main(): void {
   console.log(
     `f(w) = 1/2 w^T A w - c^T w + ${opts.mu}/4 sum(w^4), dim ${opts.dim}, float64 on the cpu backend\n`,
   );
-  console.log('step   GD (eta = 0.1)     GD (GeN eta*)      Newton-CG          eta*');
+  console.log(
+    'step   GD (eta = 0.1)     GD (GeN eta*)      Newton-CG          GeN on Newton      eta* (GD)  eta* (Newton)',
+  );
   for (let t = 0; t <= opts.steps; t++) {
-    const cells = [r.gdFixed[t]!, r.gdGeN[t]!, r.newton[t]!].map((v) => v.toExponential(10).padEnd(19));
-    console.log(`${String(t).padStart(4)}   ${cells.join('')}${t > 0 ? r.etas[t - 1]!.toFixed(4) : ''}`);
+    const cells = [r.gdFixed[t]!, r.gdGeN[t]!, r.newton[t]!, r.newtonGeN[t]!].map((v) =>
+      v.toExponential(10).padEnd(19),
+    );
+    // Once the loss has stopped moving, the probe losses differ by rounding only and the fit says nothing.
+    const moved =
+      t > 0 && Math.abs(r.newtonGeN[t]! - r.newtonGeN[t - 1]!) > 1e-13 * Math.abs(r.newtonGeN[t]!);
+    const newtonEta = moved ? r.newtonEtas[t - 1]!.toFixed(8) : '(converged)';
+    const etas = t > 0 ? `${r.etas[t - 1]!.toFixed(4).padEnd(11)}${newtonEta}` : '';
+    console.log(`${String(t).padStart(4)}   ${cells.join('')}${etas}`);
   }
   const best = Math.min(...r.newton);
   console.log(

@@ -1,10 +1,10 @@
 /**
- * Every `@example` in the packages' doc comments and every ```ts block of the READMEs is a
- * complete program: it type-checks against the packages' public API (strict, as the repository
- * compiles) and runs without throwing. Each is written to `.doc-examples/` (git-ignored) and
+ * Every `@example` in the packages' doc comments and every ```ts block of the READMEs and of the
+ * guide pages (docs/) is a complete program: it type-checks against the packages' public API
+ * (strict, as the repository compiles) and runs without throwing. Each is written to `.doc-examples/` (git-ignored) and
  * imported from there, so package imports resolve as they do for a user.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getBackend, useBackend, type Backend } from '@gen-ts/core';
@@ -53,6 +53,25 @@ describe('the extraction', () => {
   it('sees the repository’s examples (the root quickstart among them)', () => {
     expect(examples.some((e) => e.where.startsWith('README.md:'))).toBe(true);
     expect(examples.length).toBeGreaterThan(5);
+  });
+
+  it('sees the code of every guide page, and every guide page is on the docs site', () => {
+    const guides = readdirSync(join(ROOT, 'docs', 'guide')).filter((f) => f.endsWith('.md'));
+    expect(guides.length).toBeGreaterThanOrEqual(4);
+    const site = JSON.parse(readFileSync(join(ROOT, 'typedoc.json'), 'utf8')) as {
+      projectDocuments: string[];
+    };
+    for (const g of guides) {
+      const path = `docs/guide/${g}`;
+      expect(site.projectDocuments, `${path} is not in typedoc.json's projectDocuments`).toContain(path);
+      expect(readFileSync(join(ROOT, path), 'utf8'), `${path} needs a title in its front matter`).toMatch(
+        /^---\ntitle: .+\n[\s\S]*?---\n/,
+      );
+      expect(
+        examples.some((e) => e.where.startsWith(`${path}:`)),
+        `${path} shows no code`,
+      ).toBe(true);
+    }
   });
 });
 

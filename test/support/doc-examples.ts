@@ -1,9 +1,10 @@
 /**
  * Finds the code a reader is shown: every `@example` in the packages' doc comments and every
- * ```ts block of the READMEs. Each is meant to be a complete program (its own imports from the
- * package names), so `test/doc-examples.test.ts` type-checks and runs every one.
+ * ```ts block of the READMEs and of the Markdown pages under `docs/` (the guides of the docs site).
+ * Each is meant to be a complete program (its own imports from the package names), so
+ * `test/doc-examples.test.ts` type-checks and runs every one.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** One snippet of documentation code and where it came from. */
@@ -17,11 +18,14 @@ export interface DocExample {
 /** The repository root (this file lives in test/support). */
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+/** Where typedoc writes the site (generated, never read for examples). */
+const API_DIR = join(ROOT, 'docs', 'api');
+
 function walk(dir: string, keep: (path: string) => boolean, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && e.name !== 'dist') walk(p, keep, out);
+      if (e.name !== 'node_modules' && e.name !== 'dist' && p !== API_DIR) walk(p, keep, out);
     } else if (keep(p)) out.push(p);
   }
   return out;
@@ -77,13 +81,20 @@ export function examplesInMarkdown(text: string, file: string): DocExample[] {
   }));
 }
 
-/** Every documentation example of the repository: packages' sources, then READMEs. */
+/** The Markdown files whose ```ts blocks are examples: the READMEs and the pages under docs/. */
+export function markdownWithExamples(): string[] {
+  return [
+    join(ROOT, 'README.md'),
+    join(ROOT, 'examples', 'README.md'),
+    ...walk(join(ROOT, 'packages'), (p) => /packages\/[^/]+\/README\.md$/.test(p)),
+    ...(existsSync(join(ROOT, 'docs')) ? walk(join(ROOT, 'docs'), (p) => p.endsWith('.md')) : []),
+  ].filter((p) => existsSync(p));
+}
+
+/** Every documentation example of the repository: packages' sources, then the Markdown files. */
 export function allDocExamples(): DocExample[] {
   const sources = walk(join(ROOT, 'packages'), (p) => /\/src\/.*\.ts$/.test(p) && !p.endsWith('.test.ts'));
-  const readmes = [
-    join(ROOT, 'README.md'),
-    ...walk(join(ROOT, 'packages'), (p) => /packages\/[^/]+\/README\.md$/.test(p)),
-  ];
+  const readmes = markdownWithExamples();
   return [
     ...sources.sort().flatMap((p) => examplesInSource(readFileSync(p, 'utf8'), relative(ROOT, p))),
     ...readmes.sort().flatMap((p) => examplesInMarkdown(readFileSync(p, 'utf8'), relative(ROOT, p))),

@@ -160,5 +160,5 @@ export {
   type SigmoidBinaryCrossEntropyOptions,
   type SoftmaxCrossEntropyOptions,
 } from './losses.js';
-export { accuracy, perplexity, topKAccuracy } from './metrics.js';
+export { accuracy, perplexity, topKAccuracy, type MeanBasedMetric } from './metrics.js';
 export type { FloatDType } from './validate.js';

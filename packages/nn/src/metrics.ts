@@ -68,8 +68,23 @@ export function topKAccuracy(logits: Tensor, labels: Tensor, k: number): Tensor 
 }
 
 /**
+ * A metric whose value over a dataset is not the mean of its batch values but a function of the
+ * mean of another per-batch quantity: `evaluate` (and `fit`'s evaluations) average `meanOf` over
+ * the dataset's rows, then apply `finalize`. Called directly, it gives the batch's own value.
+ */
+export interface MeanBasedMetric {
+  (output: Tensor, target: Tensor): Tensor;
+  /** The per-batch quantity whose row-weighted mean the dataset value is computed from. */
+  readonly meanOf: (output: Tensor, target: Tensor) => Tensor;
+  /** The dataset value from that mean. */
+  readonly finalize: (mean: number) => number;
+}
+
+/**
  * `exp` of the mean cross-entropy: the effective number of classes the model hesitates between
- * (the usual language-model metric, with logits `[B, T, V]` and int32 labels `[B, T]`).
+ * (the usual language-model metric, with logits `[B, T, V]` and int32 labels `[B, T]`). Over a
+ * dataset (`evaluate`, `fit`) it is `exp` of the dataset's mean cross-entropy, not the mean of the
+ * batches' perplexities.
  *
  * @example
  * ```ts
@@ -80,9 +95,15 @@ export function topKAccuracy(logits: Tensor, labels: Tensor, k: number): Tensor 
  * console.log(perplexity(zeros([2, 4]), tensor([1, 3], { dtype: 'int32' })).itemSync());
  * ```
  */
-export function perplexity(logits: Tensor, labels: Tensor): Tensor {
+export const perplexity: MeanBasedMetric = Object.assign(
+  (logits: Tensor, labels: Tensor): Tensor => exp(perplexityLog(logits, labels)),
+  { meanOf: (logits: Tensor, labels: Tensor) => perplexityLog(logits, labels), finalize: Math.exp },
+);
+
+/** The mean cross-entropy, with errors named for `perplexity`. */
+function perplexityLog(logits: Tensor, labels: Tensor): Tensor {
   try {
-    return exp(softmaxCrossEntropy(logits, labels));
+    return softmaxCrossEntropy(logits, labels);
   } catch (e) {
     if (e instanceof Error && e.message.startsWith('softmaxCrossEntropy'))
       throw new (e.constructor as ErrorConstructor)(e.message.replace(/^softmaxCrossEntropy/, 'perplexity'), {

@@ -3,10 +3,10 @@
  * batch norm on its running statistics). Each batch's values are weighted by its size and summed on
  * the device, so the whole pass reads back once.
  */
-import { cast, key as makeKey, mul, stack, Tensor, treeLeaves, type PRNGKey } from '@gen-ts/core';
+import { cast, key as makeKey, mul, stack, Tensor, tidy, treeLeaves, type PRNGKey } from '@gen-ts/core';
 import type { Dataset } from '../data/dataset.js';
 import type { Layer } from '../layer.js';
-import { tidyOn } from './memory.js';
+import type { MeanBasedMetric } from '../metrics.js';
 import { checkXY, lossAndState, type LossContext, type Objective, type XY } from './step.js';
 
 /** A metric of a model's output and the targets (e.g. `accuracy`), a 0-d batch mean. */
@@ -108,11 +108,10 @@ export async function evaluateObjective<P, B>(
   const ctx: LossContext = { key, train: false };
   let total: Tensor | undefined;
   let rows = 0;
-  const backend = treeLeaves(params)[0]?.backend;
   for (let i = 0; i < data.length; i++) {
     const batch = data.at(i);
     const n = treeLeaves(batch)[0]?.shape[0] ?? 1;
-    const next = tidyOn(backend!, () => {
+    const next = tidy(() => {
       const values = batchValues(objective, params, modelState, batch, metrics, names, ctx);
       const weighted = mul(stack(values.map((v) => cast(v, values[0]!.dtype))), n);
       return total === undefined ? weighted : total.add(weighted);
@@ -125,7 +124,13 @@ export async function evaluateObjective<P, B>(
   if (total === undefined) throw new Error('evaluate: the dataset is empty');
   const sums = await total.data();
   total.dispose();
-  return Object.fromEntries(['loss', ...names].map((name, j) => [name, sums[j]! / rows]));
+  return Object.fromEntries(
+    ['loss', ...names].map((name, j) => {
+      const mean = sums[j]! / rows;
+      const m = metrics[name] as Partial<MeanBasedMetric> | undefined;
+      return [name, typeof m?.finalize === 'function' ? m.finalize(mean) : mean];
+    }),
+  );
 }
 
 function batchValues<P, B>(
@@ -152,5 +157,10 @@ function batchValues<P, B>(
   const out: unknown = objective.model.apply(params, x, { train: false, state: modelState } as never);
   const output = objective.model.stateful ? (out as [Tensor, unknown])[0] : (out as Tensor);
   const loss = objective.loss(output, y);
-  return [check('loss', loss), ...names.map((n) => check(n, (metrics[n] as OutputMetric)(output, y)))];
+  // a mean-based metric contributes its per-batch quantity; `evaluate` finalizes the mean
+  const perBatch = (n: string) => {
+    const m = metrics[n] as OutputMetric & Partial<MeanBasedMetric>;
+    return typeof m.meanOf === 'function' ? m.meanOf : m;
+  };
+  return [check('loss', loss), ...names.map((n) => check(n, perBatch(n)(output, y)))];
 }

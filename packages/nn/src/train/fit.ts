@@ -7,7 +7,17 @@
  * data position) is in the checkpoint, and batch order and step keys are pure functions of the key
  * and the position, so a resumed run repeats the uninterrupted one exactly.
  */
-import { cast, concat, foldIn, reshape, stack, treeLeaves, type PRNGKey, type Tensor } from '@gen-ts/core';
+import {
+  cast,
+  concat,
+  foldIn,
+  reshape,
+  stack,
+  tidy,
+  treeLeaves,
+  type PRNGKey,
+  type Tensor,
+} from '@gen-ts/core';
 import { findGeNState } from '@gen-ts/gen';
 import type { Checkpoint, DataPosition } from '../io/checkpoint.js';
 import {
@@ -19,7 +29,7 @@ import {
 } from './callbacks.js';
 import { evaluateObjective } from './evaluate.js';
 import { resolveFit, type FitOptions } from './fit-options.js';
-import { leafSet, Ownership, tidyOn } from './memory.js';
+import { leafSet, Ownership } from './memory.js';
 import { evalLine, Progress, type ProgressOutput } from './progress.js';
 import { makeStep } from './step.js';
 
@@ -226,7 +236,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
   while (step < total && stopReason === undefined) {
     const batch = current!;
     const k = foldIn(runKey, step);
-    const next = tidyOn(backend, () => {
+    const next = tidy(() => {
       const s = stepFn(params, optState, modelState, batch.batch, lookahead?.batch, k);
       const lr = findGeNState(s.optState)?.lr;
       const row = reshape(stack([s.loss, lr ? cast(lr, s.loss.dtype) : s.loss]), [1, 2]);

@@ -3,8 +3,8 @@
  * it is disposed (or, late, when garbage collection finds it), so a loop must release each step's
  * leftovers itself. Two mechanisms, both needed:
  *
- * - the step runs inside the backend's `tidy` (when it has one), which releases the intermediates
- *   created during the step (the tape of `grad`, GeN's probes) and keeps what the step returns;
+ * - the step runs inside core's `tidy`, which releases the intermediates created during the step
+ *   (the tape of `grad`, GeN's probes) and keeps what the step returns;
  * - after the step, the previous params and states are released, except the tensors the new ones
  *   still reference. A transformation may hand a tensor of its old state on unchanged (GeN keeps
  *   its last fit between probe steps), so "dispose the old state" would break the next step;
@@ -13,18 +13,7 @@
  * Tensors the caller passed in (initial params and states) are never released: only those `fit`
  * created are in the `owned` set.
  */
-import { Tensor, treeLeaves, type Backend } from '@gen-ts/core';
-
-/** A backend that can release a scope's intermediates (`@gen-ts/gpu`'s `tidy`). */
-interface Tidy {
-  tidy<T>(fn: () => T): T;
-}
-
-/** Runs `fn` in `backend.tidy` when the backend has one, else plainly (garbage-collected backends). */
-export function tidyOn<T>(backend: Backend, fn: () => T): T {
-  const t = (backend as Partial<Tidy>).tidy;
-  return typeof t === 'function' ? (t.call(backend, fn) as T) : fn();
-}
+import { Tensor, treeLeaves } from '@gen-ts/core';
 
 /** The tensor leaves of several trees, as a set. */
 export function leafSet(trees: readonly unknown[]): Set<Tensor> {
