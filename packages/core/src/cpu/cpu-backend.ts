@@ -122,6 +122,7 @@ export class CpuBackend implements Backend {
   private readonly vector: WasmElementwise | null;
   private readonly reason: string | null;
   private readonly elementwiseCounts = { wasm: 0, js: 0 };
+  private readonly poolingCounts = { wasm: 0, js: 0 };
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
@@ -148,6 +149,7 @@ export class CpuBackend implements Backend {
       threads: this.gemm?.threads ?? 1,
       products: { ...this.counts },
       elementwise: { ...this.elementwiseCounts },
+      pooling: { ...this.poolingCounts },
       wasmBytes: (this.gemm?.bytes ?? 0) + (this.vector?.bytes ?? 0),
       pooledBytes: this.pool.bytes,
       loops: this.loops,
@@ -334,7 +336,7 @@ export class CpuBackend implements Backend {
   };
 
   reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
-    return reduceWindowCpu(op, x, g, out, this.alloc);
+    return reduceWindowCpu(op, x, g, out, this.alloc, this.vector, this.poolingCounts);
   }
 
   windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {

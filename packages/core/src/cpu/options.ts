@@ -77,6 +77,12 @@ export interface CpuInfo {
    */
   readonly elementwise: { readonly wasm: number; readonly js: number };
   /**
+   * Windowed max and argmax (`reduceWindow`: max pooling and its gradient) run so far on the SIMD
+   * kernel (float32, channels innermost in a multiple of 4, no window all padding, 64 outputs or
+   * more) and in plain loops (the rest, float64 included).
+   */
+  readonly pooling: { readonly wasm: number; readonly js: number };
+  /**
    * Size of the kernels' WebAssembly memories: they grow to the largest product and the largest
    * elementwise op, and are reused.
    */

@@ -1,6 +1,7 @@
 /**
  * Elementwise float kernels on f32x4 / f64x2: arithmetic (add, sub, mul, div, maximum, minimum),
- * comparisons into bool bytes, and `where`. A JavaScript loop over a Float32Array converts every
+ * comparisons into bool bytes, and `where`; and, in float32, the windowed max and argmax of max
+ * pooling over a channels-last layout (`windowMax`). A JavaScript loop over a Float32Array converts every
  * element to a double and back and runs one element per iteration (1.3 ns an element here, for
  * `a - b` on 200k elements); the vector loop with its copies in and out takes a fifth of that
  * (BENCHMARKS.md). Each lane computes exactly what the scalar loop computes: one IEEE operation
@@ -132,6 +133,56 @@ function whereCode(p: P): Code {
 }
 
 /**
+ * Max pooling on 4 channels at once: `f(x, table, y, rows, positions, taps, groups, xBlock)`. Row
+ * `r` is output position `r % positions` of image `r / positions` (images `xBlock` bytes apart
+ * from `x`); its tap `k` reads the `groups` vectors of channels at byte offset `table[2 * (p *
+ * taps + k)]` of the image, and `table[... + 1]` is the tap's index. The caller has replaced a
+ * hole by the position's first real tap, which can never win against itself, so the loop has no
+ * branches on the geometry. A tap wins where it is greater or where it is NaN and the best so far
+ * is not: the first maximum, NaN winning and then staying, exactly the scalar loop's rule
+ * (`f32x4.max` would differ: it makes max(-0, +0) = +0 where the first one should stay).
+ */
+function windowMaxCode(argmax: boolean): Code {
+  const c = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [x, table, y, rows, positions, taps, groups, xBlock] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [r, pos, tp, g, go, k, e] = Array.from({ length: 7 }, () => c.local(I32)) as [
+    number, number, number, number, number, number, number,
+  ]; // prettier-ignore
+  const [best, idx, v, mask] = [c.local(V128), c.local(V128), c.local(V128), c.local(V128)];
+  const load = (entry: number) => c.get(x).get(entry).mem('i32.load').op('i32.add').get(go).op('i32.add');
+  c.i32(0).set(pos).get(table).set(tp);
+  c.for(r, 0, { local: rows }, 1, () => {
+    c.i32(0).set(go);
+    c.for(g, 0, { local: groups }, 1, () => {
+      load(tp).mem('v128.load').set(best);
+      if (argmax) c.get(tp).mem('i32.load', 4).op('i32x4.splat').set(idx);
+      c.get(tp).i32(8).op('i32.add').set(e);
+      c.for(k, 1, { local: taps }, 1, () => {
+        load(e).mem('v128.load').set(v);
+        c.get(v).get(best).op('f32x4.gt');
+        c.get(v).get(v).op('f32x4.ne').get(best).get(best).op('f32x4.eq').op('v128.and');
+        c.op('v128.or').set(mask);
+        c.get(v).get(best).get(mask).op('v128.bitselect').set(best);
+        if (argmax)
+          c.get(e).mem('i32.load', 4).op('i32x4.splat').get(idx).get(mask).op('v128.bitselect').set(idx);
+        c.bump(e, 8);
+      });
+      c.get(y)
+        .get(argmax ? idx : best)
+        .mem('v128.store');
+      c.bump(y, 16).bump(go, 16);
+    });
+    // the next position's taps; the next image after the last position
+    c.bump(pos, 1).get(pos).get(positions).op('i32.eq');
+    c.ifElse(
+      () => c.i32(0).set(pos).get(table).set(tp).bump(x, { local: xBlock }),
+      () => c.get(tp).get(taps).i32(8).op('i32.mul').op('i32.add').set(tp),
+    );
+  });
+  return c;
+}
+
+/**
  * The bytes of one precision's module (imports one plain memory). One module per precision keeps
  * each under the 4 KiB a browser's main thread may compile synchronously.
  */
@@ -141,6 +192,11 @@ export function elementwiseModule(p: 'f32' | 'f64'): Uint8Array {
     fns.push({ name: op, params: WALK, code: arithmetic(p, name) });
   for (const op of COMPARES) fns.push({ name: op, params: WALK, code: comparison(p, op) });
   fns.push({ name: 'where', params: WALK.slice(0, 7), code: whereCode(p) });
+  if (p === 'f32')
+    for (const argmax of [false, true]) {
+      const code = windowMaxCode(argmax);
+      fns.push({ name: argmax ? 'windowArgmax' : 'windowMax', params: code.params, code });
+    }
   return encodeModule({ initialPages: 1, shared: false }, fns);
 }
 
@@ -267,6 +323,40 @@ export class WasmElementwise {
     const step = (x: TypedArray) => (x.length === 1 ? 0 : 16);
     this.fns[dtype]['where']!(pc, pa, pb, po, groups, step(a), step(b));
     res.set(view.subarray(po / es, po / es + n));
+    return true;
+  }
+
+  /**
+   * Max pooling's max (`res` float32) or argmax (`res` int32) of float32 `x`: `rows` outputs of
+   * `inner` channels (a multiple of 4), row `r` being position `r % positions` of image
+   * `r / positions` (`imageSize` elements apart in `x`); `table` holds `[offset, tap]` pairs (element
+   * offsets, no holes) per position and tap, as the kernel's header says. False, doing nothing,
+   * below `MIN_ELEMENTS` or above `maxBytes`.
+   */
+  windowMax(
+    argmax: boolean,
+    x: Float32Array,
+    table: Int32Array,
+    g: { readonly rows: number; readonly positions: number; readonly taps: number; readonly inner: number },
+    imageSize: number,
+    res: Float32Array | Int32Array,
+  ): boolean {
+    const n = res.length;
+    if (n < MIN_ELEMENTS || g.inner % 4 !== 0 || n !== g.rows * g.inner) return false;
+    const pt = round16(x.length * 4) + SLACK;
+    const py = pt + round16(table.length * 4);
+    const end = py + n * 4;
+    if (end > this.maxBytes) return false;
+    const words = this.heap.i32(end);
+    const f32 = this.heap.view('float32', 0) as Float32Array;
+    f32.set(x, 0);
+    for (let i = 0; i < table.length; i += 2) {
+      words[pt / 4 + i] = table[i]! * 4;
+      words[pt / 4 + i + 1] = table[i + 1]!;
+    }
+    const f = this.fns.float32[argmax ? 'windowArgmax' : 'windowMax']!;
+    f(0, pt, py, g.rows, g.positions, g.taps, g.inner / 4, imageSize * 4);
+    res.set((argmax ? words : f32).subarray(py / 4, py / 4 + n));
     return true;
   }
 }
