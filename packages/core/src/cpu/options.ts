@@ -71,9 +71,11 @@ export interface CpuInfo {
   /** Products run so far, by path. */
   readonly products: ProductCounts;
   /**
-   * Binary ops and comparisons run so far on the SIMD kernels (`add`, `sub`, `mul`, `div`,
+   * Binary ops, comparisons and `where` run so far on the SIMD kernels (`add`, `sub`, `mul`, `div`,
    * `maximum`, `minimum` and the six comparisons, on float operands that are full, scalars or
-   * repeated rows, 64 elements or more) and in plain loops (the rest).
+   * repeated rows; `where` with a full condition and full or scalar float branches; 64 elements or
+   * more) and in plain loops (the rest; a `where` whose condition is one element picks a branch
+   * whole and is not counted).
    */
   readonly elementwise: { readonly wasm: number; readonly js: number };
   /**
