@@ -80,8 +80,9 @@ export interface CpuInfo {
   readonly elementwise: { readonly wasm: number; readonly js: number };
   /**
    * Windowed max and argmax (`reduceWindow`: max pooling and its gradient) run so far on the SIMD
-   * kernel (float32, channels innermost in a multiple of 4, no window all padding, 64 outputs or
-   * more) and in plain loops (the rest, float64 included).
+   * kernel (float32, a window that moves along some axis with the axes after it, channels, in a
+   * multiple of 4 elements, no window all padding, 64 outputs or more) and in plain loops (the
+   * rest, float64 included).
    */
   readonly pooling: { readonly wasm: number; readonly js: number };
   /**
