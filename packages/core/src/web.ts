@@ -26,7 +26,7 @@ interface WebWorker {
 interface WebGlobals {
   Worker?: new (url: string, options?: { name?: string }) => WebWorker;
   Blob?: new (parts: string[], options: { type: string }) => object;
-  URL: { createObjectURL?(blob: object): string; revokeObjectURL?(url: string): void };
+  URL: { createObjectURL?(blob: object): string };
   crossOriginIsolated?: boolean;
   navigator?: { hardwareConcurrency?: number };
 }
@@ -88,14 +88,14 @@ const WEB: WorkerHost = {
 export interface WasmThreadsStatus {
   /** True where Web Workers, shared WebAssembly memory, SIMD and a blocking `Atomics.wait` are all there. */
   readonly available: boolean;
-  /** Why not (the message `wasmThreads` would throw with), or null when available. */
+  /** Why not (what `wasmThreads` would reject with), or null when available. */
   readonly reason: string | null;
 }
 
 /**
  * Says whether `wasmThreads` can start here: the page must be cross-origin isolated (COOP
  * `same-origin` and COEP `require-corp`), and this must be a Worker, where `Atomics.wait` may
- * block (never a page's main thread). It compiles the kernels once to check them, and starts no
+ * block (never a page's main thread). It compiles the kernels to check them too, and starts no
  * worker.
  *
  * @example
