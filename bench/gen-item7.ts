@@ -51,6 +51,8 @@ const ALL_VARIANTS: Record<string, GeNOptions> = {
   'TR4+fast+verify+gs+nc': { ...TR4FV, slope: 'gradient', negativeCurvature: 'grow' },
   'TR4+fast+verify+nc': { ...TR4FV, negativeCurvature: 'grow' },
   'TR4+fast+gs1': { gamma: 0, clipRatio: 4, fastDecrease: true, slope: 'gradient', factors: [0, 1] },
+  // the recommended configuration for minibatch training (preset 'auto'), with the run's steps as its horizon
+  auto: { preset: 'auto', horizon: Number(process.argv[2]) || 1000 },
 };
 
 type Make = (lr: number) => GradientTransformation<any, any>;

@@ -4,11 +4,15 @@
  * phi in {1, 4, 8}, probing either a fresh batch (the default: 3 extra forward passes per probe
  * step, L0 and two probes) or the gradient's own batch (2 extra: L0 is reused), or the own batch
  * with the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: 1 extra),
- * next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards). Runs are interleaved in
- * rounds after a warm-up; medians are reported. Run: `npx tsx bench/gen-overhead.ts [rounds] [steps]`
- * (`GEN_BENCH_BACKEND=webasm|webgpu` runs it on a gpu.js backend instead of core's cpu backend).
+ * or the lagged fit (`mode: 'lagged'`: 1 extra, on the step after the probe step), and the
+ * recommended configuration (`preset: 'auto'`) of GeN-SGD against SGD and of GeN-AdamW (`fit`'s
+ * default) against AdamW, next to the paper's estimate 3 / (3 + k / phi) (backward ~ 2 forwards).
+ * Runs are interleaved in rounds after a warm-up; medians are reported. Run:
+ * `npx tsx bench/gen-overhead.ts [rounds] [steps]` (`GEN_BENCH_BACKEND=webasm|webgpu` runs it on a
+ * gpu.js backend instead of core's cpu backend; `GEN_BENCH_ONLY=auto` times only the configurations
+ * whose names contain one of the comma-separated strings, with their bases).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   add,
   key,
@@ -25,7 +29,15 @@ import {
   useBackend,
   type Tensor,
 } from '@gen-ts/core';
-import { genSgd, sgd, trainStep, type GeNOptions, type GradientTransformation } from '@gen-ts/gen';
+import {
+  adamw,
+  genAdamW,
+  genSgd,
+  sgd,
+  trainStep,
+  type GeNOptions,
+  type GradientTransformation,
+} from '@gen-ts/gen';
 import { gpujs } from '@gen-ts/gpu';
 
 const BACKEND = process.env['GEN_BENCH_BACKEND'] ?? 'cpu';
@@ -69,6 +81,8 @@ interface Config {
   fresh: boolean;
   k: number;
   phi: number;
+  /** The base optimizer it is timed against (default SGD). */
+  vs?: string;
 }
 /** How GeN probes: where, with which options, and the extra forwards `k` per probe step. */
 const PROBES: { label: string; options: GeNOptions; fresh: boolean; k: number }[] = [
@@ -77,6 +91,12 @@ const PROBES: { label: string; options: GeNOptions; fresh: boolean; k: number }[
   {
     label: 'own batch, gradient slope, factors [0, 1]',
     options: { slope: 'gradient', factors: [0, 1] },
+    fresh: false,
+    k: 1,
+  },
+  {
+    label: "lagged: the next step's own batch",
+    options: { mode: 'lagged' },
     fresh: false,
     k: 1,
   },
@@ -93,11 +113,36 @@ for (const phi of [1, 4, 8]) {
     });
   }
 }
+// The recommended configuration as users get it (phi 8, lagged fit, warm-up, horizon), timed after
+// its warm-up (the warm-up block below runs past its 20 steps).
+configs.push(
+  {
+    name: "GeN-SGD preset 'auto' (phi 8, lagged)",
+    opt: genSgd({ preset: 'auto', lr: 0.01, horizon: 100_000 }),
+    fresh: false,
+    k: 1,
+    phi: 8,
+  },
+  // fit's default optimizer against its base
+  { name: 'AdamW', opt: adamw({ lr: 1e-3 }), fresh: false, k: 0, phi: 1 },
+  {
+    name: "GeN-AdamW preset 'auto' (phi 8, lagged)",
+    opt: genAdamW({ preset: 'auto', lr: 1e-3, horizon: 100_000 }),
+    fresh: false,
+    k: 1,
+    phi: 8,
+    vs: 'AdamW',
+  },
+);
+// GEN_BENCH_ONLY=auto,...: only the configurations whose names contain one of these, and their bases.
+const only = process.env['GEN_BENCH_ONLY']?.split(',');
+const picked = only === undefined ? configs : configs.filter((c) => only.some((o) => c.name.includes(o)));
+const timed = configs.filter((c) => picked.includes(c) || picked.some((p) => (p.vs ?? 'SGD') === c.name));
 
 const rounds = Number(process.argv[2] ?? 7);
 const stepsPerRound = Number(process.argv[3] ?? 16); // a multiple of 8, so every phi sees whole periods
 const batches = Array.from({ length: 4 }, (_, i) => batch(100 + i));
-const runs = configs.map((c) => {
+const runs = timed.map((c) => {
   const params = init(1);
   return {
     c,
@@ -128,29 +173,40 @@ async function forwardBlock(n: number): Promise<number> {
   return (performance.now() - t0) / n;
 }
 await forwardBlock(8);
-for (const r of runs) await block(r, 8); // warm-up (JIT, allocator)
+for (const r of runs) await block(r, 24); // warm-up (JIT, allocator, and GeN's 20-step warm-up)
 for (let round = 0; round < rounds; round++) {
   const order = runs.map((_, i) => (i + round) % runs.length); // rotate to spread drift evenly
   for (const i of order) runs[i]!.times.push(await block(runs[i]!, stepsPerRound));
   fwdTimes.push(await forwardBlock(stepsPerRound));
 }
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = median(runs[0]!.times);
+const base = median(runs.find((r) => r.c.name === 'SGD')!.times);
+const baseOf = (c: Config) => median(runs.find((r) => r.c.name === (c.vs ?? 'SGD'))!.times);
 const fwd = median(fwdTimes);
 // The same model with this library's measured cost: one step = base ms, one forward = fwd ms.
-const measuredModel = (k: number, phi: number) => base / (base + (k * fwd) / phi);
+const measuredModel = (k: number, phi: number, T: number) => T / (T + (k * fwd) / phi);
 const lines = [
   `backend: ${BACKEND}`,
   `forward pass ${fwd.toFixed(2)} ms, SGD step (forward + backward + update) ${base.toFixed(2)} ms: ` +
     `step = ${(base / fwd).toFixed(2)} forwards (the paper assumes 3)`,
   '',
-  '| optimizer | ms/step (median) | speed vs SGD | paper 3/(3+k/phi) | T/(T+kF/phi), measured T, F | k |',
+  `load average at the end: ${loadAverage()}`,
+  '',
+  '| optimizer | ms/step (median) | speed vs base (SGD unless named) | paper 3/(3+k/phi) | T/(T+kF/phi), measured T, F | k |',
   '|---|---|---|---|---|---|',
   ...runs.map((r) => {
     const m = median(r.times);
+    const vs = baseOf(r.c);
     const formula = r.c.k === 0 ? 1 : 3 / (3 + r.c.k / r.c.phi);
-    const model = r.c.k === 0 ? 1 : measuredModel(r.c.k, r.c.phi);
-    return `| ${r.c.name} | ${m.toFixed(2)} | ${((100 * base) / m).toFixed(1)}% | ${(100 * formula).toFixed(1)}% | ${(100 * model).toFixed(1)}% | ${r.c.k} |`;
+    const model = r.c.k === 0 ? 1 : measuredModel(r.c.k, r.c.phi, vs);
+    return `| ${r.c.name} | ${m.toFixed(2)} | ${((100 * vs) / m).toFixed(1)}%${r.c.vs ? ` (vs ${r.c.vs})` : ''} | ${(100 * formula).toFixed(1)}% | ${(100 * model).toFixed(1)}% | ${r.c.k} |`;
   }),
 ];
 console.log(lines.join('\n'));

@@ -21,10 +21,12 @@ describe('examples/gen-mnist (smoke, tiny size)', () => {
   it('runs GeN and every baseline on the same steps', () => {
     expect(r.methods.map((m) => m.name)).toEqual([
       'GeN-SGD',
+      'GeN-SGD (auto)',
       'SGD lr=0.1',
       'SGD lr=0.3',
       `SGD cosine lr=${r.best.SGD}`,
       'GeN-Adam',
+      'GeN-Adam (auto)',
       'Adam lr=0.001',
       'Adam lr=0.003',
       `Adam cosine lr=${r.best.Adam}`,
@@ -45,7 +47,9 @@ describe('examples/gen-mnist (smoke, tiny size)', () => {
   it('GeN probed, and its learning rate moved away from eta_0 and stayed positive', () => {
     for (const m of r.methods.filter((x) => x.kind === 'GeN')) {
       expect(m.fitStep!, m.name).toBeGreaterThanOrEqual(0);
-      expect(m.probes!.total, m.name).toBe(5); // steps 0, 4, 8, 12, 16 at phi = 4
+      // the authors' rule: steps 0, 4, 8, 12, 16 at phi = 4; auto: every step of its 20-step
+      // warm-up, each fitting the step before (1 to 19)
+      expect(m.probes!.total, m.name).toBe(m.probe === 'auto' ? 19 : 5);
       expect(m.probes!.accepted, m.name).toBeGreaterThan(0);
       expect(m.lrTrace, m.name).toHaveLength(20);
       expect(

@@ -3,8 +3,10 @@
  * ReLU MLP with softmax cross-entropy, float32 on the cpu backend, is trained for the same number of
  * epochs, on the same batches from the same initialisation, by
  *
- * - GeN-SGD and GeN-Adam without tuning: the library's defaults (eta_0 = 1e-3, phi = 4, gamma = 0.9),
- *   probing a fresh batch (the next one of the loader), as docs/gen.md recommends;
+ * - GeN-SGD and GeN-Adam without tuning, from eta_0 = 1e-3: the authors' rule (the library's
+ *   defaults: phi = 4, gamma = 0.9) probing a fresh batch (the next one of the loader), and the
+ *   recommended configuration (`preset: 'auto'` with the run's steps as its horizon: the lagged
+ *   fit on the next step's own batch, a warm-up, the cosine horizon);
  * - constant-LR SGD and Adam over small grids, and a cosine schedule at each grid's best LR
  *   ("best" = lowest final training loss: the grid is tuned on training data, not on the test set).
  *
@@ -13,7 +15,7 @@
  * rise from eta_0 is the self-warm-up.
  *
  * Run: npx tsx examples/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
- *      [--gen-lr 1e-3] [--gen-options '{"clipRatio":4}'] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,own,own-slope] [--no-cosine]
+ *      [--gen-lr 1e-3] [--gen-options '{"clipRatio":4}'] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,auto,own,own-slope] [--no-cosine]
  */
 import { pathToFileURL } from 'node:url';
 import {
@@ -42,6 +44,7 @@ import {
   adam,
   cosineDecaySchedule,
   findGeNState,
+  GEN_AUTO,
   GEN_DEFAULTS,
   genAdam,
   genSgd,
@@ -57,11 +60,16 @@ type MnistSplit = NnMnistSplit & { readonly labels: Int32Array };
 const withLabels = (s: NnMnistSplit): MnistSplit => ({ ...s, labels: s.y.dataSync() as Int32Array });
 
 /** The data GeN probes, and how (see `DemoOptions.probes`). */
-export type Probe = 'fresh' | 'own' | 'own-slope';
+export type Probe = 'fresh' | 'own' | 'own-slope' | 'auto';
 
-/** GeN's options for a probe choice: `'own-slope'` takes the slope from the gradient, with one probe. */
-const probeOptions = (probe: Probe) =>
-  probe === 'own-slope' ? { slope: 'gradient' as const, factors: [0, 1] } : {};
+/**
+ * GeN's options for a probe choice: `'own-slope'` takes the slope from the gradient, with one probe;
+ * `'auto'` is the recommended configuration for `T` steps (its own phi).
+ */
+const genFor = (phi: number, probe: Probe, T: number): GeNOptions =>
+  probe === 'auto'
+    ? { preset: 'auto', horizon: T }
+    : { phi, ...(probe === 'own-slope' ? { slope: 'gradient' as const, factors: [0, 1] } : {}) };
 
 /** Options of the demo (every field has a default in `DEFAULTS`). */
 export interface DemoOptions {
@@ -94,7 +102,8 @@ export interface DemoOptions {
    * The data GeN probes: `'fresh'`, the next batch of the loader (the default, docs/gen.md), `'own'`,
    * the gradient's own batch (the paper's; it can run away), or `'own-slope'`, the own batch with
    * the slope from the gradient and one probe (`slope: 'gradient', factors: [0, 1]`: one forward
-   * per probe step). One run per entry.
+   * per probe step), or `'auto'`, the recommended configuration (`preset: 'auto'`, the run's steps as
+   * its horizon; it sets its own phi, so one run whatever `phis`). One run per entry.
    */
   probes: readonly Probe[];
   /** Also run a cosine schedule at each grid's best learning rate. */
@@ -118,7 +127,7 @@ export const DEFAULTS: DemoOptions = {
   genLr: GEN_DEFAULTS.lr,
   genOptions: {},
   phis: [GEN_DEFAULTS.phi],
-  probes: ['fresh'],
+  probes: ['fresh', 'auto'],
   cosine: true,
   speedSteps: 160,
 };
@@ -267,9 +276,9 @@ function checkOptions(o: DemoOptions): void {
   }
   int('speedSteps', o.speedSteps, 0);
   if (o.phis.length === 0) throw new RangeError('gen-mnist: option phis must not be empty');
-  if (o.probes.length === 0 || !o.probes.every((p) => p === 'fresh' || p === 'own' || p === 'own-slope'))
+  if (o.probes.length === 0 || !o.probes.every((p) => ['fresh', 'own', 'own-slope', 'auto'].includes(p)))
     throw new RangeError(
-      `gen-mnist: option probes must list 'fresh', 'own' and/or 'own-slope', got [${o.probes.join(', ')}]`,
+      `gen-mnist: option probes must list 'fresh', 'auto', 'own' and/or 'own-slope', got [${o.probes.join(', ')}]`,
     );
   o.phis.forEach((p) => int('phis[]', p, 1));
 }
@@ -376,27 +385,31 @@ export function run(options: Partial<DemoOptions> = {}): DemoResult {
       lrs: o.sgdLrs,
       constant: (lr: number) => sgd({ lr }),
       cosine: (lr: number, T: number) => sgd({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number, probe: Probe = 'fresh') =>
-        genSgd({ ...o.genOptions, lr: o.genLr, phi, ...probeOptions(probe) }),
+      gen: (phi: number, probe: Probe = 'fresh', T = totalSteps) =>
+        genSgd({ ...o.genOptions, lr: o.genLr, ...genFor(phi, probe, T) }),
     },
     {
       family: 'Adam' as const,
       lrs: o.adamLrs,
       constant: (lr: number) => adam({ lr }),
       cosine: (lr: number, T: number) => adam({ lr: cosineDecaySchedule(lr, T) }),
-      gen: (phi: number, probe: Probe = 'fresh') =>
-        genAdam({ ...o.genOptions, lr: o.genLr, phi, ...probeOptions(probe) }),
+      gen: (phi: number, probe: Probe = 'fresh', T = totalSteps) =>
+        genAdam({ ...o.genOptions, lr: o.genLr, ...genFor(phi, probe, T) }),
     },
   ];
   for (const f of families) {
     for (const phi of o.phis) {
       for (const probe of o.probes) {
-        const own = { fresh: '', own: 'own batch', 'own-slope': 'own batch, gradient slope' }[probe];
-        const tags = [o.phis.length > 1 ? `phi=${phi}` : '', own];
+        if (probe === 'auto' && phi !== o.phis[0]) continue; // auto sets its own phi
+        const own = { fresh: '', own: 'own batch', 'own-slope': 'own batch, gradient slope', auto: 'auto' }[
+          probe
+        ];
+        const tags = [o.phis.length > 1 && probe !== 'auto' ? `phi=${phi}` : '', own];
         const tag = tags.filter((x) => x !== '').join(', ');
         const name = `GeN-${f.family}${tag === '' ? '' : ` (${tag})`}`;
-        const make = () => f.gen(phi, probe);
-        methods.push(train({ name, family: f.family, kind: 'GeN', lr: o.genLr, phi, probe, make }));
+        const make = (T: number) => f.gen(phi, probe, T);
+        const usedPhi = probe === 'auto' ? GEN_AUTO.phi! : phi;
+        methods.push(train({ name, family: f.family, kind: 'GeN', lr: o.genLr, phi: usedPhi, probe, make }));
       }
     }
     const grid = f.lrs.map((lr) =>

@@ -9,6 +9,7 @@ export type {
   ExtraOf,
   GradientTransformation,
   LossExtras,
+  OwnBatch,
   NoExtra,
   Schedule,
   StateOf,
@@ -83,15 +84,20 @@ export {
   type ExponentialDecayOptions,
 } from './schedules.js';
 export {
+  GEN_AUTO,
+  GEN_AUTO_SGD,
   GEN_DEFAULTS,
+  cosineHorizon,
   genConfig,
   type GeNConfig,
   type GeNMode,
+  type GeNPreset,
   type GeNSlope,
   type GeNOptions,
   type GeNSafeguard,
 } from './gen/options.js';
 export { scaleByGeN, type GeNExtra, type GeNFit, type ScaleByGeNState } from './gen/scale-by-gen.js';
+export type { LaggedPoint } from './gen/estimate.js';
 export { newtonDirection, type NewtonDirectionOptions } from './gen/newton.js';
 export {
   genAdam,

@@ -142,6 +142,8 @@ export function trainStep<P, B, S>(
       );
     const [loss, grads] = vg(params, batch) as [Tensor, P];
     const extra: LossExtras<P> = {};
+    // The own batch for GeN's lagged fit: one deterministic function gave the loss and gradient.
+    if (probeLoss === lossFn) extra.own = { value: loss, grad: grads, valueFn: (p: P) => lossFn(p, batch) };
     if (probe === 'own') {
       extra.valueFn = (p: P) => probeLoss(p, batch);
       if (probeLoss === lossFn) {

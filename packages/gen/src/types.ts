@@ -24,6 +24,23 @@ export interface LossExtras<P = any> {
   value?: Tensor;
   /** The gradient of `value` at the current params (same data), for transforms that read the slope `G^T d`. */
   grad?: P;
+  /**
+   * The gradient's own batch, whatever data `valueFn` evaluates: its loss and gradient at the
+   * current params and its loss function. GeN's `mode: 'lagged'` fits the previous step on it (data
+   * that step's direction never saw). `trainStep` passes it unless its `probeLossFn` differs from
+   * the loss (then the gradient's loss is not the probes' function).
+   */
+  own?: OwnBatch<P>;
+}
+
+/** The loss, gradient and loss function of the batch the gradient was taken on. */
+export interface OwnBatch<P = any> {
+  /** The loss at the current params. */
+  readonly value: Tensor;
+  /** Its gradient. */
+  readonly grad: P;
+  /** The loss on that batch as a function of the params. */
+  readonly valueFn: (params: P) => Tensor;
 }
 
 /**

@@ -51,7 +51,13 @@ export {
   type TwoSpiralsOptions,
 } from './data/synthetic.js';
 export { fit, type FitHistory, type FitResult } from './train/fit.js';
-export type { FitCommonOptions, FitLossFnOptions, FitModelOptions, FitOptions } from './train/fit-options.js';
+export type {
+  FitCommonOptions,
+  FitLossFnOptions,
+  FitModelOptions,
+  FitOptions,
+  FitPlan,
+} from './train/fit-options.js';
 export {
   evaluate,
   type BatchMetric,

@@ -106,9 +106,11 @@ export function scaleByBlockGeN(
   options: BlockGeNOptions = {},
 ): GradientTransformation<BlockGeNState, GeNExtra> {
   const op = 'scaleByBlockGeN';
-  for (const k of ['verify', 'armijo', 'slope'])
+  for (const k of ['verify', 'armijo', 'slope', 'preset', 'warmupSteps'])
     if (options !== null && typeof options === 'object' && k in options)
       throw new TypeError(`${op}: option ${k} is not supported (it is scaleByGeN's)`);
+  if (options !== null && typeof options === 'object' && (options as { mode?: unknown }).mode === 'lagged')
+    throw new TypeError(`${op}: mode 'lagged' is not supported (it is scaleByGeN's); use 'fit' or 'exact'`);
   const cfg = genConfig(options, op);
   const weights = fitWeights(cfg.factors);
   const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };

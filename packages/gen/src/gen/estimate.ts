@@ -9,16 +9,19 @@
 import {
   add,
   div,
+  equal,
   greater,
   isFinite,
   jvp,
   logicalAnd,
   mul,
+  neg,
   scalar,
   sub,
   Tensor,
   treeMap,
   valueAndGrad,
+  where,
 } from '@gen-ts/core';
 import type { LossExtras } from '../types.js';
 import { castTo } from '../util.js';
@@ -107,6 +110,60 @@ export function exactEstimate(
     L0,
     descent: [],
     overshoot: undefined,
+  };
+}
+
+/** The point a lagged fit starts from: the params and rate of the last probe step, and its step count. */
+export interface LaggedPoint<P = unknown> {
+  /** The params before that step, `w_{t-1}`. */
+  readonly w: P;
+  /** The rate of that step's update. */
+  readonly lr: Tensor;
+  /** Its step count (int32 0-d; -1 before the first): a fit from any other step is stale. */
+  readonly step: Tensor;
+}
+
+/**
+ * The lagged fit (`mode: 'lagged'`), on the step `t` after a probe step: the parabola along the
+ * probe step's update `dw = w_{t-1} - w_t = eta d`, from the loss `L_t(w_t)` and gradient `G_t` of
+ * step `t`'s own batch (data the probe step's direction never saw) and one forward pass of that
+ * batch at `w_{t-1}`. With `f(x) = L_t(w_{t-1} - x d)`, `f(0)`, `f(eta)` and `f'(eta) = -G_t^T d`
+ * fix `f = f(0) - b x + a x^2 / 2`: with `D = f(eta) - f(0)` and `g = G_t^T dw`,
+ *
+ *     a eta^2 / 2 = -g - D,      b eta = -g - 2 D,      eta* = eta (g + 2 D) / (2 (g + D)),
+ *
+ * exact on a quadratic. A step that did not move (`dw = 0`) gives `a = 0`, a rejected fit; a
+ * stale point (the probe step's state was rolled back) gives `b = 0`, also rejected.
+ */
+export function laggedEstimate(
+  prev: LaggedPoint,
+  params: unknown,
+  value: Tensor,
+  grad: unknown,
+  valueFn: (p: any) => Tensor,
+  t: number,
+  op = 'scaleByGeN',
+): Estimate {
+  const lr = prev.lr;
+  const L0 = lossAt(valueFn, prev.w, lr, op);
+  const L1 = castTo(value, lr);
+  const D = sub(L1, L0);
+  const dw = treeMap((a, b) => sub(a, b!), prev.w, params);
+  const g = castTo(treeVdotMixed(grad, dw, `${op} (mode 'lagged'): extra.grad`), lr);
+  const A = neg(add(g, D)); // a eta^2 / 2
+  const bEta = neg(add(g, mul(D, 2)));
+  const fresh = equal(prev.step, t - 1);
+  const b = where(fresh, div(bEta, lr), 0);
+  return {
+    a: div(mul(A, 2), mul(lr, lr)),
+    b,
+    etaStar: div(mul(bEta, lr), mul(A, 2)),
+    r2: scalar(1, { dtype: lr.dtype, backend: lr.backend }),
+    allFinite: logicalAnd(isFinite(L0), logicalAnd(isFinite(L1), isFinite(g))),
+    evals: 1,
+    L0,
+    descent: [{ x: lr, y: D }],
+    overshoot: greater(D, 0),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   greaterEqual,
   isFinite,
   less,
+  lessEqual,
   logicalAnd,
   maximum,
   minimum,
@@ -26,7 +27,14 @@ import type { GeNConfig } from './options.js';
 /** The options the propose stage reads. */
 export type ProposeRule = Pick<
   GeNConfig,
-  'gamma' | 'clipRatio' | 'r2Min' | 'fastDecrease' | 'negativeCurvature' | 'safeguard'
+  | 'gamma'
+  | 'clipRatio'
+  | 'r2Min'
+  | 'fastDecrease'
+  | 'negativeCurvature'
+  | 'safeguard'
+  | 'biasFactor'
+  | 'horizon'
 > & {
   /** Whether the fit has residuals to gate on (4+ factors with a fitted slope). */
   readonly gateR2: boolean;
@@ -44,6 +52,8 @@ export interface Gate {
 export interface Proposal extends Gate {
   /** The new rate: `acceptedRate` where accepted, else `rejectedRate`, clamped. */
   readonly lr: Tensor;
+  /** Accepted, and the target `biasFactor * eta*` inside the clip range (the fast warm-up ends). */
+  readonly landed: Tensor;
 }
 
 /** Which estimates the rate may follow. */
@@ -56,27 +66,51 @@ export function gate(rule: ProposeRule, est: Estimate): Gate {
   return { usable, accepted: logicalAnd(usable, greater(est.a, 0)) };
 }
 
-/**
- * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(eta*, eta / clipRatio,
- * eta * clipRatio)`; with `fastDecrease`, `s * eta*` where `eta* < eta`.
- */
-export function acceptedRate(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Tensor {
-  const { gamma, clipRatio } = rule;
-  const clipped = minimum(maximum(est.etaStar, div(lr, clipRatio)), mul(lr, clipRatio));
-  const smoothed = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
-  // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
-  // lets plain GD blow up first. Increases stay smoothed and clipped.
-  return rule.fastDecrease ? where(less(est.etaStar, lr), mul(est.etaStar, s), smoothed) : smoothed;
+/** The rate the estimate asks for before clipping: `biasFactor * eta*`. */
+export function targetRate(rule: Pick<GeNConfig, 'biasFactor'>, est: Estimate, factor?: Tensor): Tensor {
+  if (factor !== undefined) return mul(est.etaStar, factor);
+  return rule.biasFactor === 1 ? est.etaStar : mul(est.etaStar, rule.biasFactor);
 }
 
 /**
- * The rate after a rejected estimate: kept, or times `safeguard.nonFiniteFactor` when a probe loss
- * was not finite (with `fastDecrease`, also when every probe raised the loss); with
- * `negativeCurvature: 'grow'`, a usable estimate with `a <= 0` grows it to the trust region's edge.
+ * The rate after an accepted estimate: `gamma * eta + (1 - gamma) * s * clip(c * eta*, eta /
+ * clipRatio, eta * clipRatio)` with `c = biasFactor` (`factor` when given); where `warm` (the fast
+ * warm-up) `clip(c * eta*, ...)`, unsmoothed and unscaled; with `fastDecrease`, `s * c * eta*`
+ * where `c * eta* < eta`.
+ */
+export function acceptedRate(
+  rule: ProposeRule,
+  est: Estimate,
+  lr: Tensor,
+  s: number,
+  warm?: Tensor,
+  factor?: Tensor,
+): Tensor {
+  const { gamma, clipRatio } = rule;
+  const target = targetRate(rule, est, factor);
+  const clipped = minimum(maximum(target, div(lr, clipRatio)), mul(lr, clipRatio));
+  let rate = add(mul(lr, gamma), mul(clipped, (1 - gamma) * s));
+  // The warm-up finds the rate; the horizon shapes it once found (on a short plan s_t * 2 eta
+  // would stall the doubling below eta*).
+  if (warm !== undefined) rate = where(warm, clipped, rate);
+  // Decrease at once: a rate above eta* overshoots now, smoothing it over ~1/(1-gamma) probes
+  // lets plain GD blow up first. Increases stay smoothed and clipped.
+  return rule.fastDecrease ? where(less(target, lr), mul(target, s), rate) : rate;
+}
+
+/**
+ * The rate after a rejected estimate: kept (with `horizon`, `gamma * eta + (1 - gamma) * s * eta`),
+ * or times `safeguard.nonFiniteFactor` when a probe loss was not finite (with `fastDecrease`, also
+ * when every probe raised the loss); with `negativeCurvature: 'grow'`, a usable estimate with
+ * `a <= 0` grows it to the trust region's edge.
  */
 export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: Tensor, s: number): Tensor {
   const shrunk = mul(lr, rule.safeguard.nonFiniteFactor);
-  let rate = where(est.allFinite, lr, shrunk);
+  // With a horizon, a rejected fit counts as an estimate equal to the rate, scaled by s_t like an
+  // accepted one: the rate follows the plan down even while every fit is rejected.
+  const kept =
+    rule.horizon === undefined || s === 1 ? lr : add(mul(lr, rule.gamma), mul(lr, (1 - rule.gamma) * s));
+  let rate = where(est.allFinite, kept, shrunk);
   // A rejected fit with every probe above L(w) (both sides): the probe step itself is too long.
   if (rule.fastDecrease && est.overshoot !== undefined) rate = where(est.overshoot, shrunk, rate);
   if (rule.negativeCurvature === 'grow') {
@@ -97,9 +131,28 @@ export function clampRate(rule: Pick<GeNConfig, 'safeguard'>, x: Tensor): Tensor
   return y;
 }
 
-/** The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale `s`. */
-export function propose(rule: ProposeRule, est: Estimate, lr: Tensor, s: number): Proposal {
+/**
+ * The propose stage: the new rate from the current one `lr`, the estimate and the horizon scale
+ * `s`; `warm` (bool) marks the fast warm-up, where accepted estimates are taken unsmoothed.
+ */
+export function propose(
+  rule: ProposeRule,
+  est: Estimate,
+  lr: Tensor,
+  s: number,
+  warm?: Tensor,
+  factor?: Tensor,
+): Proposal {
   const gated = gate(rule, est);
-  const next = where(gated.accepted, acceptedRate(rule, est, lr, s), rejectedRate(rule, est, gated, lr, s));
-  return { ...gated, lr: clampRate(rule, next) };
+  const next = where(
+    gated.accepted,
+    acceptedRate(rule, est, lr, s, warm, factor),
+    rejectedRate(rule, est, gated, lr, s),
+  );
+  const target = targetRate(rule, est, factor);
+  const inside = logicalAnd(
+    greaterEqual(target, div(lr, rule.clipRatio)),
+    lessEqual(target, mul(lr, rule.clipRatio)),
+  );
+  return { ...gated, lr: clampRate(rule, next), landed: logicalAnd(gated.accepted, inside) };
 }

@@ -12,20 +12,10 @@
  * `verify` (verify.ts: an Armijo check at the proposed rate and its fallbacks). The state's `fit`
  * record is built from their results.
  */
-import {
-  isFinite,
-  logicalAnd,
-  logicalNot,
-  mul,
-  neg,
-  scalar,
-  treeMap,
-  where,
-  type Tensor,
-} from '@gen-ts/core';
+import { isFinite, logicalAnd, logicalNot, mul, neg, scalar, Tensor, treeMap, where } from '@gen-ts/core';
 import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
-import { estimate, lossAt, moved } from './estimate.js';
+import { estimate, laggedEstimate, lossAt, moved, type Estimate, type LaggedPoint } from './estimate.js';
 import { fitWeights } from './fit.js';
 import { propose, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
@@ -66,6 +56,10 @@ export interface ScaleByGeNState {
   readonly lr: Tensor;
   /** The last fit. */
   readonly fit: GeNFit;
+  /** Still in the fast warm-up (bool; present when `warmupSteps > 0`): accepted estimates are taken unsmoothed. */
+  readonly warm?: Tensor;
+  /** The last probe step's point, which `mode: 'lagged'` fits from on the step after (present in that mode). */
+  readonly prev?: LaggedPoint;
 }
 
 /**
@@ -112,6 +106,12 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * (each step lowers that batch's loss while the training loss rises, and no safeguard fires). Make
  * `valueFn` deterministic (no dropout). `trainStep` builds `valueFn` for you.
  *
+ * For minibatch training without tuning, `preset: 'auto'` with the planned number of steps as
+ * `horizon` is the measured recommendation (docs/gen.md, section 4): the lagged fit (`mode:
+ * 'lagged'`: the last probe step's parabola from this step's own batch and one forward pass), a
+ * probe every 8 steps, a 20-step warm-up and the cosine horizon. It reads `extra.own`, which
+ * `trainStep` passes.
+ *
  * @example
  * ```ts
  * import { chain, findGeNState, scaleByAdam, scaleByGeN } from '@gen-ts/gen';
@@ -122,6 +122,20 @@ export type GeNExtra<P = any> = LossExtras<P>;
  * const g = tensor([2, -4], { dtype: 'float64' }); // the gradient of the loss at w
  * const [, state] = opt.update(g, opt.init(w), w, { valueFn: loss });
  * console.log(findGeNState(state)!.lr.itemSync()); // the rate that minimises the loss along Adam's step
+ * ```
+ * @example
+ * ```ts
+ * import { findGeNState, scaleByGeN, trainStep } from '@gen-ts/gen';
+ * import { mul, square, sub, sum, tensor, type Tensor } from '@gen-ts/core';
+ * // the recommended configuration for a run of 40 steps, on a loss of the params and a batch
+ * const loss = (w: Tensor, x: Tensor) => mul(sum(square(sub(w, x))), 0.5);
+ * const opt = scaleByGeN({ preset: 'auto', horizon: 40, lr: 1e-4 });
+ * const step = trainStep(loss, opt, { probe: 'own' });
+ * const xs = [tensor([1, 2]), tensor([1.2, 1.8])];
+ * let w = tensor([0, 0]);
+ * let state = opt.init(w);
+ * for (let t = 0; t < 40; t++) ({ params: w, state } = step(w, state, xs[t % 2]!));
+ * console.log(w.toArray(), findGeNState(state)!.fit.step); // near the batches' mean [1.1, 1.9]; last fit at step 33
  * ```
  * @example
  * ```ts
@@ -139,59 +153,132 @@ export function scaleByGeN(options: GeNOptions = {}): GradientTransformation<Sca
 export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGeNState, GeNExtra> {
   const weights = fitWeights(cfg.factors, cfg.slope === 'gradient');
   const rule: ProposeRule = { ...cfg, gateR2: cfg.factors.length >= 4 };
+  const lagged = cfg.mode === 'lagged';
+  // Probe steps: every phi-th, and every step of the fast warm-up. In lagged mode a probe step
+  // only remembers its point; the step after it fits.
+  const probes = (t: number) => t % cfg.phi === 0 || t < cfg.warmupSteps;
+  const fits = (t: number) => (lagged ? t >= 1 && probes(t - 1) : probes(t));
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
       const s = (v: number) => scalar(v, { dtype: leaf.dtype, backend: leaf.backend });
+      const bool = (v: number) => scalar(v, { dtype: 'bool', backend: leaf.backend });
       const nan = s(NaN);
       const fit: GeNFit = {
         a: nan,
         b: nan,
         etaStar: nan,
         r2: nan,
-        accepted: scalar(0, { dtype: 'bool', backend: leaf.backend }),
-        verified: scalar(1, { dtype: 'bool', backend: leaf.backend }),
-        skipped: scalar(0, { dtype: 'bool', backend: leaf.backend }),
+        accepted: bool(0),
+        verified: bool(1),
+        skipped: bool(0),
         evals: 0,
         step: -1,
       };
-      return { count: 0, lr: s(cfg.lr), fit };
+      const lr = s(cfg.lr);
+      const state: ScaleByGeNState = { count: 0, lr, fit };
+      return {
+        ...state,
+        ...(cfg.warmupSteps > 0 ? { warm: bool(1) } : {}),
+        ...(lagged
+          ? {
+              prev: {
+                w: params,
+                lr,
+                step: scalar(-1, { dtype: 'int32', backend: leaf.backend }),
+              },
+            }
+          : {}),
+      };
     },
     update: (d, state, params, extra) => {
       checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
       const t = state.count;
       // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
       // left to trainStep's guard, so these steps cost what the base optimizer's do.
-      if (t % cfg.phi !== 0) {
-        const step = neg(state.lr);
-        return [treeMap((u) => mul(u, castTo(step, u)), d), { ...state, count: t + 1 }];
+      if (!fits(t) && !probes(t)) return [stepBy(d, state.lr), { ...state, count: t + 1 }];
+      if (params === undefined) throw new Error(`scaleByGeN: step ${t} is a probe step and needs params`);
+      let next: ScaleByGeNState = { ...state, count: t + 1 };
+      let moves: Tensor | undefined;
+      if (fits(t)) {
+        // A probe step decides whether to move: skipping is a `where`, never a multiplication by
+        // 0, since `0 * NaN` would still reach the params.
+        const dFinite = treeFinite(d);
+        const [est, L0] = lagged
+          ? laggedFit(state, params, extra, t)
+          : ((e) => [e, e.L0] as const)(estimate(cfg, weights, d, params, state.lr, extra, t));
+        const warm = cfg.warmupSteps > 0 ? state.warm : undefined;
+        // The bias factor applies once the warm-up has landed: a rate found at initialisation,
+        // times c, overshoots once training sharpens the loss (measured: BENCHMARKS.md).
+        const factor =
+          warm !== undefined && cfg.biasFactor !== 1
+            ? where(warm, scalar(1, like(state.lr)), scalar(cfg.biasFactor, like(state.lr)))
+            : undefined;
+        const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t), warm, factor);
+        const checked = cfg.verify
+          ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
+          : undefined;
+        // A non-finite direction says nothing about the rate: keep it.
+        const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
+        moves = logicalAnd(dFinite, isFinite(L0));
+        if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
+        const fit: GeNFit = {
+          a: est.a,
+          b: est.b,
+          etaStar: est.etaStar,
+          r2: est.r2,
+          accepted: proposal.accepted,
+          verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
+          skipped: logicalNot(moves),
+          evals: est.evals + (checked === undefined ? 0 : 1),
+          step: t,
+        };
+        next = { ...next, lr, fit };
+        if (warm !== undefined) next = { ...next, warm: logicalAnd(warm, logicalNot(proposal.landed)) };
       }
-      // A probe step decides whether to move: skipping is a `where`, never a multiplication by 0,
-      // since `0 * NaN` would still reach the params.
-      const dFinite = treeFinite(d);
-      const est = estimate(cfg, weights, d, params, state.lr, extra, t);
-      const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t));
-      const checked = cfg.verify
-        ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
-        : undefined;
-      // A non-finite direction says nothing about the rate: keep it.
-      const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
-      let moves = logicalAnd(dFinite, isFinite(est.L0));
-      if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
-      const fit: GeNFit = {
-        a: est.a,
-        b: est.b,
-        etaStar: est.etaStar,
-        r2: est.r2,
-        accepted: proposal.accepted,
-        verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
-        skipped: logicalNot(moves),
-        evals: est.evals + (checked === undefined ? 0 : 1),
-        step: t,
-      };
-      return [stepAlong(d, lr, moves), { count: t + 1, lr, fit }];
+      // A lagged probe step remembers where it starts; the next step fits the step it takes.
+      if (lagged && probes(t))
+        next = {
+          ...next,
+          prev: { w: params, lr: next.lr, step: scalar(t, { dtype: 'int32', backend: next.lr.backend }) },
+        };
+      return [moves === undefined ? stepBy(d, next.lr) : stepAlong(d, next.lr, moves), next];
     },
   };
+}
+
+const like = (x: Tensor) => ({ dtype: x.dtype, backend: x.backend });
+
+/** `-lr * d`, leaf by leaf in each leaf's dtype. */
+function stepBy<T>(d: T, lr: Tensor): T {
+  const step = neg(lr);
+  return treeMap<T>((u) => mul(u, castTo(step, u)), d);
+}
+
+/**
+ * The lagged fit's data: `extra.own` (the gradient's batch, which `trainStep` passes whatever it
+ * probes), else `value`, `grad` and `valueFn` when they are the gradient's batch; checked.
+ */
+function laggedFit(
+  state: ScaleByGeNState,
+  params: unknown,
+  extra: GeNExtra | undefined,
+  t: number,
+): readonly [Estimate, Tensor] {
+  const own = extra?.own ?? (extra?.grad !== undefined ? extra : undefined);
+  if (typeof own?.valueFn !== 'function' || !(own.value instanceof Tensor) || own.grad === undefined)
+    throw new Error(
+      `scaleByGeN (mode 'lagged'): step ${t} fits the last probe step and needs the loss, gradient and loss ` +
+        "function of this step's own batch (data the last step's direction never saw): extra.own, or " +
+        'extra.value, extra.grad and extra.valueFn on that batch (trainStep passes extra.own unless its ' +
+        'probeLossFn differs from the loss)',
+    );
+  if (state.prev === undefined)
+    throw new TypeError(
+      "scaleByGeN (mode 'lagged'): the state has no prev point; pass the state init returned",
+    );
+  // The loss at the current point is this step's own: the step skips when it is not finite.
+  return [laggedEstimate(state.prev, params, own.value, own.grad, own.valueFn, t), own.value] as const;
 }
 
 /** `-lr * d`, leaf by leaf in each leaf's dtype, where `moves`; 0 (the params kept) elsewhere. */

@@ -1,6 +1,6 @@
 /** The options of `fit`, and their validation into one typed object (a bad option fails before any step). */
 import { key as makeKey, PRNGKey, type Tensor } from '@gen-ts/core';
-import type { GradientTransformation } from '@gen-ts/gen';
+import { genAdamW, type GradientTransformation } from '@gen-ts/gen';
 import { Dataset } from '../data/dataset.js';
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { Layer } from '../layer.js';
@@ -9,12 +9,25 @@ import type { BatchMetric, OutputMetric } from './evaluate.js';
 import type { ProgressOutput, Verbosity } from './progress.js';
 import type { LossContext, Objective, XY } from './step.js';
 
+/** What an `optimizer` function is told about the run. */
+export interface FitPlan {
+  /** Total steps of the run (absolute: a resumed run counts the steps before it). */
+  readonly steps: number;
+  /** Batches per epoch (`Infinity` for an infinite dataset). */
+  readonly stepsPerEpoch: number;
+}
+
 /** Options shared by both forms of `fit`. */
 export interface FitCommonOptions<P, S> {
   /** Initial params (not needed with `resume`). `fit` never disposes the tensors you pass. */
   params?: P;
-  /** Any `@gen-ts/gen` transformation: `adam(...)`, `genSgd(...)`, `chain(...)`. */
-  optimizer: GradientTransformation<S, any>;
+  /**
+   * Any `@gen-ts/gen` transformation (`adam(...)`, `genSgd(...)`, `chain(...)`), or a function of
+   * the run's plan that returns one, e.g. `({ steps }) => genSgd({ preset: 'auto', horizon: steps })`.
+   * Default: GeN's recommended configuration on AdamW for this run,
+   * `genAdamW({ preset: 'auto', horizon: steps })` (from `eta_0 = 1e-3`; see `GEN_AUTO`).
+   */
+  optimizer?: GradientTransformation<S, any> | ((plan: FitPlan) => GradientTransformation<S, any>);
   /** Initial optimizer state (default `optimizer.init(params)`). */
   optState?: S;
   /** Epochs over `train` (exactly one of `epochs` and `steps`). */
@@ -88,6 +101,8 @@ export type FitOptions<P, B, S> = FitLossFnOptions<P, B, S> | FitModelOptions<P,
 /** Validated options. */
 export interface ResolvedFit<P, B, S> {
   readonly objective: Objective<P, B>;
+  /** The optimizer: the one given, the one its function returned for this run, or the default. */
+  readonly optimizer: GradientTransformation<S, any>;
   readonly o: FitCommonOptions<P, S> & { train: Dataset<B>; validation?: Dataset<B>; modelState?: unknown };
   readonly metrics: Readonly<Record<string, OutputMetric | BatchMetric<P, B>>>;
   readonly batchesPerEpoch: number;
@@ -155,11 +170,6 @@ export function resolveFit<P, B, S>(options: FitOptions<P, B, S>): ResolvedFit<P
     if (o.modelState !== undefined) throw new TypeError("fit: option 'modelState' goes with 'model'");
     objective = { kind: 'lossFn', lossFn: o.lossFn };
   }
-  const opt = o.optimizer as GradientTransformation<S, any> | undefined;
-  if (!opt || typeof opt.init !== 'function' || typeof opt.update !== 'function')
-    throw new TypeError(
-      "fit: option 'optimizer' must be a gradient transformation (init, update), e.g. adam({ lr: 1e-3 })",
-    );
   if (!(o.train instanceof Dataset))
     throw new TypeError("fit: option 'train' must be a Dataset (Dataset.fromArrays(...).batch(n))");
   if (o.validation !== undefined && !(o.validation instanceof Dataset))
@@ -171,6 +181,7 @@ export function resolveFit<P, B, S>(options: FitOptions<P, B, S>): ResolvedFit<P
   if (o.epochs !== undefined && n === Infinity)
     throw new TypeError("fit: 'train' is infinite; give 'steps' instead of 'epochs'");
   const total = o.epochs !== undefined ? posInt('epochs', o.epochs) * n : posInt('steps', o.steps);
+  const optimizer = resolveOptimizer<S>(o.optimizer, { steps: total, stepsPerEpoch: n });
   const probe = o.probe ?? 'fresh';
   if (probe !== 'fresh' && probe !== 'own')
     throw new TypeError(`fit: option 'probe' must be 'fresh' or 'own', got ${JSON.stringify(probe)}`);
@@ -211,6 +222,7 @@ export function resolveFit<P, B, S>(options: FitOptions<P, B, S>): ResolvedFit<P
   return {
     objective,
     o: o as ResolvedFit<P, B, S>['o'],
+    optimizer,
     metrics,
     batchesPerEpoch: n,
     total,
@@ -218,4 +230,24 @@ export function resolveFit<P, B, S>(options: FitOptions<P, B, S>): ResolvedFit<P
     probe,
     evalEvery,
   };
+}
+
+/** The optimizer for a run: given, built from the plan, or GeN's recommended AdamW for the run's steps. */
+function resolveOptimizer<S>(given: unknown, plan: FitPlan): GradientTransformation<S, any> {
+  const isTransform = (x: unknown): x is GradientTransformation<S, any> =>
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as GradientTransformation).init === 'function' &&
+    typeof (x as GradientTransformation).update === 'function';
+  if (given === undefined)
+    return genAdamW({ preset: 'auto', horizon: plan.steps }) as unknown as GradientTransformation<S, any>;
+  const opt = typeof given === 'function' ? (given as (p: FitPlan) => unknown)(plan) : given;
+  if (!isTransform(opt))
+    throw new TypeError(
+      typeof given === 'function'
+        ? "fit: option 'optimizer', a function, must return a gradient transformation (init, update)"
+        : "fit: option 'optimizer' must be a gradient transformation (init, update), e.g. adam({ lr: 1e-3 }), " +
+            "or a function of the run's plan ({ steps, stepsPerEpoch }) returning one",
+    );
+  return opt;
 }

@@ -19,7 +19,7 @@ import {
   type PRNGKey,
   type Tensor,
 } from '@gen-ts/core';
-import { adam, findGeNState, genSgd, injectHyperparams, sgd } from '@gen-ts/gen';
+import { adam, findGeNState, genAdamW, genSgd, injectHyperparams, sgd } from '@gen-ts/gen';
 import { describe, expect, it } from 'vitest';
 import { Dataset } from '../data/dataset.js';
 import { linearRegression } from '../data/synthetic.js';
@@ -221,6 +221,58 @@ describe('fit', () => {
     expect(m['sq']).toBeCloseTo(mean(sum(square(d.x), 1)).itemSync(), 12);
   });
 
+  it("uses GeN's recommended AdamW for the run's steps when no optimizer is given", async () => {
+    const train = Dataset.fromArrays(data(64)).shuffle(key(2)).batch(16); // 4 batches
+    const run = await fit({
+      lossFn: mse,
+      params: zeros([3, 1], { dtype: 'float64' }),
+      train,
+      epochs: 10,
+      ...silent,
+    });
+    const gen = findGeNState(run.optState)!;
+    // preset 'auto': the lagged fit remembers a point (mode 'lagged') and the warm-up flag exists
+    expect(gen.prev).toBeDefined();
+    expect(gen.warm).toBeDefined();
+    expect(gen.count).toBe(40);
+    // the same run with the optimizer named explicitly is the same run, step for step
+    const named = await fit({
+      lossFn: mse,
+      params: zeros([3, 1], { dtype: 'float64' }),
+      optimizer: genAdamW({ preset: 'auto', horizon: 40 }),
+      train,
+      epochs: 10,
+      ...silent,
+    });
+    expect(named.history.loss).toEqual(run.history.loss);
+    expect(named.history.lr).toEqual(run.history.lr);
+    // it trains: the last epoch's mean batch loss is well below the first batch's (this model has no
+    // intercept, so its floor is about a fifth of the start)
+    const last = run.history.loss.slice(-4).reduce((s, l) => s + l, 0) / 4;
+    expect(last).toBeLessThan(0.3 * run.history.loss[0]!);
+  });
+
+  it("builds the optimizer from the run's plan when given a function, and the lagged fit runs whatever probe", async () => {
+    const train = Dataset.fromArrays(data(64)).batch(16);
+    const plans: unknown[] = [];
+    for (const probe of ['fresh', 'own'] as const) {
+      const run = await fit({
+        lossFn: mse,
+        params: zeros([3, 1], { dtype: 'float64' }),
+        optimizer: (plan) => (plans.push(plan), genSgd({ preset: 'auto', horizon: plan.steps })),
+        train,
+        epochs: 3,
+        probe,
+        ...silent,
+      });
+      expect(findGeNState(run.optState)!.fit.step).toBeGreaterThan(0);
+    }
+    expect(plans).toEqual([
+      { steps: 12, stepsPerEpoch: 4 },
+      { steps: 12, stepsPerEpoch: 4 },
+    ]);
+  });
+
   it('refuses bad options before any step, naming them', async () => {
     const train = Dataset.fromArrays(data()).batch(16);
     const base = {
@@ -239,6 +291,9 @@ describe('fit', () => {
     await expect(fit({ ...base, train: [] as never })).rejects.toThrow(/option 'train' must be a Dataset/);
     await expect(fit({ ...base, optimizer: {} as never })).rejects.toThrow(
       /option 'optimizer' must be a gradient transformation/,
+    );
+    await expect(fit({ ...base, optimizer: (() => 3) as never })).rejects.toThrow(
+      /option 'optimizer', a function, must return a gradient transformation/,
     );
     await expect(fit({ ...base, metrics: { a: () => tensor(1) } })).rejects.toThrow(
       /'metrics' are computed on 'validation'/,

@@ -79,7 +79,8 @@ const defaultOutput = (): ProgressOutput | undefined =>
   (globalThis as { process?: { stderr?: ProgressOutput } }).process?.stderr;
 
 /**
- * Trains `params` with `optimizer` on the `train` batches for `epochs` or `steps`, and returns the
+ * Trains `params` with `optimizer` (default: GeN's recommended AdamW for this run's steps,
+ * `genAdamW({ preset: 'auto', horizon })`) on the `train` batches for `epochs` or `steps`, and returns the
  * trained params, the states and the history. Give it a `lossFn(params, batch, ctx)`, or a `model`
  * layer with a `loss(output, y)` over `{ x, y }` batches. GeN probes the next batch by default
  * (`probe: 'own'` probes the gradient's own). The loop owns memory: on `@gen-ts/gpu` the live
@@ -103,7 +104,7 @@ const defaultOutput = (): ProgressOutput | undefined =>
  */
 export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitResult<P, S>> {
   const r = resolveFit(options);
-  const { objective, o, total, probe } = r;
+  const { objective, o, total, probe, optimizer } = r;
   const train = o.train;
   const n = r.batchesPerEpoch;
   const own = new Ownership();
@@ -141,7 +142,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     params = o.params as P;
     modelState = o.modelState;
     foreign = leafSet([params, modelState, o.optState]);
-    optState = o.optState ?? o.optimizer.init(params);
+    optState = o.optState ?? optimizer.init(params);
     own.adopt([optState], foreign);
   }
   const backend = treeLeaves(params)[0]?.backend;
@@ -173,7 +174,7 @@ export async function fit<P, B, S>(options: FitOptions<P, B, S>): Promise<FitRes
     },
   };
 
-  const stepFn = makeStep(objective, o.optimizer, probe);
+  const stepFn = makeStep(objective, optimizer, probe);
   const advance = (p: DataPosition): DataPosition =>
     p.index + 1 >= n ? { epoch: p.epoch + 1, index: 0 } : { epoch: p.epoch, index: p.index + 1 };
   const fetch = (p: DataPosition) => ({ pos: p, batch: train.at(p.index, p.epoch) });

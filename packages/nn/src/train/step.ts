@@ -124,8 +124,11 @@ export function makeStep<P, B, S>(
     if (stateful) [loss, nextState, grads] = withState(params, batch, modelState, key);
     else [loss, grads] = vg(params, batch, key) as [Tensor, P];
     const data = probe === 'own' || probeBatch === undefined ? batch : probeBatch;
+    const lossOn = (b: B) => (p: P) => lossAndState(objective, p, b, modelState, { key, train: true })[0];
+    // `own`: the gradient's batch whatever the probe data, for GeN's lagged fit of the last step.
     const extra: LossExtras<P> = {
-      valueFn: (p: P) => lossAndState(objective, p, data, modelState, { key, train: true })[0],
+      valueFn: lossOn(data),
+      own: { value: loss, grad: grads, valueFn: lossOn(batch) },
     };
     if (data === batch) {
       extra.value = loss;
