@@ -6,8 +6,10 @@ import type { WasmElementwise } from './wasm/elementwise.js';
 
 /**
  * Worker threads for the cpu backend's matrix products, on a shared WebAssembly memory. Create
- * them with `wasmThreads(n)` from `@gen-ts/core/node` (Node only: browsers need cross-origin
- * isolation for shared memory and are not supported yet).
+ * them with `wasmThreads(n)`: from `@gen-ts/core/node` in Node, from `@gen-ts/core/web` in a
+ * browser, where the page must be cross-origin isolated (COOP `same-origin`, COEP
+ * `require-corp`) and the caller a dedicated Worker (a page's main thread may not block in
+ * `Atomics.wait`, which the products do while the workers run).
  */
 export interface CpuThreads {
   /** Threads one product may use, the calling thread included. */
@@ -36,7 +38,8 @@ export interface CpuOptions {
   kernels?: 'auto' | 'wasm-simd' | 'js';
   /**
    * Worker threads that large products are split across (from `wasmThreads` in
-   * `@gen-ts/core/node`). Default: none, every product runs on the calling thread.
+   * `@gen-ts/core/node` or, in a browser's Worker, `@gen-ts/core/web`). Default: none, every
+   * product runs on the calling thread.
    */
   threads?: CpuThreads;
   /**
@@ -124,7 +127,9 @@ function resolveKernels(o: CpuOptions): {
   if (o.threads !== undefined) {
     const gemm = typeof o.threads === 'object' && o.threads !== null ? kernelsOf.get(o.threads) : undefined;
     if (!gemm)
-      throw new TypeError(`cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node'`);
+      throw new TypeError(
+        `cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node' or '@gen-ts/core/web'`,
+      );
     if (kernels === 'js')
       throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
     const k = singleThreadKernels(); // compiled, or wasmThreads would have failed
