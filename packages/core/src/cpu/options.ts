@@ -2,7 +2,7 @@
 import { resolveLoops, type CpuLoops } from './loops.js';
 import { singleThreadKernels } from './wasm/api.js';
 import type { WasmGemm } from './wasm/gemm.js';
-import type { WasmMinMax } from './wasm/minmax.js';
+import type { WasmElementwise } from './wasm/elementwise.js';
 
 /**
  * Worker threads for the cpu backend's matrix products, on a shared WebAssembly memory. Create
@@ -74,11 +74,24 @@ export interface CpuInfo {
   /** Products run so far, by path. */
   readonly products: ProductCounts;
   /**
-   * Elementwise `maximum` / `minimum` (relu, clip) run so far on the SIMD kernels (float, full or
-   * scalar operands, 64 elements or more) and in JavaScript (the rest).
+   * Binary ops, comparisons and `where` run so far on the SIMD kernels (`add`, `sub`, `mul`, `div`,
+   * `maximum`, `minimum` and the six comparisons, on float operands that are full, scalars or
+   * repeated rows; `where` with a full condition and full or scalar float branches; 64 elements or
+   * more) and in plain loops (the rest; a `where` whose condition is one element picks a branch
+   * whole and is not counted).
    */
-  readonly minmax: { readonly wasm: number; readonly js: number };
-  /** Size of the kernels' WebAssembly memory: it grows to the largest product and is reused. */
+  readonly elementwise: { readonly wasm: number; readonly js: number };
+  /**
+   * Windowed max and argmax (`reduceWindow`: max pooling and its gradient) run so far on the SIMD
+   * kernel (float32, a window that moves along some axis with the axes after it, channels, in a
+   * multiple of 4 elements, no window all padding, 64 outputs or more) and in plain loops (the
+   * rest, float64 included).
+   */
+  readonly pooling: { readonly wasm: number; readonly js: number };
+  /**
+   * Size of the kernels' WebAssembly memories: they grow to the largest product and the largest
+   * elementwise op, and are reused.
+   */
   readonly wasmBytes: number;
   /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
   readonly pooledBytes: number;
@@ -91,7 +104,7 @@ const KEYS = ['kernels', 'threads', 'loops'];
 /** Validates `cpu()` options into the kernels to use (null: plain loops) and the reason for plain loops. */
 export function resolveCpuOptions(o: CpuOptions): {
   gemm: WasmGemm | null;
-  minmax: WasmMinMax | null;
+  elementwise: WasmElementwise | null;
   reason: string | null;
   loops: CpuLoops;
 } {
@@ -102,7 +115,7 @@ export function resolveCpuOptions(o: CpuOptions): {
 
 function resolveKernels(o: CpuOptions): {
   gemm: WasmGemm | null;
-  minmax: WasmMinMax | null;
+  elementwise: WasmElementwise | null;
   reason: string | null;
 } {
   const kernels = o.kernels ?? 'auto';
@@ -120,11 +133,12 @@ function resolveKernels(o: CpuOptions): {
     if (kernels === 'js')
       throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
     const k = singleThreadKernels(); // compiled, or wasmThreads would have failed
-    return { gemm, minmax: k.ok ? k.minmax : null, reason: null };
+    return { gemm, elementwise: k.ok ? k.elementwise : null, reason: null };
   }
-  if (kernels === 'js') return { gemm: null, minmax: null, reason: "the option kernels: 'js' was given" };
+  if (kernels === 'js')
+    return { gemm: null, elementwise: null, reason: "the option kernels: 'js' was given" };
   const k = singleThreadKernels();
-  if (k.ok) return { gemm: k.gemm, minmax: k.minmax, reason: null };
+  if (k.ok) return { gemm: k.gemm, elementwise: k.elementwise, reason: null };
   if (kernels === 'wasm-simd') throw new Error(`cpu: kernels 'wasm-simd' cannot run here: ${k.reason}`);
-  return { gemm: null, minmax: null, reason: k.reason };
+  return { gemm: null, elementwise: null, reason: k.reason };
 }
