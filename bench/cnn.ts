@@ -6,7 +6,7 @@
  * wasm (and cpu) running the same network. tfjs-wasm 4.22 lacks the conv2d filter gradient; its
  * own 3-d kernel stands in (see tfjs-wasm-conv-filter.ts).
  * Run: npx tsx bench/cnn.ts   (ROUNDS=n, default 9; WEBGPU=0 and TFJS_CPU=0 leave those out;
- * PROFILE=1 adds where gen-ts cpu's time goes, kernel by kernel)
+ * PROFILE=1 adds where gen-ts cpu's CPU time goes, kernel by kernel, over STEPS=n steps, default 5)
  */
 import { cpu, type Backend } from '@gen-ts/core';
 import '@tensorflow/tfjs';
@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { cnnBatch, cnnStep, initCnn } from '../test/support/cnn.js';
 import type { Contender } from './harness.js';
 import { gpujsContenders, load, report, stepContender, tfjsPasses, tfjsStep } from './training-step.js';
-import { profileCpu } from './cnn-profile.js';
+import { profileCpu } from './cpu-profile.js';
 import { registerWasmConv2dFilterGrad } from './tfjs-wasm-conv-filter.js';
 
 const B = 64;
@@ -86,5 +86,19 @@ const wasmThreads = (
 console.log(`tfjs-wasm threads: ${wasmThreads ?? 'not reported'}`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}\n`);
 report(results, gpus);
-if (process.env['PROFILE'] === '1') await profileCpu(B);
+if (process.env['PROFILE'] === '1') {
+  let xy: ReturnType<typeof cnnBatch>;
+  await profileCpu(
+    `gen-ts core cpu (float32), batch ${B}`,
+    () => {
+      xy = cnnBatch(B); // on the profiled backend
+      return initCnn(0);
+    },
+    (p) => {
+      const r = cnnStep(p, xy.x, xy.y, 0.05);
+      return { state: r.params, loss: r.loss };
+    },
+    Number(process.env['STEPS'] ?? 5),
+  );
+}
 process.exit(0);

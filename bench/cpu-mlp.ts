@@ -6,7 +6,8 @@
  * (`jit` of the whole step, wasm device; single-threaded in Node, which has no global `Worker`)
  * and TensorFlow.js wasm (single-threaded in Node).
  * Run: npx tsx bench/cpu-mlp.ts   (ROUNDS=n, default 21; THREADS=n adds gen-ts with n threads;
- * JS=0 leaves out the plain-JavaScript contender). The load average is printed before and after,
+ * JS=0 leaves out the plain-JavaScript contender; PROFILE=1 adds where the default backend's CPU
+ * time goes, kernel by kernel, over STEPS=n steps, default 100). The load average is printed before and after,
  * and each step is timed by the wall clock and by CPU time (steadier on a shared machine; not
  * shown for the threaded contender, whose CPU time sums its threads).
  */
@@ -15,7 +16,8 @@ import { cpu } from '@gen-ts/core';
 import { wasmThreads } from '@gen-ts/core/node';
 import * as jax from '@jax-js/jax';
 import '@tensorflow/tfjs-backend-wasm';
-import { batch } from '../test/support/mlp.js';
+import { batch, initParams, sgdStep } from '../test/support/mlp.js';
+import { profileCpu } from './cpu-profile.js';
 import { compareClocks, type Contender } from './harness.js';
 import { B, genTsMlp, H, I, LR, O, tfjsMlp } from './mlp-contenders.js';
 
@@ -93,4 +95,19 @@ for (const [n, b] of backends) {
   console.log(`${n}: kernels ${i.kernels}, threads ${i.threads}, products ${JSON.stringify(i.products)}`);
 }
 await threads?.terminate();
+if (process.env['PROFILE'] === '1') {
+  let xy: ReturnType<typeof batch>;
+  await profileCpu(
+    `gen-ts core cpu (float32), MLP ${I}-${H}-${O}, batch ${B}`,
+    () => {
+      xy = batch(B, I, O); // on the profiled backend
+      return initParams([I, H, O], 0);
+    },
+    (p) => {
+      const r = sgdStep(p, xy.x, xy.y, LR);
+      return { state: r.params, loss: r.loss };
+    },
+    Number(process.env['STEPS'] ?? 100),
+  );
+}
 process.exit(0);

@@ -6,11 +6,13 @@
  * their magnitudes, `u` the unit roundoff of the dtype the products are summed in.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   avgPool,
   conv,
   cpu,
+  CpuBackend,
+  withBackend,
   maxPool,
   reduceWindow,
   tensor,
@@ -79,15 +81,53 @@ describe('conv agrees with a direct loop (cpu)', () => {
           const want = convLoop(x, w, p.geometry);
           const mag = convLoop(absNd(x), absNd(w), p.geometry);
           const terms = p.w.reduce((a, b) => a * b, 1) / p.w.at(-1)! + 2;
-          // float32: summed in double, rounded once on store
-          const tol = (i: number) =>
-            terms * U64 * mag.data[i]! + (dtype === 'float32' ? U32 * Math.abs(want.data[i]!) : 0);
+          // float32 products sum in float32 on the SIMD path (in double, rounded once, in plain loops)
+          const tol = (i: number) => terms * (dtype === 'float32' ? U32 : U64) * mag.data[i]!;
           expectClose(convWith(put(x, dtype), put(w, dtype), p.geometry), want, tol);
         }),
         { numRuns: RUNS },
       );
     });
   }
+
+  it('builds the patch matrix in the products’ memory (one group), equal to im2col + matmul in plain loops', () => {
+    // float64 sums each output's terms in the same order on both paths (these contractions are far
+    // shorter than one k block of the kernels): equal bit for bit, non-finite values included
+    const specialsArb = fc.array(fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity, -0)), {
+      maxLength: 3,
+    });
+    const withSpecials = (x: Nd, s: [number, number][]): Nd => {
+      const data = x.data.slice();
+      if (data.length > 0) for (const [i, v] of s) data[i % data.length] = v;
+      return { shape: x.shape, data };
+    };
+    const simd = cpu();
+    const loops = cpu({ kernels: 'js' });
+    const matmul = vi.spyOn(CpuBackend.prototype, 'matmul');
+    try {
+      fc.assert(
+        fc.property(problems, specialsArb, specialsArb, ([p, x0, w0], sx, sw) => {
+          const [x, w] = [withSpecials(x0, sx), withSpecials(w0, sw)];
+          const run = (be: CpuBackend) =>
+            withBackend(be, () => convWith(put(x, 'float64'), put(w, 'float64'), p.geometry).dataSync());
+          matmul.mockClear();
+          const before = simd.info().products.wasm;
+          const got = Array.from(run(simd));
+          const grouped = p.geometry.featureGroupCount > 1;
+          const empty = got.length === 0 || p.w.slice(0, -1).reduce((a, b) => a * b, 1) === 0;
+          if (!empty) {
+            expect(simd.info().products.wasm).toBe(before + 1);
+            expect(matmul).toHaveBeenCalledTimes(grouped ? 1 : 0); // one group: no patch matrix, no matmul
+          }
+          const want = Array.from(run(loops));
+          expect(got.findIndex((v, i) => !Object.is(v, want[i]))).toBe(-1);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      matmul.mockRestore();
+    }
+  });
 
   it("'same' pads as TensorFlow: ceil(n / stride) outputs, the odd padding element after", () => {
     const x = tensor(

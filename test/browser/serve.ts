@@ -47,6 +47,12 @@ export async function serve(root: string, headers: Record<string, string> = {}):
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Chromium keeps sockets open (keep-alive, preconnects) that `close()` alone would wait
+    // for, up to a minute; nothing the test needs is in flight once it closes the server
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -9,14 +9,63 @@ import type { TensorInfo } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
 import { convAxes, type ConvGeometry } from '../window.js';
+import type { Alloc } from './pool.js';
 import { contiguous } from './views.js';
 import { offsetTable, tapDigits } from './window.js';
 
+/** The geometry of one image's patches: positions per image, taps, channels read per tap. */
+export interface PatchGeometry {
+  readonly positions: number;
+  readonly taps: number;
+  readonly cg: number;
+  /** Elements of one image. */
+  readonly imageSize: number;
+}
+
 /** The kernels a convolution is built from, and the backend's allocator. */
 export interface ConvKernels {
-  alloc(dtype: DType, n: number): TypedArray;
+  alloc: Alloc;
   matmul(a: TensorInfo, b: TensorInfo, outShape: Shape): unknown;
   transpose(x: TensorInfo, perm: readonly number[]): unknown;
+  /**
+   * The product `patches(x) @ w` into `res` with the patch matrix built where the product reads
+   * it (the WebAssembly kernels); false when this backend cannot (then im2col and `matmul` run).
+   */
+  patchProduct?(
+    dtype: DType,
+    x: TypedArray,
+    table: Int32Array,
+    im: PatchGeometry,
+    w: TensorInfo,
+    g: { m: number; n: number; k: number },
+    res: TypedArray,
+  ): boolean;
+}
+
+/**
+ * `table[p * taps + k]`: the element offset, within one image, of the channels that output
+ * position `p` reads at tap `k`, or -1 where any axis puts a hole there.
+ */
+export function tapTable(x: TensorInfo, kernel: readonly number[], g: ConvGeometry, out: Shape): Int32Array {
+  const n = kernel.length;
+  const taps = sizeOf(kernel);
+  const positions = sizeOf(out.slice(1, n + 1));
+  const tables = offsetTables(x, kernel, g, out);
+  const digits = tapDigits(kernel);
+  const res = new Int32Array(positions * taps);
+  const o = new Int32Array(n);
+  for (let p = 0; p < positions; p++) {
+    for (let k = 0; k < taps; k++) {
+      let off = 0;
+      for (let d = 0; d < n; d++) off += tables[d]![o[d]! * kernel[d]! + digits[k * n + d]!]!;
+      res[p * taps + k] = off < 0 ? -1 : off;
+    }
+    for (let d = n - 1; d >= 0; d--) {
+      if (++o[d]! < out[d + 1]!) break;
+      o[d] = 0;
+    }
+  }
+  return res;
 }
 
 /**
@@ -34,7 +83,7 @@ export function im2col(
   kernel: readonly number[],
   g: ConvGeometry,
   out: Shape,
-  alloc: (dtype: DType, n: number) => TypedArray,
+  alloc: Alloc,
 ): TypedArray {
   const n = kernel.length;
   const G = g.featureGroupCount;
@@ -90,8 +139,19 @@ export function convIm2col(
   const O = w.shape[n + 1]!;
   const row = sizeOf(kernel) * w.shape[n]!;
   const M = sizeOf(out.slice(0, n + 1));
-  const patches = im2col(x, kernel, g, out, (d, m) => k.alloc(d, m));
   const dtype = x.dtype;
+  if (G === 1 && k.patchProduct && M > 0 && row > 0) {
+    const res = k.alloc(dtype, M * O, false);
+    const im = {
+      positions: sizeOf(out.slice(1, n + 1)),
+      taps: sizeOf(kernel),
+      cg: x.shape[n + 1]!,
+      imageSize: sizeOf(x.shape.slice(1)),
+    };
+    const g2 = { m: M, n: O, k: row };
+    if (k.patchProduct(dtype, contiguous(x), tapTable(x, kernel, g, out), im, w, g2, res)) return res;
+  }
+  const patches = im2col(x, kernel, g, out, (d, m) => k.alloc(d, m));
   if (G === 1)
     return k.matmul(
       { shape: [M, row], dtype, buf: patches },

@@ -1,11 +1,12 @@
 /**
- * The reference backend: plain loops over typed arrays, float64 and float32 (computed in double
- * precision, rounded once on store), int32 and bool. Every test of the math runs here in float64.
- * Matrix products run on WebAssembly SIMD kernels where the runtime has them (`cpu/wasm/`), in
- * plain loops otherwise; `info()` says which.
+ * The reference backend: typed arrays, float64 and float32, int32 and bool. Every test of the math
+ * runs here in float64. Its plain loops compute float32 in double precision and round once on
+ * store; where the runtime has WebAssembly SIMD (`cpu/wasm/`), matrix products, convolutions and
+ * the common elementwise ops run on f32x4 / f64x2 kernels instead (float32 products then sum in
+ * float32, as tfjs and jax-js do), and `info()` says which path ran. The movement and layout
+ * kernels live in `movement.ts`, the reductions in `reduce.ts`, the windowed ones in `window.ts`.
  */
 import {
-  checkIndices,
   type Backend,
   type BinaryOp,
   type CompareOp,
@@ -14,20 +15,31 @@ import {
   type UnaryOp,
   type WindowOp,
 } from '../backend.js';
-import { allocArray, DTYPES, type DType, type TypedArray } from '../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../shape.js';
-import { broadcastIndex, offsets } from './index-math.js';
+import { DTYPES, type DType, type TypedArray } from '../dtype.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { broadcastIndex } from './index-math.js';
 import type { ConvGeometry, WindowGeometry } from '../window.js';
-import { convIm2col } from './conv.js';
+import { convIm2col, type ConvKernels } from './conv.js';
 import { binaryLoop, unaryLoop, type BinaryPattern } from './kernels.js';
 import { bernoulliCpu, uniformCpu } from './random.js';
 import { reduceWindowCpu, windowGatherCpu, windowScatterCpu } from './window.js';
 import { matmulJs, productOf } from './matmul.js';
+import {
+  broadcastToCpu,
+  castCpu,
+  concatCpu,
+  padCpu,
+  scatterAddCpu,
+  sliceCpu,
+  takeCpu,
+  transposeCpu,
+} from './movement.js';
+import { argmaxCpu, reduceCpu } from './reduce.js';
 import { resolveCpuOptions, type CpuInfo, type CpuOptions, type ProductCounts } from './options.js';
-import { ArrayPool } from './pool.js';
+import { ArrayPool, type Alloc } from './pool.js';
 import { contiguous, operand, swapLastTwo, swapsLastTwo } from './views.js';
 import type { WasmGemm } from './wasm/gemm.js';
-import type { WasmMinMax } from './wasm/minmax.js';
+import { WasmElementwise, type Broadcast } from './wasm/elementwise.js';
 import { binaryClosureLoop, unaryClosureLoop } from './loops-closure.js';
 import type { CpuLoops } from './loops.js';
 
@@ -45,6 +57,17 @@ function arr(x: TensorInfo): TypedArray {
   return contiguous(x);
 }
 
+/** How a binary loop reads `a` and `b` for an output of shape `out` (`m`: the repeat of a row operand). */
+function patternOf(a: TensorInfo, b: TensorInfo, out: Shape): { pattern: BinaryPattern; m: number } {
+  const [na, nb, n] = [sizeOf(a.shape), sizeOf(b.shape), sizeOf(out)];
+  if (na === n && nb === n) return { pattern: 'same', m: 0 };
+  if (na === n && nb === 1) return { pattern: 'scalarB', m: 0 };
+  if (na === 1 && nb === n) return { pattern: 'scalarA', m: 0 };
+  if (na === n && isSuffix(b.shape, out)) return { pattern: 'rowB', m: nb };
+  if (nb === n && isSuffix(a.shape, out)) return { pattern: 'rowA', m: na };
+  return { pattern: 'index', m: 0 };
+}
+
 /** Applies `op` elementwise over `a` and `b` broadcast to `out`, writing into `res` (of `outDtype`). */
 function zip(
   loops: Loops,
@@ -54,20 +77,11 @@ function zip(
   a: TensorInfo,
   b: TensorInfo,
   out: Shape,
+  { pattern, m }: { pattern: BinaryPattern; m: number },
 ): TypedArray {
-  const xa = arr(a);
-  const xb = arr(b);
-  const n = res.length;
-  let pattern: BinaryPattern = 'index';
-  let m = 0;
-  if (xa.length === n && xb.length === n) pattern = 'same';
-  else if (xa.length === n && xb.length === 1) pattern = 'scalarB';
-  else if (xa.length === 1 && xb.length === n) pattern = 'scalarA';
-  else if (xa.length === n && isSuffix(b.shape, out)) [pattern, m] = ['rowB', xb.length];
-  else if (xb.length === n && isSuffix(a.shape, out)) [pattern, m] = ['rowA', xa.length];
   const ia = pattern === 'index' ? broadcastIndex(a.shape, out) : null;
   const ib = pattern === 'index' ? broadcastIndex(b.shape, out) : null;
-  loops.binary(op, a.dtype, outDtype, pattern)(res, xa, xb, ia, ib, n, m);
+  loops.binary(op, a.dtype, outDtype, pattern)(res, arr(a), arr(b), ia, ib, res.length, m);
   return res;
 }
 
@@ -105,13 +119,14 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly dtypes: readonly DType[] = DTYPES;
   private readonly gemm: WasmGemm | null;
-  private readonly minmax: WasmMinMax | null;
+  private readonly vector: WasmElementwise | null;
   private readonly reason: string | null;
-  private readonly minmaxCounts = { wasm: 0, js: 0 };
+  private readonly elementwiseCounts = { wasm: 0, js: 0 };
+  private readonly poolingCounts = { wasm: 0, js: 0 };
   private readonly counts: ProductCounts = { wasm: 0, threaded: 0, js: 0 };
   private readonly pool = new ArrayPool();
   /** The pool's allocator, for the kernels in other files. */
-  private readonly alloc = (dtype: DType, n: number): TypedArray => this.pool.alloc(dtype, n);
+  private readonly alloc: Alloc = (dtype, n, zero) => this.pool.alloc(dtype, n, zero);
   /** The elementwise loops it runs: `compiled` or `closures` (see `CpuOptions.loops`). */
   readonly loops: CpuLoops;
   private readonly fns: Loops;
@@ -120,7 +135,7 @@ export class CpuBackend implements Backend {
   constructor(options: CpuOptions) {
     const r = resolveCpuOptions(options);
     this.gemm = r.gemm;
-    this.minmax = r.minmax;
+    this.vector = r.elementwise;
     this.reason = r.reason;
     this.loops = r.loops;
     this.fns = LOOPS[r.loops];
@@ -133,8 +148,9 @@ export class CpuBackend implements Backend {
       reason: this.reason,
       threads: this.gemm?.threads ?? 1,
       products: { ...this.counts },
-      minmax: { ...this.minmaxCounts },
-      wasmBytes: this.gemm?.bytes ?? 0,
+      elementwise: { ...this.elementwiseCounts },
+      pooling: { ...this.poolingCounts },
+      wasmBytes: (this.gemm?.bytes ?? 0) + (this.vector?.bytes ?? 0),
       pooledBytes: this.pool.bytes,
       loops: this.loops,
     };
@@ -168,20 +184,36 @@ export class CpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    const res = this.pool.alloc(a.dtype, sizeOf(out));
-    if (op === 'maximum' || op === 'minimum') {
-      const float = a.dtype === 'float32' || a.dtype === 'float64';
-      if (float && this.minmax?.run(op, a.dtype as 'float32', arr(a), arr(b), res)) {
-        this.minmaxCounts.wasm++;
-        return res;
-      }
-      this.minmaxCounts.js++;
-    }
-    return zip(this.fns, res, a.dtype, op, a, b, out);
+    return this.elementwise(op, a, b, out, a.dtype);
   }
 
   compare(op: CompareOp, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
-    return zip(this.fns, this.pool.alloc('bool', sizeOf(out)), 'bool', op, a, b, out);
+    return this.elementwise(op, a, b, out, 'bool');
+  }
+
+  /** A binary op or comparison into `res`: on the vector kernels where they take it, else in a loop. */
+  private elementwise(
+    op: BinaryOp | CompareOp,
+    a: TensorInfo,
+    b: TensorInfo,
+    out: Shape,
+    outDtype: DType,
+  ): TypedArray {
+    const res = this.pool.alloc(outDtype, sizeOf(out), false); // every element is written
+    const how = patternOf(a, b, out);
+    const dtype = a.dtype;
+    if (
+      this.vector &&
+      (dtype === 'float32' || dtype === 'float64') &&
+      how.pattern !== 'index' &&
+      WasmElementwise.has(op) &&
+      this.vector.binary(op, dtype, arr(a), arr(b), res, how as Broadcast)
+    ) {
+      this.elementwiseCounts.wasm++;
+      return res;
+    }
+    this.elementwiseCounts.js++;
+    return zip(this.fns, res, outDtype, op, a, b, out, how);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -194,7 +226,13 @@ export class CpuBackend implements Backend {
       const pick = xc[0] ? a : b;
       return sizeOf(pick.shape) === n ? arr(pick) : this.broadcastTo(pick, out);
     }
-    const res = this.pool.alloc(a.dtype, n);
+    const res = this.pool.alloc(a.dtype, n, false); // every element is written
+    const float = a.dtype === 'float32' || a.dtype === 'float64';
+    if (float && this.vector?.where(a.dtype as 'float32', xc, xa, xb, res)) {
+      this.elementwiseCounts.wasm++;
+      return res;
+    }
+    this.elementwiseCounts.js++;
     const ic = broadcastIndex(cond.shape, out);
     const ia = broadcastIndex(a.shape, out);
     const ib = broadcastIndex(b.shape, out);
@@ -205,70 +243,11 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): unknown {
-    const xs = arr(x);
-    const outShape = x.shape.filter((_, i) => !axes.includes(i));
-    const res = this.pool.alloc(x.dtype, sizeOf(outShape));
-    const init = op === 'sum' ? 0 : op === 'prod' ? 1 : -Infinity;
-    if (res.length === 0) return res;
-    // Accumulate in a float64 scratch array, so float32 sums round once.
-    const acc = new Float64Array(res.length).fill(init);
-    // Output offset of every input position: output strides, zero on the reduced axes.
-    const ostr = stridesOf(outShape);
-    const strides: number[] = [];
-    let k = 0;
-    for (let d = 0; d < x.shape.length; d++) strides.push(axes.includes(d) ? 0 : ostr[k++]!);
-    if (res.length === 1) {
-      let v = init;
-      if (op === 'sum') for (let i = 0; i < xs.length; i++) v += xs[i]!;
-      else if (op === 'prod') for (let i = 0; i < xs.length; i++) v *= xs[i]!;
-      else for (let i = 0; i < xs.length; i++) v = Math.max(v, xs[i]!);
-      acc[0] = v;
-    } else if (axes[axes.length - 1]! - axes[0]! === axes.length - 1) {
-      // one block of adjacent axes: x is [outer, r, inner] and the result [outer, inner]; the
-      // loops visit x in storage order, as the general case does, so sums round the same way
-      const outer = sizeOf(x.shape.slice(0, axes[0]));
-      const r = sizeOf(x.shape.slice(axes[0], axes[axes.length - 1]! + 1));
-      const inner = res.length / outer;
-      for (let o = 0, i = 0; o < outer; o++) {
-        const a0 = o * inner;
-        for (let j = 0; j < r; j++) {
-          if (op === 'sum') for (let q = a0; q < a0 + inner; q++) acc[q] += xs[i++]!;
-          else if (op === 'prod') for (let q = a0; q < a0 + inner; q++) acc[q] *= xs[i++]!;
-          else for (let q = a0; q < a0 + inner; q++) acc[q] = Math.max(acc[q]!, xs[i++]!);
-        }
-      }
-    } else {
-      const oi = offsets(x.shape, strides);
-      if (op === 'sum') for (let i = 0; i < xs.length; i++) acc[oi[i]!] += xs[i]!;
-      else if (op === 'prod') for (let i = 0; i < xs.length; i++) acc[oi[i]!] *= xs[i]!;
-      else for (let i = 0; i < xs.length; i++) acc[oi[i]!] = Math.max(acc[oi[i]!]!, xs[i]!);
-    }
-    res.set(acc);
-    return res;
+    return reduceCpu(op, x, axes, this.alloc);
   }
 
   argmax(x: TensorInfo, axis: number): unknown {
-    const xs = arr(x);
-    const n = x.shape[axis]!;
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const res = new Int32Array(outer * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let best = 0;
-        let bv = xs[base]!;
-        for (let j = 1; j < n; j++) {
-          const v = xs[base + j * inner]!;
-          if (v > bv || (v !== v && bv === bv)) {
-            bv = v;
-            best = j;
-          }
-        }
-        res[o * inner + i] = best;
-      }
-    }
-    return res;
+    return argmaxCpu(x, axis);
   }
 
   matmul(a: TensorInfo, b: TensorInfo, out: Shape): unknown {
@@ -291,100 +270,35 @@ export class CpuBackend implements Backend {
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): unknown {
-    if (swapsLastTwo(perm)) return swapLastTwo(x);
-    const s = stridesOf(x.shape);
-    return gatherOffsets(
-      x,
-      perm.map((p) => x.shape[p]!),
-      perm.map((p) => s[p]!),
-    );
+    return swapsLastTwo(perm) ? swapLastTwo(x) : transposeCpu(x, perm, this.alloc);
   }
 
   broadcastTo(x: TensorInfo, shape: Shape): unknown {
-    const idx = broadcastIndex(x.shape, shape);
-    if (!idx) return arr(x).slice();
-    const xs = arr(x);
-    const res = this.pool.alloc(x.dtype, idx.length);
-    for (let i = 0; i < idx.length; i++) res[i] = xs[idx[i]!]!;
-    return res;
+    return broadcastToCpu(x, shape, this.alloc);
   }
 
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): unknown {
-    const s = stridesOf(x.shape);
-    let base = 0;
-    for (let d = 0; d < begin.length; d++) base += begin[d]! * s[d]!;
-    return gatherOffsets(x, size, s, base);
+    return sliceCpu(x, begin, size);
   }
 
   pad(x: TensorInfo, widths: readonly (readonly [number, number])[], value: number): unknown {
-    const outShape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
-    const res = this.pool.alloc(x.dtype, sizeOf(outShape)).fill(value);
-    const os = stridesOf(outShape);
-    let base = 0;
-    for (let d = 0; d < widths.length; d++) base += widths[d]![0] * os[d]!;
-    const dst = offsets(x.shape, os, base);
-    const xs = arr(x);
-    for (let i = 0; i < xs.length; i++) res[dst[i]!] = xs[i]!;
-    return res;
+    return padCpu(x, widths, value, this.alloc);
   }
 
   concat(xs: readonly TensorInfo[], axis: number, out: Shape): unknown {
-    const res = this.pool.alloc(xs[0]!.dtype, sizeOf(out));
-    const outer = sizeOf(out.slice(0, axis));
-    const rowOut = sizeOf(out.slice(axis));
-    let col = 0;
-    for (const x of xs) {
-      const src = arr(x);
-      const row = sizeOf(x.shape.slice(axis));
-      for (let o = 0; o < outer; o++) res.set(src.subarray(o * row, (o + 1) * row), o * rowOut + col);
-      col += row;
-    }
-    return res;
+    return concatCpu(xs, axis, out, this.alloc);
   }
 
   take(x: TensorInfo, indices: TensorInfo, axis: number, out: Shape): unknown {
-    const xs = arr(x);
-    const idx = arr(indices);
-    const n = x.shape[axis]!;
-    const outer = sizeOf(x.shape.slice(0, axis));
-    const inner = sizeOf(x.shape.slice(axis + 1));
-    const res = this.pool.alloc(x.dtype, sizeOf(out));
-    checkIndices('take', idx, n);
-    let o = 0;
-    for (let a = 0; a < outer; a++) {
-      for (let j = 0; j < idx.length; j++) {
-        const src = (a * n + idx[j]!) * inner;
-        for (let i = 0; i < inner; i++) res[o++] = xs[src + i]!;
-      }
-    }
-    return res;
+    return takeCpu(x, indices, axis, out, this.alloc);
   }
 
   scatterAdd(indices: TensorInfo, updates: TensorInfo, axis: number, out: Shape): unknown {
-    const us = arr(updates);
-    const idx = arr(indices);
-    const n = out[axis]!;
-    const outer = sizeOf(out.slice(0, axis));
-    const inner = sizeOf(out.slice(axis + 1));
-    const res = this.pool.alloc(updates.dtype, sizeOf(out));
-    checkIndices('scatterAdd', idx, n);
-    let u = 0;
-    for (let a = 0; a < outer; a++) {
-      for (let j = 0; j < idx.length; j++) {
-        const dst = (a * n + idx[j]!) * inner;
-        for (let i = 0; i < inner; i++) res[dst + i] += us[u++]!;
-      }
-    }
-    return res;
+    return scatterAddCpu(indices, updates, axis, out, this.alloc);
   }
 
   cast(x: TensorInfo, dtype: DType): unknown {
-    const xs = arr(x);
-    const res = this.pool.alloc(dtype, xs.length);
-    if (dtype === 'bool') for (let i = 0; i < xs.length; i++) res[i] = xs[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < xs.length; i++) res[i] = toInt32(xs[i]!);
-    else res.set(xs);
-    return res;
+    return castCpu(x, dtype, this.alloc);
   }
 
   conv(x: TensorInfo, w: TensorInfo, g: ConvGeometry, out: Shape): unknown {
@@ -393,6 +307,7 @@ export class CpuBackend implements Backend {
         matmul: (a, b, o) => this.matmul(a, b, o),
         transpose: (y, p) => this.transpose(y, p),
         alloc: this.alloc,
+        patchProduct: this.gemm ? this.patchProduct : undefined,
       },
       x,
       w,
@@ -401,8 +316,27 @@ export class CpuBackend implements Backend {
     );
   }
 
+  /** `ConvKernels.patchProduct` on the WebAssembly products (float only). */
+  private readonly patchProduct: NonNullable<ConvKernels['patchProduct']> = (
+    dtype,
+    x,
+    table,
+    im,
+    w,
+    g,
+    res,
+  ) => {
+    if (dtype !== 'float32' && dtype !== 'float64') return false;
+    const threads = this.gemm!.conv(dtype, x, table, im, operand(w), g, res);
+    if (threads === 0) return false;
+    if (threads === 1) this.counts.wasm++;
+    else this.counts.threaded++;
+    this.track(res); // conv itself is not wrapped: its other paths end in a tracked kernel
+    return true;
+  };
+
   reduceWindow(op: WindowOp, x: TensorInfo, g: WindowGeometry, out: Shape): unknown {
-    return reduceWindowCpu(op, x, g, out, this.alloc);
+    return reduceWindowCpu(op, x, g, out, this.alloc, this.vector, this.poolingCounts);
   }
 
   windowGather(x: TensorInfo, idx: TensorInfo, g: WindowGeometry, out: Shape): unknown {
@@ -422,23 +356,22 @@ export class CpuBackend implements Backend {
   }
 }
 
-/**
- * Float to int32 as `cast` defines it: truncation toward zero, NaN to 0, and values beyond the
- * int32 range saturating to its ends (as XLA and WebAssembly's saturating truncation do; a plain
- * store into an Int32Array would wrap 3e9 to -1294967296 and turn infinities into 0).
- */
-function toInt32(v: number): number {
-  if (v !== v) return 0;
-  if (v >= 2147483647) return 2147483647;
-  if (v <= -2147483648) return -2147483648;
-  return Math.trunc(v);
-}
-
 // Every kernel's result goes through the pool's `track`, so a kernel that hands out an array some
 // tensor already holds (reshape, a view, where's shortcut, or one added later) marks it shared
 // and it is never reused: wrapping the methods here keeps that out of each kernel's code.
-// conv's result is the result of the (tracked) product or transpose it ends with: not tracked twice.
-const NOT_KERNELS = new Set(['constructor', 'info', 'dispose', 'track', 'read', 'readSync', 'conv']);
+// conv's result is the result of the (tracked) product or transpose it ends with, or tracked by
+// patchProduct, and
+// `elementwise` is the helper of binary and compare: neither is tracked twice.
+const NOT_KERNELS = new Set([
+  'constructor',
+  'info',
+  'dispose',
+  'track',
+  'read',
+  'readSync',
+  'conv',
+  'elementwise',
+]);
 for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
   if (NOT_KERNELS.has(name)) continue;
   const proto = CpuBackend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -446,13 +379,4 @@ for (const name of Object.getOwnPropertyNames(CpuBackend.prototype)) {
   proto[name] = function (this: CpuBackend, ...args: unknown[]) {
     return this.track(kernel.apply(this, args));
   };
-}
-
-/** Copies the elements at `offsets(shape, strides, base)` of `x` into a new contiguous array. */
-function gatherOffsets(x: TensorInfo, shape: Shape, strides: readonly number[], base = 0): TypedArray {
-  const src = offsets(shape, strides, base);
-  const xs = arr(x);
-  const res = allocArray(x.dtype, src.length);
-  for (let i = 0; i < src.length; i++) res[i] = xs[src[i]!]!;
-  return res;
 }

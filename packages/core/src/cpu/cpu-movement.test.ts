@@ -49,6 +49,36 @@ describe('movement kernels', () => {
     );
   });
 
+  it('transpose of larger shapes: whole and partial tiles, size-1 axes, merged runs', () => {
+    const dims = fc.constantFrom(1, 2, 5, 16, 17, 33);
+    const problem = fc
+      .array(dims, { minLength: 2, maxLength: 4 })
+      .filter((s) => size(s) <= 40000)
+      .chain((s) =>
+        fc.tuple(
+          fc.constant(s),
+          fc.shuffledSubarray(
+            s.map((_, i) => i),
+            { minLength: s.length },
+          ),
+        ),
+      );
+    fc.assert(
+      fc.property(problem, ([shape, perm]) => {
+        const v = Array.from({ length: size(shape) }, (_, i) => i);
+        const out = perm.map((p) => shape[p]!);
+        const got = read(be.transpose(info(v, shape), perm), out, 'float64');
+        const src = new Array<number>(shape.length);
+        for (let i = 0; i < got.length; i++) {
+          const oi = unravel(i, out);
+          perm.forEach((p, d) => (src[p] = oi[d]!));
+          if (got[i] !== ravel(src, shape)) expect.fail(`element ${i}: ${got[i]} vs ${ravel(src, shape)}`);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('broadcastTo repeats along size-1 and new leading axes', () => {
     fc.assert(
       fc.property(bcastPair, fc.nat(), ([sa, sb], seed) => {

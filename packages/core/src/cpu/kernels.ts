@@ -29,7 +29,7 @@ const BINARY: Record<BinaryOp | CompareOp, string> = {
   mul: 'x * y',
   div: 'x / y',
   pow: 'Math.pow(x, y)',
-  maximum: 'Math.max(x, y)', // NaN propagates; branches on the data (float arrays: wasm/minmax.ts)
+  maximum: 'Math.max(x, y)', // NaN propagates; branches on the data (floats: wasm/elementwise.ts)
   minimum: 'Math.min(x, y)',
   // `+(x < y)`, not `x < y ? 1 : 0`: V8 turns it into a flag move instead of a branch, which on
   // data with random signs (relu's mask) mispredicts half the time (3.8x slower, BENCHMARKS.md)

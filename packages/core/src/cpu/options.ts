@@ -2,12 +2,14 @@
 import { resolveLoops, type CpuLoops } from './loops.js';
 import { singleThreadKernels } from './wasm/api.js';
 import type { WasmGemm } from './wasm/gemm.js';
-import type { WasmMinMax } from './wasm/minmax.js';
+import type { WasmElementwise } from './wasm/elementwise.js';
 
 /**
  * Worker threads for the cpu backend's matrix products, on a shared WebAssembly memory. Create
- * them with `wasmThreads(n)` from `@gen-ts/core/node` (Node only: browsers need cross-origin
- * isolation for shared memory and are not supported yet).
+ * them with `wasmThreads(n)`: from `@gen-ts/core/node` in Node, from `@gen-ts/core/web` in a
+ * browser, where the page must be cross-origin isolated (COOP `same-origin`, COEP
+ * `require-corp`) and the caller a dedicated Worker (a page's main thread may not block in
+ * `Atomics.wait`, which the products do while the workers run).
  */
 export interface CpuThreads {
   /** Threads one product may use, the calling thread included. */
@@ -36,7 +38,8 @@ export interface CpuOptions {
   kernels?: 'auto' | 'wasm-simd' | 'js';
   /**
    * Worker threads that large products are split across (from `wasmThreads` in
-   * `@gen-ts/core/node`). Default: none, every product runs on the calling thread.
+   * `@gen-ts/core/node` or, in a browser's Worker, `@gen-ts/core/web`). Default: none, every
+   * product runs on the calling thread.
    */
   threads?: CpuThreads;
   /**
@@ -71,11 +74,24 @@ export interface CpuInfo {
   /** Products run so far, by path. */
   readonly products: ProductCounts;
   /**
-   * Elementwise `maximum` / `minimum` (relu, clip) run so far on the SIMD kernels (float, full or
-   * scalar operands, 64 elements or more) and in JavaScript (the rest).
+   * Binary ops, comparisons and `where` run so far on the SIMD kernels (`add`, `sub`, `mul`, `div`,
+   * `maximum`, `minimum` and the six comparisons, on float operands that are full, scalars or
+   * repeated rows; `where` with a full condition and full or scalar float branches; 64 elements or
+   * more) and in plain loops (the rest; a `where` whose condition is one element picks a branch
+   * whole and is not counted).
    */
-  readonly minmax: { readonly wasm: number; readonly js: number };
-  /** Size of the kernels' WebAssembly memory: it grows to the largest product and is reused. */
+  readonly elementwise: { readonly wasm: number; readonly js: number };
+  /**
+   * Windowed max and argmax (`reduceWindow`: max pooling and its gradient) run so far on the SIMD
+   * kernel (float32, a window that moves along some axis with the axes after it, channels, in a
+   * multiple of 4 elements, no window all padding, 64 outputs or more) and in plain loops (the
+   * rest, float64 included).
+   */
+  readonly pooling: { readonly wasm: number; readonly js: number };
+  /**
+   * Size of the kernels' WebAssembly memories: they grow to the largest product and the largest
+   * elementwise op, and are reused.
+   */
   readonly wasmBytes: number;
   /** Bytes of disposed tensors' arrays kept for reuse by later results of the same size. */
   readonly pooledBytes: number;
@@ -88,7 +104,7 @@ const KEYS = ['kernels', 'threads', 'loops'];
 /** Validates `cpu()` options into the kernels to use (null: plain loops) and the reason for plain loops. */
 export function resolveCpuOptions(o: CpuOptions): {
   gemm: WasmGemm | null;
-  minmax: WasmMinMax | null;
+  elementwise: WasmElementwise | null;
   reason: string | null;
   loops: CpuLoops;
 } {
@@ -99,7 +115,7 @@ export function resolveCpuOptions(o: CpuOptions): {
 
 function resolveKernels(o: CpuOptions): {
   gemm: WasmGemm | null;
-  minmax: WasmMinMax | null;
+  elementwise: WasmElementwise | null;
   reason: string | null;
 } {
   const kernels = o.kernels ?? 'auto';
@@ -111,15 +127,18 @@ function resolveKernels(o: CpuOptions): {
   if (o.threads !== undefined) {
     const gemm = typeof o.threads === 'object' && o.threads !== null ? kernelsOf.get(o.threads) : undefined;
     if (!gemm)
-      throw new TypeError(`cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node'`);
+      throw new TypeError(
+        `cpu: option 'threads' must come from wasmThreads() of '@gen-ts/core/node' or '@gen-ts/core/web'`,
+      );
     if (kernels === 'js')
       throw new TypeError(`cpu: option 'threads' needs kernels 'wasm-simd' or 'auto', not 'js'`);
     const k = singleThreadKernels(); // compiled, or wasmThreads would have failed
-    return { gemm, minmax: k.ok ? k.minmax : null, reason: null };
+    return { gemm, elementwise: k.ok ? k.elementwise : null, reason: null };
   }
-  if (kernels === 'js') return { gemm: null, minmax: null, reason: "the option kernels: 'js' was given" };
+  if (kernels === 'js')
+    return { gemm: null, elementwise: null, reason: "the option kernels: 'js' was given" };
   const k = singleThreadKernels();
-  if (k.ok) return { gemm: k.gemm, minmax: k.minmax, reason: null };
+  if (k.ok) return { gemm: k.gemm, elementwise: k.elementwise, reason: null };
   if (kernels === 'wasm-simd') throw new Error(`cpu: kernels 'wasm-simd' cannot run here: ${k.reason}`);
-  return { gemm: null, minmax: null, reason: k.reason };
+  return { gemm: null, elementwise: null, reason: k.reason };
 }

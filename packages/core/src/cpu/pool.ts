@@ -17,6 +17,9 @@ export const MIN_POOLED_BYTES = 1 << 16;
 /** At most this many bytes wait in the pool; beyond it a disposed array is left to the GC. */
 export const MAX_POOLED_BYTES = 1 << 26;
 
+/** The backend's allocator: zero-filled unless `zero` is false (for a kernel that writes every element). */
+export type Alloc = (dtype: DType, n: number, zero?: boolean) => TypedArray;
+
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** A pool of typed arrays by dtype and length, for one backend. */
@@ -33,11 +36,14 @@ export class ArrayPool {
     return this.held;
   }
 
-  /** A zero-filled array for a new result (from the pool when one of this dtype and length waits). */
-  alloc(dtype: DType, n: number): TypedArray {
+  /**
+   * An array for a new result (from the pool when one of this dtype and length waits), zero-filled
+   * unless `zero` is false (for a kernel that writes every element).
+   */
+  alloc(dtype: DType, n: number, zero = true): TypedArray {
     const list = n * BYTES[dtype] >= MIN_POOLED_BYTES ? this.free.get(`${dtype}:${n}`) : undefined;
     const reused = list?.pop();
-    const a = reused ? reused.fill(0) : allocArray(dtype, n);
+    const a = reused ? (zero ? reused.fill(0) : reused) : allocArray(dtype, n);
     if (reused) this.held -= a.byteLength;
     if (a.byteLength >= MIN_POOLED_BYTES) this.owned.add(a);
     return a;

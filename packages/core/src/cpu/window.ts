@@ -6,13 +6,12 @@
  * then runs a contiguous loop over the channels. The per-position work is amortised over them.
  */
 import type { TensorInfo, WindowOp } from '../backend.js';
-import type { DType, TypedArray } from '../dtype.js';
+import type { TypedArray } from '../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../shape.js';
+import type { Alloc } from './pool.js';
+import type { WasmElementwise } from './wasm/elementwise.js';
 import { contiguous } from './views.js';
 import { checkTaps, sourceTable, windowAxes, type WindowAxis, type WindowGeometry } from '../window.js';
-
-/** The backend's allocator of zeroed result arrays. */
-type Alloc = (dtype: DType, n: number) => TypedArray;
 
 /** Offsets below this mark a hole: any sum of real offsets with one of them stays negative. */
 const HOLE = -(2 ** 50);
@@ -45,7 +44,13 @@ interface Walk {
   readonly outer: number;
   readonly inner: number;
   readonly taps: number;
+  /** Windowed output positions per outer index. */
+  readonly positions: number;
+  /** Elements of `x` per outer index. */
+  readonly xBlock: number;
   run(visit: Visit): void;
+  /** Calls `visit(p, tapOffsets)` per windowed output position (offsets within one outer block). */
+  eachPosition(visit: (p: number, taps: Float64Array) => void): void;
 }
 
 const trivial = (g: WindowGeometry, d: number): boolean =>
@@ -76,41 +81,87 @@ function walk(shape: Shape, g: WindowGeometry, out: Shape): Walk {
   const xBlock = sizeOf(mid) * inner;
   const positions = sizeOf(midOut);
   const yBlock = positions * inner;
+  const eachPosition = (visit: (p: number, taps: Float64Array) => void) => {
+    const tapOff = new Float64Array(taps);
+    const o = new Int32Array(n);
+    for (let p = 0; p < positions; p++) {
+      for (let k = 0; k < taps; k++) {
+        let off = 0;
+        for (let d = 0; d < n; d++) off += tables[d]![o[d]! * win[d]! + digits[k * n + d]!]!;
+        tapOff[k] = off;
+      }
+      visit(p, tapOff);
+      for (let d = n - 1; d >= 0; d--) {
+        if (++o[d]! < midOut[d]!) break;
+        o[d] = 0;
+      }
+    }
+  };
   return {
     outer,
     inner,
     taps,
+    positions,
+    xBlock,
+    eachPosition,
     run(visit) {
-      const tapOff = new Float64Array(taps);
-      const o = new Int32Array(n);
-      for (let p = 0; p < positions; p++) {
-        for (let k = 0; k < taps; k++) {
-          let off = 0;
-          for (let d = 0; d < n; d++) off += tables[d]![o[d]! * win[d]! + digits[k * n + d]!]!;
-          tapOff[k] = off;
-        }
+      eachPosition((p, tapOff) => {
         for (let a = 0; a < outer; a++) visit(a * xBlock, a * yBlock + p * inner, tapOff);
-        for (let d = n - 1; d >= 0; d--) {
-          if (++o[d]! < midOut[d]!) break;
-          o[d] = 0;
-        }
-      }
+      });
     },
   };
 }
 
-/** `op` over every window of `x` (see `Backend.reduceWindow`). */
+/**
+ * `[offset, tap]` per position and tap, each hole replaced by the position's first real tap (which
+ * never beats itself, so a max over the entries is the max over the real taps); null when some
+ * window is all holes (its result is the empty max, which the loop gives).
+ */
+function holeFreeTable(w: Walk): Int32Array | null {
+  const t = new Int32Array(w.positions * w.taps * 2);
+  let ok = true;
+  w.eachPosition((p, tapOff) => {
+    let k0 = 0;
+    while (k0 < w.taps && tapOff[k0]! < 0) k0++;
+    if (k0 === w.taps) ok = false;
+    for (let k = 0; k < w.taps; k++) {
+      const hole = tapOff[k]! < 0;
+      t[2 * (p * w.taps + k)] = hole ? tapOff[k0]! : tapOff[k]!;
+      t[2 * (p * w.taps + k) + 1] = hole ? k0 : k;
+    }
+  });
+  return ok ? t : null;
+}
+
+/**
+ * `op` over every window of `x` (see `Backend.reduceWindow`); float32 max and argmax over a
+ * channels-last layout (a multiple of 4 channels) run on `vector`'s f32x4 kernel when given.
+ * `counts` records which path each max or argmax took.
+ */
 export function reduceWindowCpu(
   op: WindowOp,
   x: TensorInfo,
   g: WindowGeometry,
   out: Shape,
   alloc: Alloc,
+  vector: WasmElementwise | null = null,
+  counts: { wasm: number; js: number } = { wasm: 0, js: 0 },
 ): TypedArray {
   const xv = contiguous(x);
-  const res = alloc(op === 'argmax' ? 'int32' : x.dtype, sizeOf(out));
+  const res = alloc(op === 'argmax' ? 'int32' : x.dtype, sizeOf(out), false);
   if (res.length === 0) return res;
   const w = walk(x.shape, g, out);
+  if ((op === 'max' || op === 'argmax') && x.dtype === 'float32' && vector && w.inner % 4 === 0) {
+    const table = holeFreeTable(w);
+    const rows = w.outer * w.positions;
+    const sizes = { rows, positions: w.positions, taps: w.taps, inner: w.inner };
+    const r = res as Float32Array | Int32Array;
+    if (table && vector.windowMax(op === 'argmax', xv as Float32Array, table, sizes, w.xBlock, r)) {
+      counts.wasm++;
+      return res;
+    }
+  }
+  if (op === 'max' || op === 'argmax') counts.js++;
   const m = w.inner;
   const acc = new Float64Array(m); // sums in double, so float32 rounds once
   const best = new Float64Array(m);
@@ -178,6 +229,11 @@ export function windowGatherCpu(
   return res;
 }
 
+/** True when no two windows share an element: each axis steps at least its dilated window's extent. */
+function disjoint(g: WindowGeometry): boolean {
+  return g.window.every((k, d) => g.strides[d]! >= (k - 1) * g.windowDilation[d]! + 1);
+}
+
 /** Zeros of `shape` plus `upd[o]` at window `o`'s tap `idx[o]` (the transpose of `windowGatherCpu`). */
 export function windowScatterCpu(
   idx: TensorInfo,
@@ -193,13 +249,16 @@ export function windowScatterCpu(
   const w = walk(shape, g, idx.shape);
   checkTaps('windowScatter', iv, w.taps);
   const m = w.inner;
-  const acc = new Float64Array(res.length); // float64 accumulation, so float32 sums round once
+  // Float32 sums go through a float64 array so that they round once. Where windows are disjoint
+  // each element gets at most one update, 0 + u, which is exact: then `res` itself is the sum (for
+  // max pooling's 2x2 / stride 2 this skips an input-sized float64 array and the copy out of it).
+  const acc = upd.dtype === 'float64' || disjoint(g) ? res : new Float64Array(res.length);
   w.run((xb, yb, tapOff) => {
     for (let c = 0; c < m; c++) {
       const off = tapOff[iv[yb + c]!]!;
       if (off >= 0) acc[xb + off + c] += uv[yb + c]!;
     }
   });
-  res.set(acc);
+  if (acc !== res) res.set(acc);
   return res;
 }

@@ -21,6 +21,7 @@ import {
   sub,
   where,
 } from '../ops/elementwise.js';
+import { scalarLike } from '../ops/coerce.js';
 import { zerosLike } from '../ops/creation.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -71,9 +72,14 @@ function powSlope(a: Tensor, b: Tensor): Tensor {
   return where(z, 0, mul(b, pow(where(z, 1, a), sub(b, 1))));
 }
 
-/** Weight of `a` in the derivative of max/min: 1 where `a` wins, 1/2 at ties, 0 where `b` wins. */
+/**
+ * Weight of `a` in the derivative of max/min: 1 where `a` wins, 1/2 at ties, 0 where `b` wins or
+ * either is NaN (no comparison holds). Two selections of constants, not casts and arithmetic on
+ * the comparisons: with the comparison and the final product, 5 kernels instead of 7 (relu's
+ * derivative is the whole cost of its backward pass).
+ */
 function winWeight(wins: Tensor, a: Tensor, b: Tensor): Tensor {
-  return add(cast(wins, a.dtype), mul(cast(equal(a, b), a.dtype), 0.5));
+  return where(wins, 1, where(equal(a, b), scalarLike(0.5, a), 0));
 }
 
 /** Binary arithmetic (NumPy broadcasting): the two partial derivatives as linear maps of `t`. */

@@ -25,6 +25,7 @@ import {
 import { compileKernels, globalWebAssembly, loadSingle, type WebAssemblyApi } from './api.js';
 import { productLayout, TILINGS } from './gemm.js';
 import { gemmModule } from './gemm-module.js';
+import { elementwiseModule } from './elementwise.js';
 import { operand } from '../views.js';
 import { productOf } from '../matmul.js';
 
@@ -98,6 +99,7 @@ describe('the path products take', () => {
 
   it('keeps the module small enough for a synchronous compile on a browser main thread (4 KiB)', () => {
     expect(gemmModule({ initialPages: 1, shared: false }, TILINGS).length).toBeLessThan(4096);
+    for (const p of ['f32', 'f64'] as const) expect(elementwiseModule(p).length).toBeLessThan(4096);
     expect('module' in compileKernels(globalWebAssembly(), true)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { gemmModule } from './gemm-module.js';
 import { TILINGS, WasmGemm } from './gemm.js';
-import { minmaxModule, WasmMinMax } from './minmax.js';
+import { elementwiseModule, WasmElementwise } from './elementwise.js';
 
 /** A compiled module (`WebAssembly.Module`). */
 export type WasmModule = object;
@@ -27,7 +27,7 @@ export interface WebAssemblyApi {
 
 /** Whether the kernels can run here: the products if so, the reason if not. */
 export type KernelAvailability =
-  | { readonly ok: true; readonly gemm: WasmGemm; readonly minmax: WasmMinMax }
+  | { readonly ok: true; readonly gemm: WasmGemm; readonly elementwise: WasmElementwise }
   | { readonly ok: false; readonly reason: string };
 
 /** The global `WebAssembly`, if this runtime has one. */
@@ -72,10 +72,14 @@ export function singleThreadKernels(): KernelAvailability {
 export function loadSingle(api: WebAssemblyApi | undefined): KernelAvailability {
   const c = compileKernels(api, false);
   if ('reason' in c) return { ok: false, reason: c.reason };
-  const minmax = new api!.Module(minmaxModule()); // valid and small wherever the products compiled
+  // valid and small wherever the products compiled
+  const vector = [
+    new api!.Module(elementwiseModule('f32')),
+    new api!.Module(elementwiseModule('f64')),
+  ] as const;
   return {
     ok: true,
     gemm: new WasmGemm(api!, c.module, new api!.Memory({ initial: 1 })),
-    minmax: new WasmMinMax(api!, minmax, new api!.Memory({ initial: 1 })),
+    elementwise: new WasmElementwise(api!, vector, new api!.Memory({ initial: 1 })),
   };
 }

@@ -222,22 +222,24 @@ function pack(p: Precision, w: number): Code {
 }
 
 /** Parameters of `gemm`. */
-export const GEMM_ARGS = 15;
+export const GEMM_ARGS = 16;
 
 /**
- * `gemm(a, rsa, csa, b, rsb, csb, c, ldc, m, n, k, pa, pb, kc, mc)`: `C = A B` for A `[m, k]` at
- * `a` (row and column byte strides `rsa`, `csa`), B `[k, n]` at `b` (`rsb`, `csb`) and C at `c`
- * with row stride `ldc` bytes (room for `m` rounded up to `mr` rows of `n` rounded up to `nr`
- * columns); `pa` and `pb` are the packing buffers (`packBytes`); `kc` <= the tiling's `kc` and
- * `mc` <= its `mc` (a multiple of `mr`) are this product's blocks. `k` > 0.
+ * `gemm(a, rsa, csa, b, rsb, csb, c, ldc, m, n, k, pa, pb, kc, mc, aPacked)`: `C = A B` for A
+ * `[m, k]` at `a` (row and column byte strides `rsa`, `csa`), B `[k, n]` at `b` (`rsb`, `csb`) and
+ * C at `c` with row stride `ldc` bytes (room for `m` rounded up to `mr` rows of `n` rounded up to
+ * `nr` columns); `pa` and `pb` are the packing buffers (`packBytes`); `kc` <= the tiling's `kc` and
+ * `mc` <= its `mc` (a multiple of `mr`) are this product's blocks. `k` > 0. With `aPacked` set, A
+ * is already in the packed layout, for all of `k` (`mr`-row panels, step-major, zero rows after
+ * `m`; `rsa` = `k` elements, `csa` unused), as `im2col` writes it: no block of A is packed.
  */
 function gemm(p: Precision, t: Tiling, fn: { micro: number; packA: number; packB: number }): Code {
   const c = new Code(Array<typeof I32>(GEMM_ARGS).fill(I32));
-  const [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, pa, pb, kcMax, mcMax] = Array.from({ length: GEMM_ARGS }, (_, i) => i) as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+  const [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, pa, pb, kcMax, mcMax, aPacked] = Array.from({ length: GEMM_ARGS }, (_, i) => i) as [
+    number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
   ]; // prettier-ignore
-  const [jc, nc, pc, kc, ic, mc, jr, ir] = Array.from({ length: 8 }, () => c.local(I32)) as [
-    number, number, number, number, number, number, number, number,
+  const [jc, nc, pc, kc, ic, mc, jr, ir, aBase, aStride] = Array.from({ length: 10 }, () => c.local(I32)) as [
+    number, number, number, number, number, number, number, number, number, number,
   ]; // prettier-ignore
   const nr = nrOf(p, t);
   // dst = min(block, total - at), `block` a constant or a local
@@ -262,12 +264,23 @@ function gemm(p: Precision, t: Tiling, fn: { micro: number; packA: number; packB
       c.get(rsb).get(csb).get(kc).get(nc).get(pb).call(fn.packB);
       c.for(ic, 0, { local: m }, { local: mcMax }, () => {
         min(mc, { local: mcMax }, m, ic);
-        addr(a, ic, rsa, pc, csa);
-        c.get(csa).get(rsa).get(kc).get(mc).get(pa).call(fn.packA);
+        // the block's panels start at aBase, aStride steps apart
+        c.get(aPacked).ifElse(
+          () => {
+            // rows ic.. are panel ic / mr of the whole of A; steps pc.. are pc * mr elements in
+            c.get(a).get(ic).get(k).op('i32.mul').get(pc).i32(t.mr).op('i32.mul').op('i32.add');
+            c.i32(p.bytes).op('i32.mul').op('i32.add').set(aBase).get(k).set(aStride);
+          },
+          () => {
+            addr(a, ic, rsa, pc, csa);
+            c.get(csa).get(rsa).get(kc).get(mc).get(pa).call(fn.packA);
+            c.get(pa).set(aBase).get(kc).set(aStride);
+          },
+        );
         c.for(jr, 0, { local: nc }, nr, () => {
           c.for(ir, 0, { local: mc }, t.mr, () => {
             c.get(kc);
-            c.get(pa).get(ir).get(kc).op('i32.mul').i32(p.bytes).op('i32.mul').op('i32.add');
+            c.get(aBase).get(ir).get(aStride).op('i32.mul').i32(p.bytes).op('i32.mul').op('i32.add');
             c.get(pb).get(jr).get(kc).op('i32.mul').i32(p.bytes).op('i32.mul').op('i32.add');
             // C tile at row ic + ir, column jc + jr
             c.get(cp).get(ic).get(ir).op('i32.add').get(ldc).op('i32.mul').op('i32.add');
@@ -278,6 +291,50 @@ function gemm(p: Precision, t: Tiling, fn: { micro: number; packA: number; packB
         });
       });
     });
+  });
+  return c;
+}
+
+/** Parameters of `im2col`. */
+export const IM2COL_ARGS = 9;
+
+/**
+ * `im2col(x, table, dst, rows, positions, taps, cg, batchBytes, panelBytes)`: the patch matrix of
+ * a convolution, written straight into `gemm`'s packed layout of A (the region at `dst` zeroed
+ * first). Row `r` is output position `r % positions` of image `r / positions`; tap `k` of that
+ * position reads the `cg` channels at byte offset `table[position * taps + k]` of the image
+ * (`batchBytes` apart), or is a hole (-1: the zeros stay). Element `(r, k * cg + ch)` goes to lane
+ * `r % mr` of panel `r / mr` (`panelBytes` = `mr * K * bytes` apart), step `k * cg + ch`.
+ */
+function im2col(p: Precision, t: Tiling): Code {
+  const c = new Code(Array<typeof I32>(IM2COL_ARGS).fill(I32));
+  const [x, table, dst, rows, positions, taps, cg, batchBytes, panelBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [r, pos, tap, ch, lane, panel, row, entry, src, to] = Array.from({ length: 10 }, () => c.local(I32)) as [
+    number, number, number, number, number, number, number, number, number, number,
+  ]; // prettier-ignore
+  const step = t.mr * p.bytes; // one step of a panel
+  c.get(dst).set(panel);
+  c.get(table).set(entry);
+  c.for(r, 0, { local: rows }, 1, () => {
+    c.get(panel).get(lane).i32(p.bytes).op('i32.mul').op('i32.add').set(row);
+    c.for(tap, 0, { local: taps }, 1, () => {
+      c.get(entry).mem('i32.load').set(src);
+      c.get(src).i32(0).op('i32.ge_s');
+      c.if(() => {
+        c.get(x).get(src).op('i32.add').set(src);
+        c.get(row).get(tap).get(cg).op('i32.mul').i32(step).op('i32.mul').op('i32.add').set(to);
+        c.for(ch, 0, { local: cg }, 1, () => {
+          c.get(to).get(src).mem(p.load).mem(p.store);
+          c.bump(src, p.bytes).bump(to, step);
+        });
+      });
+      c.bump(entry, 4);
+    });
+    // next lane (next panel after mr), next position (next image after the last)
+    c.bump(lane, 1).get(lane).i32(t.mr).op('i32.eq');
+    c.if(() => c.i32(0).set(lane).bump(panel, { local: panelBytes }));
+    c.bump(pos, 1).get(pos).get(positions).op('i32.eq');
+    c.if(() => c.i32(0).set(pos).get(table).set(entry).bump(x, { local: batchBytes }));
   });
   return c;
 }
@@ -296,6 +353,8 @@ export function gemmModule(memory: MemoryImport, tilings: { f32: Tiling; f64: Ti
     fns.push({ name: `packB_${p.name}`, params: six, code: pack(p, nrOf(p, t)) });
     const g = gemm(p, t, { micro: base, packA: base + 1, packB: base + 2 });
     fns.push({ name: `gemm_${p.name}`, params: g.params, code: g });
+    const i = im2col(p, t);
+    fns.push({ name: `im2col_${p.name}`, params: i.params, code: i });
   }
   return encodeModule(memory, fns);
 }

@@ -55,13 +55,18 @@ export interface ProductLayout {
   readonly end: number;
 }
 
-/** The memory layout of an `m x k @ k x n` product in `dtype` split `parts` ways. */
+/**
+ * The memory layout of an `m x k @ k x n` product in `dtype` split `parts` ways; with `packedA`,
+ * A's region holds it packed (`m` rounded up to whole panels), and `extra` bytes follow the layout.
+ */
 export function productLayout(
   dtype: 'float32' | 'float64',
   m: number,
   n: number,
   k: number,
   parts: number,
+  packedA = false,
+  extra = 0,
 ): ProductLayout {
   const [p, t] = dtype === 'float32' ? [F32X4, TILINGS.f32] : [F64X2, TILINGS.f64];
   const es = p.bytes;
@@ -70,18 +75,10 @@ export function productLayout(
   const pack = packBytes(p, t);
   const packStride = align(pack.a) + align(pack.b);
   const a = CONTROL_BYTES + parts * packStride;
-  const b = a + align(m * k * es);
+  const b = a + align((packedA ? Math.ceil(m / t.mr) * t.mr : m) * k * es);
   const c = b + align(k * n * es);
-  return {
-    packs: CONTROL_BYTES,
-    packStride,
-    packA: align(pack.a),
-    a,
-    b,
-    c,
-    ldc,
-    end: c + Math.ceil(m / t.mr) * t.mr * ldc,
-  };
+  const end = c + Math.ceil(m / t.mr) * t.mr * ldc;
+  return { packs: CONTROL_BYTES, packStride, packA: align(pack.a), a, b, c, ldc, end: end + extra };
 }
 
 type GemmFn = (...args: number[]) => void;
@@ -101,6 +98,7 @@ function evenBlocks(dtype: 'float32' | 'float64', m: number, k: number): [number
 /** Products on one WebAssembly memory (shared with `workers`, if any). */
 export class WasmGemm {
   private readonly fns: [GemmFn, GemmFn];
+  private readonly im2col: [GemmFn, GemmFn];
   private readonly heap: Heap;
 
   constructor(
@@ -113,6 +111,7 @@ export class WasmGemm {
   ) {
     const e = new api.Instance(module, { env: { memory } }).exports as Record<string, GemmFn>;
     this.fns = [e['gemm_f32']!, e['gemm_f64']!];
+    this.im2col = [e['im2col_f32']!, e['im2col_f64']!];
     this.heap = new Heap(memory);
   }
 
@@ -148,7 +147,6 @@ export class WasmGemm {
     const [rsb, csb] = matrixStrides(b, k, n);
     const args = [L.a, rsa * es, csa * es, L.b, rsb * es, csb * es, L.c, L.ldc, m, n, k];
     const blocks = evenBlocks(dtype, m, k);
-    const [c0, ldc] = [L.c / es, L.ldc / es];
     let [loadedA, loadedB, ran] = [-1, -1, 1];
     for (let t = 0; t < g.nb; t++) {
       const ta = g.ia ? g.ia[t]! : t;
@@ -156,11 +154,53 @@ export class WasmGemm {
       if (ta !== loadedA) heap.set(a.data.subarray(ta * m * k, (ta + 1) * m * k), L.a / es);
       if (tb !== loadedB) heap.set(b.data.subarray(tb * k * n, (tb + 1) * k * n), L.b / es);
       [loadedA, loadedB] = [ta, tb];
-      ran = this.run(dtype, parts, args, L, blocks);
-      if (ldc === n) res.set(heap.subarray(c0, c0 + m * n), t * m * n);
-      else
-        for (let i = 0; i < m; i++) res.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), (t * m + i) * n);
+      ran = this.run(dtype, parts, args, false, L, blocks);
+      copyOut(heap, L, m, n, es, res, t * m * n);
     }
+    return ran;
+  }
+
+  /**
+   * A convolution's product `res = patches @ w` (`m x k @ k x n`, `k` > 0): `x`'s patch matrix is
+   * written by the `im2col` kernel straight into A's packed layout (see `gemm-module.ts`), so it
+   * is never built in JavaScript, copied in, or packed again. `table` holds, per output position
+   * and tap, the element offset of the tap's `cg` channels in one image (`imageSize` elements), or
+   * -1 for a hole. Returns the threads that ran it, or 0 when it is too large (the caller then
+   * takes the general path).
+   */
+  conv(
+    dtype: 'float32' | 'float64',
+    x: TypedArray,
+    table: Int32Array,
+    im: {
+      readonly positions: number;
+      readonly taps: number;
+      readonly cg: number;
+      readonly imageSize: number;
+    },
+    w: MatrixOperand,
+    g: { readonly m: number; readonly n: number; readonly k: number },
+    res: TypedArray,
+  ): number {
+    const { m, n, k } = g;
+    const es = dtype === 'float32' ? 4 : 8;
+    const parts = this.workers && m * n * k >= this.threadMin ? this.threads : 1;
+    const xAt = align(x.length * es);
+    const L = productLayout(dtype, m, n, k, parts, true, xAt + table.length * 4);
+    if (L.end > MAX_BYTES) return 0;
+    const heap = this.heap.view(dtype, L.end);
+    const [X, T] = [L.end - xAt - table.length * 4, L.end - table.length * 4];
+    const mr = (dtype === 'float32' ? TILINGS.f32 : TILINGS.f64).mr;
+    heap.set(x, X / es);
+    const offsets = this.heap.i32(L.end).subarray(T / 4, T / 4 + table.length);
+    for (let i = 0; i < table.length; i++) offsets[i] = table[i]! < 0 ? -1 : table[i]! * es;
+    heap.fill(0, L.a / es, L.a / es + Math.ceil(m / mr) * mr * k);
+    this.im2col[dtype === 'float32' ? 0 : 1](X, T, L.a, m, im.positions, im.taps, im.cg, im.imageSize * es, mr * k * es); // prettier-ignore
+    heap.set(w.data, L.b / es);
+    const [rsb, csb] = matrixStrides(w, k, n);
+    const args = [L.a, k * es, 0, L.b, rsb * es, csb * es, L.c, L.ldc, m, n, k];
+    const ran = this.run(dtype, parts, args, true, L, evenBlocks(dtype, m, k));
+    copyOut(this.heap.view(dtype, 0), L, m, n, es, res, 0);
     return ran;
   }
 
@@ -173,6 +213,7 @@ export class WasmGemm {
     dtype: 'float32' | 'float64',
     parts: number,
     args: readonly number[],
+    packedA: boolean,
     L: ProductLayout,
     [kc, mc]: readonly [number, number],
   ): number {
@@ -190,9 +231,11 @@ export class WasmGemm {
       const len = Math.min(per, total - s);
       const pa = L.packs + i * L.packStride;
       const pb = pa + L.packA;
+      const flag = packedA ? 1 : 0;
       if (byCols)
-        return [a, rsa, csa, b + s * csb, rsb, csb, c + s * p.bytes, ldc, m, len, k, pa, pb, kc, mc];
-      return [a + s * rsa, rsa, csa, b, rsb, csb, c + s * ldc, ldc, len, n, k, pa, pb, kc, mc];
+        return [a, rsa, csa, b + s * csb, rsb, csb, c + s * p.bytes, ldc, m, len, k, pa, pb, kc, mc, flag];
+      // a row strip of packed panels starts `s * rsa` bytes in too (`s` is whole panels, `rsa` = k elements)
+      return [a + s * rsa, rsa, csa, b, rsb, csb, c + s * ldc, ldc, len, n, k, pa, pb, kc, mc, flag];
     };
     const fn = dtype === 'float32' ? 0 : 1;
     let started = 0;
@@ -201,4 +244,19 @@ export class WasmGemm {
     for (let w = 0; w < started; w++) this.workers!.wait(w);
     return 1 + started;
   }
+}
+
+/** Copies C (rows `ldc` apart in the layout) into `res` from element `at`. */
+function copyOut(
+  heap: Float32Array | Float64Array,
+  L: ProductLayout,
+  m: number,
+  n: number,
+  es: number,
+  res: TypedArray,
+  at: number,
+): void {
+  const [c0, ldc] = [L.c / es, L.ldc / es];
+  if (ldc === n) res.set(heap.subarray(c0, c0 + m * n), at);
+  else for (let i = 0; i < m; i++) res.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), at + i * n);
 }

@@ -1,13 +1,15 @@
-/** Float views of a WebAssembly memory, grown on demand and renewed when growing replaced the buffer. */
+/** Views of a WebAssembly memory, grown on demand and renewed when growing replaced the buffer. */
 import type { WasmMemory } from './api.js';
 
 const PAGE = 65536;
 
-/** The float32 and float64 views of one memory. */
+/** The float32, float64, int32 and byte views of one memory. */
 export class Heap {
   private buffer: ArrayBufferLike | null = null;
   private f32: Float32Array = new Float32Array(0);
   private f64: Float64Array = new Float64Array(0);
+  private bytes8: Uint8Array = new Uint8Array(0);
+  private int32: Int32Array = new Int32Array(0);
 
   constructor(readonly memory: WasmMemory) {}
 
@@ -18,6 +20,23 @@ export class Heap {
 
   /** A view of the whole memory as `dtype`, grown first to at least `bytes`. */
   view(dtype: 'float32' | 'float64', bytes: number): Float32Array | Float64Array {
+    this.grow(bytes);
+    return dtype === 'float32' ? this.f32 : this.f64;
+  }
+
+  /** A byte view of the whole memory, grown first to at least `bytes`. */
+  u8(bytes: number): Uint8Array {
+    this.grow(bytes);
+    return this.bytes8;
+  }
+
+  /** An int32 view of the whole memory, grown first to at least `bytes`. */
+  i32(bytes: number): Int32Array {
+    this.grow(bytes);
+    return this.int32;
+  }
+
+  private grow(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
     const buf = this.memory.buffer;
@@ -26,7 +45,8 @@ export class Heap {
       this.buffer = buf;
       this.f32 = new Float32Array(buf);
       this.f64 = new Float64Array(buf);
+      this.bytes8 = new Uint8Array(buf);
+      this.int32 = new Int32Array(buf);
     }
-    return dtype === 'float32' ? this.f32 : this.f64;
   }
 }

@@ -5,7 +5,7 @@
  * terminated workers make products throw instead of hanging; bad arguments are refused.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpu, matmul, mT, normal, key, withBackend, type Tensor } from '../../index.js';
+import { conv, cpu, matmul, mT, normal, key, withBackend, type Tensor } from '../../index.js';
 import { wasmThreads } from '../../node.js';
 
 const pool = await wasmThreads(3);
@@ -44,6 +44,42 @@ describe('wasmThreads', () => {
       expect(first, `first differing element of ${m}x${k} @ ${k}x${n}`).toBe(-1);
     }
     expect(threaded.info().products).toEqual({ wasm: 0, threaded: 3, js: 0 });
+  });
+
+  it("splits a convolution's patch product (A built packed in place) by rows and by columns, bit for bit", () => {
+    const threaded = cpu({ threads: pool });
+    const single = cpu({ kernels: 'wasm-simd' });
+    const run = (be: ReturnType<typeof cpu>, xs: number[], ws: number[]) =>
+      withBackend(be, () => {
+        const x = normal(key(1), xs, { dtype: 'float64' });
+        const w = normal(key(2), ws, { dtype: 'float64' });
+        return conv(x, w, {
+          padding: [
+            [1, 0],
+            [0, 2],
+          ],
+        }).dataSync();
+      });
+    // 2560 rows x 16 columns (split by rows), then 40 rows x 1200 columns (split by columns)
+    for (const [xs, ws] of [
+      [
+        [8, 17, 20, 3],
+        [3, 3, 3, 16],
+      ],
+      [
+        [1, 6, 8, 4],
+        [3, 3, 4, 1200],
+      ],
+    ]) {
+      const [got, want] = [run(threaded, xs!, ws!), run(single, xs!, ws!)];
+      expect(got.length).toBeGreaterThan(0);
+      expect(
+        Array.from(got).findIndex((v, i) => !Object.is(v, want[i])),
+        `${xs} * ${ws}`,
+      ).toBe(-1);
+    }
+    expect(threaded.info().products).toEqual({ wasm: 0, threaded: 2, js: 0 });
+    expect(single.info().products).toEqual({ wasm: 2, threaded: 0, js: 0 });
   });
 
   it('keeps products under the threshold (2^20 multiply-adds) on the calling thread', () => {
