@@ -154,7 +154,7 @@ export function buildReport(f: Finished): Report {
     title: 'GeN at small scale: the demo report',
     intro: [
       p(
-        `GeN (generalized Newton's method, Bu & Xu, ICLR 2025) sets the learning rate of any optimizer from the curvature of the loss along its step, found with a few extra forward passes. This report trains small models with GeN (${f.options.variants.map((v) => RULE_INTRO[v]).join('; ')}), started from several initial rates and never tuned, against SGD and AdamW with constant and cosine schedules tuned on a validation split, and against the automatic-learning-rate peers at their defaults.`,
+        `GeN (generalized Newton's method, Bu & Xu, ICLR 2025) sets the learning rate of any optimizer from the curvature of the loss along its step, found with a few extra forward passes. This report trains small models with GeN under ${f.options.variants.length === 1 ? 'one rule' : `${f.options.variants.length} rules`} (${f.options.variants.map((v) => RULE_INTRO[v]).join('; ')}), each started from several initial rates and never tuned, against SGD and AdamW with constant and cosine schedules tuned on a validation split, and against the automatic-learning-rate peers at their defaults.`,
       ),
     ],
     sections,
