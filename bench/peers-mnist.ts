@@ -33,7 +33,7 @@ import {
 import * as G from '@gen-ts/gen';
 import type { GradientTransformation } from '@gen-ts/gen';
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistSplit } from '@gen-ts/nn';
-import { initMlp, mlp, type Params } from '../examples/gen-mnist.js';
+import { initMlp, mlp, type Params } from './gen-mnist.js';
 import { median } from './harness.js';
 
 interface Split {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseArgs, report, run, sparkline, USAGE, type DemoResult } from './gen-mnist.js';
+import { parseArgs, report, run, sparkline, USAGE, type DemoResult } from '../bench/gen-mnist.js';
 
-describe('examples/gen-mnist (smoke, tiny size)', () => {
+describe('bench/gen-mnist (smoke, tiny size)', () => {
   let r: DemoResult;
   beforeAll(() => {
     r = run({
@@ -81,11 +81,11 @@ describe('examples/gen-mnist (smoke, tiny size)', () => {
   });
 });
 
-describe('examples/gen-mnist on the command line', () => {
+describe('bench/gen-mnist on the command line', () => {
   const demo = (...args: string[]) =>
     spawnSync(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./gen-mnist.ts', import.meta.url)), ...args],
+      ['--import', 'tsx', fileURLToPath(new URL('../bench/gen-mnist.ts', import.meta.url)), ...args],
       {
         encoding: 'utf8',
       },

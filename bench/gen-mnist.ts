@@ -14,7 +14,7 @@
  * optimizer (against the cost model 3 / (3 + evals / phi)) and GeN's learning-rate trace, whose
  * rise from eta_0 is the self-warm-up.
  *
- * Run: npx tsx examples/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
+ * Run: npx tsx bench/gen-mnist.ts [--epochs 8] [--train 8000] [--test 2000] [--batch 128] [--phi 4]
  *      [--gen-lr 1e-3] [--gen-options '{"clipRatio":4}'] [--sgd-lrs 0.1,0.3,1] [--adam-lrs 1e-3,3e-3,1e-2] [--probe fresh,auto,own,own-slope] [--no-cosine]
  */
 import { pathToFileURL } from 'node:url';
@@ -572,7 +572,7 @@ export function report(r: DemoResult): string {
 }
 
 /** What `--help` prints (and a bad flag, after saying what was wrong). */
-export const USAGE = `Usage: npx tsx examples/gen-mnist.ts [flags]   (or: npx -y pnpm@12.4.2 run demo -- [flags])
+export const USAGE = `Usage: npx tsx bench/gen-mnist.ts [flags]
 
 Trains a 784-64-10 MLP on MNIST with untuned GeN-SGD and GeN-Adam next to grid-tuned constant and
 cosine learning rates, and prints loss, test accuracy, speed and GeN's learning-rate trace.
