@@ -221,6 +221,33 @@ describe('reductions', () => {
     expect(read(be.reduce('sum', info([], [0, 3]), [1]), [0], 'float64').length).toBe(0);
   });
 
+  it('a full sum (four interleaved chains) matches one chain to rounding, and its non-finite cases', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1200 }), fc.nat(), (n, seed) => {
+        const v = randValues(n, seed, -1e3, 1e3);
+        let want = 0;
+        let terms = 0;
+        for (const x of v) [want, terms] = [want + x, terms + Math.abs(x)];
+        // both orders are within n u sum|x| of the exact sum (u = 2^-53); close64 scales its 1e-12
+        const bound = 2 * n * 2 ** -53 * terms;
+        close64(read(be.reduce('sum', info(v, [n]), [0]), [1], 'float64'), [want], [bound / 1e-12]);
+      }),
+      { numRuns: 60 },
+    );
+    // an infinity or NaN in any chain (any position mod 4, or the tail) reaches the result
+    const sumOf = (v: number[]) => read(be.reduce('sum', info(v, [v.length]), [0]), [1], 'float64')[0]!;
+    for (let at = 0; at < 7; at++) {
+      const v = new Array<number>(7).fill(1);
+      v[at] = Infinity;
+      expect(sumOf(v)).toBe(Infinity);
+      v[(at + 1) % 7] = -Infinity;
+      expect(sumOf(v)).toBeNaN();
+      v[(at + 1) % 7] = NaN;
+      expect(sumOf(v)).toBeNaN();
+    }
+    expect(Object.is(sumOf([-0, -0, -0, -0, -0]), 0)).toBe(true); // the sum starts from +0, as before
+  });
+
   it('argmax picks the first maximum along the axis (ties included)', () => {
     fc.assert(
       fc.property(
