@@ -14,7 +14,7 @@
  *     [--eta0-momentum ...] [--eta0-adam 1e-5,1e-4,1e-3,1e-2] (AdamW takes Adam's)
  *     [--cosine-sgd 0.03,...] [--cosine-momentum ...] [--cosine-adam 3e-4,...]
  *     [--variant 'name|probe|{json}']... [--train 4000] [--val 1000] [--test 2000] [--hidden 64]
- *     [--batch 128] [--past 1]
+ *     [--batch 128] [--past 1] [--model mlp|cnn]
  *   npx tsx bench/gen-default.ts --report runs.jsonl[,more.jsonl] [--methods ...]
  *
  * A GeN method is `name|probe|options`: probe `fresh` (the next batch of the epoch), `own` (the
@@ -40,7 +40,18 @@ import {
   type GeNOptions,
   type GradientTransformation,
 } from '@gen-ts/gen';
-import { loadMnist, mlp, softmaxCrossEntropy, type LinearParams, type MnistSplit } from '@gen-ts/nn';
+import {
+  activation,
+  conv2d,
+  flatten,
+  linear,
+  loadMnist,
+  maxPool2d,
+  mlp,
+  sequential,
+  softmaxCrossEntropy,
+  type MnistSplit,
+} from '@gen-ts/nn';
 import { pct, readRuns, report, type Base, type Run } from './gen-default-report.js';
 
 type Family = 'sgd' | 'momentum' | 'adam';
@@ -60,6 +71,7 @@ interface Args {
   val: number;
   test: number;
   hidden: number;
+  model: 'mlp' | 'cnn';
   batch: number;
   past: number;
 }
@@ -91,6 +103,7 @@ function parseArgs(argv: string[]): Args {
     val: 1000,
     test: 2000,
     hidden: 64,
+    model: 'mlp',
     batch: 128,
     past: 1,
   };
@@ -121,7 +134,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--val') a.val = Number(v);
     else if (k === '--test') a.test = Number(v);
     else if (k === '--hidden') a.hidden = Number(v);
-    else if (k === '--batch') a.batch = Number(v);
+    else if (k === '--model') {
+      if (v !== 'mlp' && v !== 'cnn') throw new Error(`gen-default: --model is mlp or cnn, got ${v}`);
+      a.model = v;
+    } else if (k === '--batch') a.batch = Number(v);
     else if (k === '--past') a.past = Number(v);
     else throw new Error(`gen-default: unknown argument ${k}`);
   }
@@ -131,7 +147,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-type Params = LinearParams[];
+type Params = any; // the MLP's or the CNN's params tree
 interface Batch {
   x: Tensor;
   y: Tensor;
@@ -147,6 +163,28 @@ function batches(k: ReturnType<typeof key>, data: MnistSplit, size: number): Bat
   }
   return out;
 }
+
+/**
+ * The model: the MLP 784-H-10 (ReLU), or the demo's small CNN on 28x28x1 images (conv 3x3 to 8
+ * channels stride 2, ReLU, conv 3x3 to 16 stride 2, ReLU, 2x2 max pool, dense 10; 'same'
+ * padding: 28 -> 14 -> 7 -> 3).
+ */
+function model(a: Args) {
+  if (a.model === 'mlp') return mlp([a.hidden, 10]);
+  return sequential([
+    conv2d(8, 3, { padding: 'same', strides: 2 }),
+    activation('relu'),
+    conv2d(16, 3, { padding: 'same', strides: 2 }),
+    activation('relu'),
+    maxPool2d(2),
+    flatten(),
+    linear(10),
+  ]);
+}
+
+/** The run's data and model sizes, part of its id. */
+const sizeOf = (a: Args) =>
+  `${a.train}/${a.val}/${a.test} ${a.model === 'mlp' ? `h${a.hidden}` : 'cnn 8-16'} b${a.batch}`;
 
 function makeOptimizer(
   base: Base,
@@ -200,9 +238,9 @@ function runOne(
   seed: number,
   id: string,
 ): Run {
-  const net = mlp([a.hidden, 10]);
+  const net = model(a);
   const root = key(seed);
-  let params = net.init(foldIn(root, 0), [a.batch, 784]).params as Params;
+  let params = net.init(foldIn(root, 0), [a.batch, ...data.train.x.shape.slice(1)]).params as Params;
   const lossFn = (p: Params, b: Batch) => softmaxCrossEntropy(net.apply(p, b.x) as Tensor, b.y);
   const perEpoch = Math.floor(a.train / a.batch);
   const planned = epochs * perEpoch;
@@ -273,7 +311,7 @@ function runOne(
     epochs,
     past: a.past,
     seed,
-    size: `${a.train}/${a.val}/${a.test} h${a.hidden} b${a.batch}`,
+    size: sizeOf(a),
     epochLoss: run.epochLoss,
     valLoss: run.valLoss,
     valAcc: run.valAcc,
@@ -295,9 +333,10 @@ function main(): void {
   if (a.out === undefined)
     throw new Error('gen-default: give --out FILE (runs are appended) or --report FILES');
   const done = new Set(readRuns([a.out]).map((r) => r.id));
-  const mn = loadMnist({ train: a.train, validation: a.val, test: a.test, seed: 0 });
+  const layout = a.model === 'cnn' ? 'NHWC' : 'flat';
+  const mn = loadMnist({ train: a.train, validation: a.val, test: a.test, seed: 0, layout });
   const data = { train: mn.train, val: mn.validation!, test: mn.test };
-  const size = `${a.train}/${a.val}/${a.test} h${a.hidden} b${a.batch}`;
+  const size = sizeOf(a);
   for (const epochs of a.epochs)
     for (const base of a.bases)
       for (const method of a.methods) {
