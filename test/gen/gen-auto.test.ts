@@ -5,7 +5,7 @@
  * quadratics where `eta*` is known exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { mul, sum, square, tensor, valueAndGrad, type Tensor } from '@gen-ts/core';
+import { add, mul, sum, square, tensor, valueAndGrad, type Tensor } from '@gen-ts/core';
 import {
   applyUpdates,
   findGeNState,
@@ -37,6 +37,7 @@ describe('preset and the new options are validated at construction', () => {
       mode: 'fit',
       biasFactor: 1,
       warmupSteps: 0,
+      afterLanding: 'smooth',
     });
     expect(GEN_DEFAULTS.horizon).toBeUndefined();
   });
@@ -61,7 +62,8 @@ describe('preset and the new options are validated at construction', () => {
   });
 
   it("genSgd's auto doubles the bias factor (GEN_AUTO_SGD); the bases with momentum keep 1", () => {
-    expect(GEN_AUTO_SGD).toEqual({ ...GEN_AUTO, biasFactor: 2 });
+    expect(GEN_AUTO_SGD).toEqual({ ...GEN_AUTO, biasFactor: 2, afterLanding: 'hold' });
+    expect(genConfig({ preset: 'auto', horizon: 10 }).afterLanding).toBe('smooth');
     // the factor shows in the rate: one accepted estimate after the warm-up, gamma 0, no clip
     const rateAfter = (make: (o: GeNOptions) => any) => {
       const opt = make({
@@ -97,6 +99,9 @@ describe('preset and the new options are validated at construction', () => {
     expect(() => scaleByGeN({ preset: 'fast' as never })).toThrow(/option preset must be 'paper' or 'auto'/);
     expect(() => scaleByGeN({ horizon: 0 })).toThrow(/option horizon must be >= 1/);
     expect(() => scaleByGeN({ horizon: 2.5 })).toThrow(/option horizon must be an integer/);
+    expect(() => scaleByGeN({ afterLanding: 'stay' as never })).toThrow(
+      /option afterLanding must be 'smooth' or 'hold' or 'lower', got stay/,
+    );
     expect(() => scaleByGeN({ horizon: 10, scale: 0.5 })).toThrow(/options horizon and scale both set/);
     expect(() => scaleByGeN({ biasFactor: 0 })).toThrow(/option biasFactor must be > 0/);
     expect(() => scaleByGeN({ biasFactor: 2.5 })).toThrow(/option biasFactor must be <= 2/);
@@ -178,6 +183,75 @@ describe('warmupSteps: probes every step, unsmoothed, growth bounded by clipRati
       expect(rel(lrs[t1]!, 0.9 * lrs[landedAt]! + 0.1 * clipped)).toBeLessThan(1e-12);
     });
   }
+
+  it("afterLanding 'hold': after landing the window leaves the rate to the regular fits (every phi); a non-finite loss still halves it", () => {
+    // d = c w on |w|^2 / 2 from w: eta* = 1 / c exactly, whatever the step
+    const w = tensor([1, -2, 0.5], F64);
+    const cs = [1, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25];
+    const rates = (afterLanding: 'hold' | 'smooth', loss = (_t: number) => quad) => {
+      const t = scaleByGeN({
+        lr: 0.5,
+        phi: 4,
+        warmupSteps: 20,
+        gamma: 0.9,
+        biasFactor: 2,
+        afterLanding,
+        mode: 'fit',
+      });
+      let s = t.init(w);
+      return cs.map((c, i) => {
+        s = t.update(mul(w, c), s, w, { valueFn: loss(i) })[1];
+        return { lr: s.lr.itemSync(), warm: s.warm!.itemSync(), step: s.fit.step };
+      });
+    };
+    const two = rates('hold');
+    // step 0: eta* = 1, target 1 within [0.25, 1]: landed at 1 (no factor while warm)
+    expect(two[0]).toEqual({ lr: 1, warm: 0, step: 0 });
+    // steps 1-3 fit (eta* = 4, target 8, clipped to 2) but leave the rate; step 4 is a regular fit
+    for (const i of [1, 2, 3]) expect(two[i]!.lr).toBe(1);
+    expect(rel(two[4]!.lr, 0.9 * 1 + 0.1 * 2)).toBeLessThan(1e-12);
+    for (const i of [5, 6, 7]) expect(two[i]!.lr).toBe(two[4]!.lr);
+    expect(rel(two[8]!.lr, 0.9 * two[4]!.lr + 0.1 * 2 * two[4]!.lr)).toBeLessThan(1e-12);
+    expect(two.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // the window still fits every step
+    // 'smooth' (the default): the window's fits smooth as the regular ones do
+    const smooth = rates('smooth');
+    expect(rel(smooth[1]!.lr, 0.9 * 1 + 0.1 * 2)).toBeLessThan(1e-12);
+    expect(rel(smooth[2]!.lr, 0.9 * smooth[1]!.lr + 0.1 * 2 * smooth[1]!.lr)).toBeLessThan(1e-12);
+    // a non-finite loss on a window fit halves the rate, landed or not
+    const bad = (w: Tensor) => add(quad(w), NaN);
+    const blown = rates('hold', (i) => (i === 2 ? bad : quad));
+    expect(blown[1]!.lr).toBe(1);
+    expect(blown[2]!.lr).toBe(0.5);
+    expect(blown[3]!.lr).toBe(0.5);
+  });
+
+  it("afterLanding 'lower': after landing the window follows a falling eta* down at once and holds against a rising one", () => {
+    // a growing momentum trace: each step's direction is longer, so eta* along it falls
+    const t = scaleByGeN({ lr: 1, phi: 8, warmupSteps: 20, gamma: 0.9, afterLanding: 'lower', mode: 'fit' });
+    const w = tensor([1, -2, 0.5], F64);
+    let s = t.init(w);
+    const lrs: number[] = [];
+    for (const c of [1, 1, 1.5, 3, 2, 0.5]) {
+      // d = c w on |w|^2 / 2 from w: eta* = 1 / c exactly
+      s = t.update(mul(w, c), s, w, { valueFn: quad })[1];
+      lrs.push(s.lr.itemSync());
+    }
+    expect(s.warm!.itemSync()).toBe(0);
+    // landed at step 0 (eta* = 1 = eta); 1: held; 2: 1/1.5; 3: 1/3; 4: 1/2 > 1/3, held; 5: 2, held
+    const want = [1, 1, 1 / 1.5, 1 / 3, 1 / 3, 1 / 3];
+    lrs.forEach((lr, i) => expect(rel(lr, want[i]!)).toBeLessThan(1e-12));
+    // a fall of more than clipRatio in one step goes down to the clip, eta / 2; step 8 (regular) smooths
+    const u = scaleByGeN({ lr: 1, phi: 8, warmupSteps: 20, afterLanding: 'lower', mode: 'fit' });
+    let r = u.init(w);
+    const got: number[] = [];
+    for (const c of [1, 10, 1, 1, 1, 1, 1, 1, 0.25]) {
+      r = u.update(mul(w, c), r, w, { valueFn: quad })[1];
+      got.push(r.lr.itemSync());
+    }
+    expect(rel(got[1]!, 0.5)).toBeLessThan(1e-12);
+    for (let i = 2; i < 8; i++) expect(got[i]).toBe(0.5); // eta* = 1 > 0.5: a rise waits
+    expect(rel(got[8]!, 0.9 * 0.5 + 0.1 * 1)).toBeLessThan(1e-12); // regular: eta* 4 clipped to 1
+  });
 
   it('a short horizon does not slow the warm-up: it doubles per step while s_t falls, then s_t applies', () => {
     const T = 24;

@@ -239,6 +239,38 @@ describe("GeN's lagged fit: safeguards and schedule (docs/gen.md check 6)", () =
     expect(blown.lr.itemSync()).toBe(0.05);
   });
 
+  it("the fit step is an ordinary step: a NaN direction there reaches the update, skipped stays false, trainStep's guard skips it", () => {
+    const t = scaleByGeN({ ...smoothed, phi: 1 });
+    const vg = valueAndGrad(quad);
+    const w = w0();
+    const [v, g] = vg(w) as [Tensor, Tensor];
+    const [u0, s0] = t.update(g, t.init(w), w, { value: v, grad: g, valueFn: quad });
+    const w1 = applyUpdates(w, u0);
+    const [v1, g1] = vg(w1) as [Tensor, Tensor];
+    const nanDir = vec([0.3, NaN, -0.1]);
+    const [u1, s1] = t.update(nanDir, s0, w1, { value: v1, grad: g1, valueFn: quad });
+    // the rate comes from the last step's points, which the NaN direction is not part of
+    expect(s1.fit.accepted.itemSync()).toBe(1);
+    expect(s1.fit.skipped.itemSync()).toBe(0);
+    const lr = s1.lr.itemSync();
+    expect(Array.from(u1.dataSync()).map((x) => (Number.isNaN(x) ? 'NaN' : x))).toEqual([
+      -lr * 0.3,
+      'NaN',
+      lr * 0.1,
+    ]);
+    // through trainStep a poisoned batch on the fit step leaves params and rate as they were
+    const loss = (p: Tensor, x: Tensor) => mul(sum(square(sub(p, x))), 0.5);
+    const opt = scaleByGeN({ ...smoothed, phi: 2 });
+    const step = trainStep(loss, opt, { probe: 'own' });
+    const r0 = step(w0(), opt.init(w0()), vec([0.5, 0, 1]));
+    const [p0, lr0] = [r0.params.toArray(), r0.state.lr.itemSync()];
+    const r1 = step(r0.params, r0.state, vec([0.5, NaN, 1])); // step 1 fits step 0
+    expect(r1.state.fit.step).toBe(1);
+    expect(r1.applied.itemSync()).toBe(0);
+    expect(r1.params.toArray()).toEqual(p0);
+    expect(r1.state.lr.itemSync()).toBe(lr0);
+  });
+
   it('a step that did not move gives a = 0: the rate is kept', () => {
     const t = scaleByGeN({ ...smoothed, phi: 1 });
     const w = w0();

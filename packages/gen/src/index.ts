@@ -93,6 +93,7 @@ export {
   type GeNMode,
   type GeNPreset,
   type GeNSlope,
+  type GeNAfterLanding,
   type GeNOptions,
   type GeNSafeguard,
 } from './gen/options.js';

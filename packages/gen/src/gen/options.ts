@@ -123,11 +123,13 @@ export interface GeNOptions {
   /**
    * The defaults the other options start from (default `'paper'`, the authors' rule, every
    * default above). `'auto'`: the configuration measured to match a tuned cosine schedule (see
-   * `GEN_AUTO`); it needs `horizon`. Options given explicitly override the preset's. On an MNIST
-   * MLP over 3 seeds it came within 0.5 points of test accuracy of the validation-chosen best
-   * cosine schedule in 27 of 32 cells (SGD, momentum, Adam, AdamW; 4 initial rates; 5 and 15
-   * epochs) and within 0.7 in all (BENCHMARKS.md, "GeN without tuning"). Not for deterministic,
-   * ill-conditioned problems (probe every step there) or runs of unknown length.
+   * `GEN_AUTO`); it needs `horizon`. Options given explicitly override the preset's. Over 3
+   * seeds, 4 initial rates and 5 and 15 epochs it came within 0.5 points of test accuracy of the
+   * validation-chosen best cosine schedule in 44 of 48 cells with SGD, Adam and AdamW on an MNIST
+   * MLP and CNN (the misses: 0.52-0.57 below on the MLP at 15 epochs twice, 0.53 below on the
+   * CNN once, and one CNN run of 24 with SGD that diverged), and in 5 of 16 with momentum
+   * (BENCHMARKS.md, "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe
+   * every step there), runs of unknown length, or GeN-momentum on convolutional nets.
    */
   preset?: GeNPreset;
   /**
@@ -155,12 +157,30 @@ export interface GeNOptions {
    * every `phi`), and until the first estimate that lands inside the clip range
    * `[eta / clipRatio, eta * clipRatio]` it takes it clipped but unsmoothed and unscaled (no
    * `gamma`, no `s_t`, no `biasFactor`): the rate moves by up to `clipRatio` per step instead of
-   * `gamma + (1 - gamma) * clipRatio` per probe. Costs one probe step per warm-up step. Measured:
+   * `gamma + (1 - gamma) * clipRatio` per probe. What the window's fits do once it has landed is
+   * `afterLanding`'s. Costs one probe step per warm-up step. Measured:
    * without it, under a horizon, GeN lost 33-84 points from the smallest initial rate on MNIST (the
    * x1.1-per-probe climb does not finish before `s_t` falls). Unneeded when `lr` is already close.
    */
   warmupSteps?: number;
+  /**
+   * What the fast warm-up's remaining fits do once it has landed (default `'smooth'`: the normal
+   * rule, every step; `preset: 'auto'`: `'hold'` for `genSgd`). `'hold'`: they leave the rate (a
+   * non-finite loss still shrinks it), so only the regular fits, every `phi` steps, move it.
+   * `'lower'`: they may only lower it, at once to the clipped target (at most `clipRatio` lower
+   * per step), and a rise waits for the regular fits. Measured on MNIST (BENCHMARKS.md, "GeN
+   * without tuning"): with `biasFactor` 2 the window's fits compound the factor within a dozen
+   * steps of the start, and GeN-SGD on a CNN diverged in 5 of 24 runs (1 of 24 with `'hold'`).
+   * A momentum trace builds up ~10x over its first steps, so `eta*` along it falls across the
+   * window: `'lower'` follows it down, and took GeN-momentum on the CNN from 7 diverged runs of 24
+   * to none, but cost it 1.4 points at 5 epochs on the MLP (0.3 at 15) and diverged on Rosenbrock,
+   * so no preset uses it.
+   */
+  afterLanding?: GeNAfterLanding;
 }
+
+/** What the warm-up's fits do once it has landed (see `GeNOptions.afterLanding`). */
+export type GeNAfterLanding = 'smooth' | 'hold' | 'lower';
 
 /** Validated GeN options: every field present. */
 export interface GeNConfig {
@@ -200,6 +220,8 @@ export interface GeNConfig {
   readonly biasFactor: number;
   /** Steps of the fast warm-up. */
   readonly warmupSteps: number;
+  /** What the warm-up's fits do once it has landed. */
+  readonly afterLanding: GeNAfterLanding;
 }
 
 /** The defaults of every GeN option. */
@@ -222,6 +244,7 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   horizon: undefined,
   biasFactor: 1,
   warmupSteps: 0,
+  afterLanding: 'smooth',
 });
 
 /**
@@ -238,12 +261,18 @@ export const GEN_AUTO: Readonly<GeNOptions> = Object.freeze({
 });
 
 /**
- * `genSgd`'s `preset: 'auto'`: `GEN_AUTO` with `biasFactor: 2`. Plain SGD takes each gradient
- * once, so the greedy step is short by about the factor 2 of the one-step parabola's other root;
+ * `genSgd`'s `preset: 'auto'`: `GEN_AUTO` with `biasFactor: 2` and `afterLanding: 'hold'` (the
+ * factor grows in at the regular probes, not step after step in the warm-up window). Plain SGD
+ * takes each gradient once, so the greedy step is short by about the factor 2 of the one-step
+ * parabola's other root;
  * a base with momentum already carries every gradient into the following steps, and a factor on
  * top of that made the training loss rise (BENCHMARKS.md).
  */
-export const GEN_AUTO_SGD: Readonly<GeNOptions> = Object.freeze({ ...GEN_AUTO, biasFactor: 2 });
+export const GEN_AUTO_SGD: Readonly<GeNOptions> = Object.freeze({
+  ...GEN_AUTO,
+  biasFactor: 2,
+  afterLanding: 'hold' as const,
+});
 
 const d = GEN_DEFAULTS;
 const RULES = {
@@ -265,6 +294,7 @@ const RULES = {
   horizon: optionalNumberRule({ min: 1, integer: true }),
   biasFactor: numberRule(d.biasFactor, { min: 0, minExclusive: true, max: 2 }),
   warmupSteps: numberRule(d.warmupSteps, { min: 0, integer: true }),
+  afterLanding: oneOfRule<GeNAfterLanding>(d.afterLanding, ['smooth', 'hold', 'lower']),
 };
 const SAFEGUARD_RULES = {
   nonFiniteFactor: numberRule(d.safeguard.nonFiniteFactor, { min: 0, minExclusive: true, max: 1 }),

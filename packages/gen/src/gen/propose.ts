@@ -15,9 +15,12 @@ import {
   less,
   lessEqual,
   logicalAnd,
+  logicalNot,
+  logicalOr,
   maximum,
   minimum,
   mul,
+  scalar,
   where,
   type Tensor,
 } from '@gen-ts/core';
@@ -35,6 +38,7 @@ export type ProposeRule = Pick<
   | 'safeguard'
   | 'biasFactor'
   | 'horizon'
+  | 'afterLanding'
 > & {
   /** Whether the fit has residuals to gate on (4+ factors with a fitted slope). */
   readonly gateR2: boolean;
@@ -120,6 +124,29 @@ export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: 
     rate = where(gated.usable, grown, rate);
   }
   return rate;
+}
+
+/**
+ * The rate after a fit of the fast warm-up's window that is not one of the regular fits (every
+ * `phi` steps), by `afterLanding`: `proposed` until the warm-up lands (`warm`); after it, `'hold'`
+ * keeps `lr` (unless a loss was not finite: the safeguard's shrink) and `'lower'` takes the
+ * clipped target at once where it is below `lr` (`clip(c * eta*)`, unsmoothed: at most
+ * `clipRatio` lower per step) and keeps `lr` where it is above.
+ */
+export function settleRate(
+  rule: ProposeRule,
+  est: Estimate,
+  lr: Tensor,
+  s: number,
+  warm: Tensor,
+  factor: Tensor | undefined,
+  proposed: Tensor,
+): Tensor {
+  if (rule.afterLanding === 'hold') return where(logicalOr(warm, logicalNot(est.allFinite)), proposed, lr);
+  if (rule.afterLanding === 'smooth') return proposed;
+  // The warm-up's own rule (unsmoothed, clipped), taken only downwards.
+  const eager = propose(rule, est, lr, s, scalar(1, { dtype: 'bool', backend: lr.backend }), factor).lr;
+  return where(warm, proposed, minimum(lr, eager));
 }
 
 /** `x` clamped into `[safeguard.minLr, safeguard.maxLr]` (no op for the default, unbounded range). */

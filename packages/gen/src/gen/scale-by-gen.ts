@@ -17,7 +17,7 @@ import type { GradientTransformation, LossExtras } from '../types.js';
 import { castTo, firstFloatLeaf, valueAt } from '../util.js';
 import { estimate, laggedEstimate, lossAt, moved, type Estimate, type LaggedPoint } from './estimate.js';
 import { fitWeights } from './fit.js';
-import { propose, type ProposeRule } from './propose.js';
+import { propose, settleRate, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
 import { treeFinite } from '../logic.js';
 import { checkState } from '../validate.js';
@@ -39,7 +39,8 @@ export interface GeNFit {
   readonly verified: Tensor;
   /**
    * Whether this probe step's update was skipped, the params left as they were (bool): the
-   * direction or the loss at `w` was not finite, or `verify` failed with no better probe.
+   * direction or the loss at `w` was not finite, or `verify` failed with no better probe. Never
+   * in `mode: 'lagged'` without `verify`: its fit step is an ordinary step (see `scaleByGeN`).
    */
   readonly skipped: Tensor;
   /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
@@ -96,7 +97,9 @@ export type GeNExtra<P = any> = LossExtras<P>;
  *
  * A probe step skips, never applies, a non-finite step: when the direction has a NaN or infinite
  * entry or the loss at `w` is not finite, the update is exactly 0, chosen with `where` (`0 * NaN`
- * would still reach the params), and `fit.skipped` says so. A non-finite direction keeps the rate
+ * would still reach the params), and `fit.skipped` says so. (The lagged fit estimates the last
+ * step's direction from this step's loss and gradient, so its own step `-eta * d` is an ordinary
+ * one, guarded like the steps between probes.) A non-finite direction keeps the rate
  * (it says nothing about the step length); a non-finite loss follows the non-finite rule above.
  * Between probes the update is `-eta * d` as for any learning rate, at no extra cost; `trainStep`'s
  * `skipNonFinite` (on by default) guards every step, and also keeps the state of the transforms
@@ -158,6 +161,9 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
   // only remembers its point; the step after it fits.
   const probes = (t: number) => t % cfg.phi === 0 || t < cfg.warmupSteps;
   const fits = (t: number) => (lagged ? t >= 1 && probes(t - 1) : probes(t));
+  // The fits every phi steps, the ones there would be without a warm-up; the warm-up's others
+  // follow afterLanding once it has landed (settleRate).
+  const fitsRegularly = (t: number) => (lagged ? t >= 1 && (t - 1) % cfg.phi === 0 : t % cfg.phi === 0);
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -201,9 +207,11 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       let next: ScaleByGeNState = { ...state, count: t + 1 };
       let moves: Tensor | undefined;
       if (fits(t)) {
-        // A probe step decides whether to move: skipping is a `where`, never a multiplication by
-        // 0, since `0 * NaN` would still reach the params.
-        const dFinite = treeFinite(d);
+        // A fit from probes of `d` decides whether to move: skipping is a `where`, never a
+        // multiplication by 0, since `0 * NaN` would still reach the params. The lagged fit's
+        // estimate is of the last step's direction, not of `d`: its step is an ordinary one,
+        // `-lr * d`, left to trainStep's guard like the steps between probes.
+        const dFinite = lagged ? undefined : treeFinite(d);
         const [est, L0] = lagged
           ? laggedFit(state, params, extra, t)
           : ((e) => [e, e.L0] as const)(estimate(cfg, weights, d, params, state.lr, extra, t));
@@ -214,14 +222,23 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           warm !== undefined && cfg.biasFactor !== 1
             ? where(warm, scalar(1, like(state.lr)), scalar(cfg.biasFactor, like(state.lr)))
             : undefined;
-        const proposal = propose(rule, est, state.lr, valueAt(cfg.scale, t), warm, factor);
+        const s = valueAt(cfg.scale, t);
+        const proposal = propose(rule, est, state.lr, s, warm, factor);
         const checked = cfg.verify
           ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
           : undefined;
+        // Once the warm-up has landed, the rest of its window does what afterLanding says.
+        const rate = checked?.lr ?? proposal.lr;
+        const windowed =
+          warm !== undefined && !fitsRegularly(t)
+            ? settleRate(rule, est, state.lr, s, warm, factor, rate)
+            : rate;
         // A non-finite direction says nothing about the rate: keep it.
-        const lr = where(dFinite, checked?.lr ?? proposal.lr, state.lr);
-        moves = logicalAnd(dFinite, isFinite(L0));
-        if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
+        const lr = dFinite === undefined ? windowed : where(dFinite, windowed, state.lr);
+        if (dFinite !== undefined) {
+          moves = logicalAnd(dFinite, isFinite(L0));
+          if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
+        }
         const fit: GeNFit = {
           a: est.a,
           b: est.b,
@@ -229,7 +246,8 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           r2: est.r2,
           accepted: proposal.accepted,
           verified: checked?.verified ?? scalar(1, { dtype: 'bool', backend: lr.backend }),
-          skipped: logicalNot(moves),
+          skipped:
+            moves === undefined ? scalar(0, { dtype: 'bool', backend: lr.backend }) : logicalNot(moves),
           evals: est.evals + (checked === undefined ? 0 : 1),
           step: t,
         };
