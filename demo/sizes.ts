@@ -119,7 +119,7 @@ export const SIZES: Readonly<Record<Size, Sizes>> = {
       steps: 300,
       evals: 6,
       bases: ['adamw'],
-      genLr0: { adamw: [1e-4, 1e-3] },
+      genLr0: { adamw: ADAM_LR0 },
       schedules: ['cosine'],
       grid: { adamw: [3e-3, 1e-2, 3e-2] },
       peers: ['prodigy'],
