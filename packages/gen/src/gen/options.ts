@@ -127,9 +127,10 @@ export interface GeNOptions {
    * seeds, 4 initial rates and 5 and 15 epochs it came within 0.5 points of test accuracy of the
    * validation-chosen best cosine schedule in 44 of 48 cells with SGD, Adam and AdamW on an MNIST
    * MLP and CNN (the misses: 0.52-0.57 below on the MLP at 15 epochs twice, 0.53 below on the
-   * CNN once, and one CNN run of 24 with SGD that diverged), and in 5 of 16 with momentum
-   * (BENCHMARKS.md, "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe
-   * every step there), runs of unknown length, or GeN-momentum on convolutional nets.
+   * CNN once, and one CNN run of 24 with SGD that diverged), and in 5 of 16 with momentum; over
+   * five seeds in 37 of 48 and 1 of 16, with 4 of 40 CNN runs of GeN-SGD diverged (BENCHMARKS.md,
+   * "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe every step
+   * there), runs of unknown length, or GeN-momentum on convolutional nets.
    */
   preset?: GeNPreset;
   /**
@@ -170,7 +171,8 @@ export interface GeNOptions {
    * `'lower'`: they may only lower it, at once to the clipped target (at most `clipRatio` lower
    * per step), and a rise waits for the regular fits. Measured on MNIST (BENCHMARKS.md, "GeN
    * without tuning"): with `biasFactor` 2 the window's fits compound the factor within a dozen
-   * steps of the start, and GeN-SGD on a CNN diverged in 5 of 24 runs (1 of 24 with `'hold'`).
+   * steps of the start, and GeN-SGD on a CNN diverged in 5 of 24 runs (1 of 24 with `'hold'`, 4
+   * of 40 over five seeds).
    * A momentum trace builds up ~10x over its first steps, so `eta*` along it falls across the
    * window: `'lower'` follows it down, and took GeN-momentum on the CNN from 7 diverged runs of 24
    * to none, but cost it 1.4 points at 5 epochs on the MLP (0.3 at 15) and diverged on Rosenbrock,
