@@ -225,6 +225,28 @@ describe('warmupSteps: probes every step, unsmoothed, growth bounded by clipRati
     expect(blown[3]!.lr).toBe(0.5);
   });
 
+  it('afterLanding with verify: the check is made at the rate the window keeps', () => {
+    const w = tensor([1, -2, 0.5], F64);
+    const t = scaleByGeN({
+      lr: 0.5,
+      phi: 4,
+      warmupSteps: 20,
+      biasFactor: 2,
+      afterLanding: 'hold',
+      mode: 'fit',
+      verify: true,
+    });
+    let s = t.update(w, t.init(w), w, { valueFn: quad })[1]; // lands at eta* = 1
+    expect([s.lr.itemSync(), s.warm!.itemSync()]).toEqual([1, 0]);
+    const seen: number[][] = [];
+    const spy = (p: Tensor) => (seen.push(Array.from(p.dataSync())), quad(p));
+    // eta* = 4 along d = w / 4 asks for 2; the window holds 1, and verify evaluates w - 1 * d
+    s = t.update(mul(w, 0.25), s, w, { valueFn: spy })[1];
+    expect(s.lr.itemSync()).toBe(1);
+    expect(s.fit.verified.itemSync()).toBe(1);
+    seen.at(-1)!.forEach((x, i) => expect(x).toBeCloseTo(0.75 * [1, -2, 0.5][i]!, 14));
+  });
+
   it("afterLanding 'lower': after landing the window follows a falling eta* down at once and holds against a rising one", () => {
     // a growing momentum trace: each step's direction is longer, so eta* along it falls
     const t = scaleByGeN({ lr: 1, phi: 8, warmupSteps: 20, gamma: 0.9, afterLanding: 'lower', mode: 'fit' });

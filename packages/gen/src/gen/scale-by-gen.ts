@@ -223,18 +223,19 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
             ? where(warm, scalar(1, like(state.lr)), scalar(cfg.biasFactor, like(state.lr)))
             : undefined;
         const s = valueAt(cfg.scale, t);
-        const proposal = propose(rule, est, state.lr, s, warm, factor);
+        const proposed = propose(rule, est, state.lr, s, warm, factor);
+        // Once the warm-up has landed, the rest of its window does what afterLanding says; verify
+        // then checks the rate that is used.
+        const proposal =
+          warm !== undefined && !fitsRegularly(t)
+            ? { ...proposed, lr: settleRate(rule, est, state.lr, s, warm, factor, proposed.lr) }
+            : proposed;
         const checked = cfg.verify
           ? verify(cfg, est, proposal, lossAt(extra!.valueFn!, moved(params, d, proposal.lr), proposal.lr))
           : undefined;
-        // Once the warm-up has landed, the rest of its window does what afterLanding says.
         const rate = checked?.lr ?? proposal.lr;
-        const windowed =
-          warm !== undefined && !fitsRegularly(t)
-            ? settleRate(rule, est, state.lr, s, warm, factor, rate)
-            : rate;
         // A non-finite direction says nothing about the rate: keep it.
-        const lr = dFinite === undefined ? windowed : where(dFinite, windowed, state.lr);
+        const lr = dFinite === undefined ? rate : where(dFinite, rate, state.lr);
         if (dFinite !== undefined) {
           moves = logicalAnd(dFinite, isFinite(L0));
           if (checked !== undefined) moves = logicalAnd(moves, checked.moves);
