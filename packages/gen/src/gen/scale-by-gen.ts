@@ -40,7 +40,7 @@ export interface GeNFit {
   /**
    * Whether this probe step's update was skipped, the params left as they were (bool): the
    * direction or the loss at `w` was not finite, or `verify` failed with no better probe. Never
-   * in `mode: 'lagged'` without `verify`: its fit step is an ordinary step (see `scaleByGeN`).
+   * in `mode: 'lagged'`: its fit step is an ordinary step (see `scaleByGeN`).
    */
   readonly skipped: Tensor;
   /** Loss evaluations the fit cost (forward passes, the `verify` one included; in exact mode 1 forward-over-reverse pass more). */
