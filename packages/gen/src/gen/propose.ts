@@ -128,8 +128,8 @@ export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: 
 
 /**
  * The rate after a fit of the fast warm-up's window that is not one of the regular fits (every
- * `phi` steps), by `afterLanding`: `proposed` until the warm-up lands (`warm`); after it, `'hold'`
- * keeps `lr` (unless a loss was not finite: the safeguard's shrink) and `'lower'` takes the
+ * `phi` steps), by `afterLanding` (`'hold'` or `'lower'`; with `'smooth'` the caller keeps
+ * `proposed`): `proposed` until the warm-up lands (`warm`); after it, `'hold'` keeps `lr` (unless a loss was not finite: the safeguard's shrink) and `'lower'` takes the
  * clipped target at once where it is below `lr` (`clip(c * eta*)`, unsmoothed: at most
  * `clipRatio` lower per step) and keeps `lr` where it is above.
  */
@@ -143,7 +143,6 @@ export function settleRate(
   proposed: Tensor,
 ): Tensor {
   if (rule.afterLanding === 'hold') return where(logicalOr(warm, logicalNot(est.allFinite)), proposed, lr);
-  if (rule.afterLanding === 'smooth') return proposed;
   // The warm-up's own rule (unsmoothed, clipped), taken only downwards.
   const eager = propose(rule, est, lr, s, scalar(1, { dtype: 'bool', backend: lr.backend }), factor).lr;
   return where(warm, proposed, minimum(lr, eager));

@@ -159,11 +159,14 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
   const lagged = cfg.mode === 'lagged';
   // Probe steps: every phi-th, and every step of the fast warm-up. In lagged mode a probe step
   // only remembers its point; the step after it fits.
-  const probes = (t: number) => t % cfg.phi === 0 || t < cfg.warmupSteps;
-  const fits = (t: number) => (lagged ? t >= 1 && probes(t - 1) : probes(t));
+  const regular = (t: number) => t % cfg.phi === 0;
+  const probes = (t: number) => regular(t) || t < cfg.warmupSteps;
+  const fitAfter = (probed: (t: number) => boolean) => (t: number) =>
+    lagged ? t >= 1 && probed(t - 1) : probed(t);
+  const fits = fitAfter(probes);
   // The fits every phi steps, the ones there would be without a warm-up; the warm-up's others
   // follow afterLanding once it has landed (settleRate).
-  const fitsRegularly = (t: number) => (lagged ? t >= 1 && (t - 1) % cfg.phi === 0 : t % cfg.phi === 0);
+  const fitsRegularly = fitAfter(regular);
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -227,7 +230,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         // Once the warm-up has landed, the rest of its window does what afterLanding says; verify
         // then checks the rate that is used.
         const proposal =
-          warm !== undefined && !fitsRegularly(t)
+          warm !== undefined && cfg.afterLanding !== 'smooth' && !fitsRegularly(t)
             ? { ...proposed, lr: settleRate(rule, est, state.lr, s, warm, factor, proposed.lr) }
             : proposed;
         const checked = cfg.verify
