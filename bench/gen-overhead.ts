@@ -124,11 +124,27 @@ configs.push(
     k: 1,
     phi: 8,
   },
+  // what the blow-up guard's per-step check costs: the same without it
+  {
+    name: "GeN-SGD preset 'auto' (phi 8, lagged), blowUpRatio Infinity",
+    opt: genSgd({ preset: 'auto', lr: 0.01, horizon: 100_000, blowUpRatio: Infinity }),
+    fresh: false,
+    k: 1,
+    phi: 8,
+  },
   // fit's default optimizer against its base
   { name: 'AdamW', opt: adamw({ lr: 1e-3 }), fresh: false, k: 0, phi: 1 },
   {
     name: "GeN-AdamW preset 'auto' (phi 8, lagged)",
     opt: genAdamW({ preset: 'auto', lr: 1e-3, horizon: 100_000 }),
+    fresh: false,
+    k: 1,
+    phi: 8,
+    vs: 'AdamW',
+  },
+  {
+    name: "GeN-AdamW preset 'auto' (phi 8, lagged), blowUpRatio Infinity",
+    opt: genAdamW({ preset: 'auto', lr: 1e-3, horizon: 100_000, blowUpRatio: Infinity }),
     fresh: false,
     k: 1,
     phi: 8,

@@ -125,12 +125,12 @@ export interface GeNOptions {
    * default above). `'auto'`: the configuration measured to match a tuned cosine schedule (see
    * `GEN_AUTO`); it needs `horizon`. Options given explicitly override the preset's. Over 3
    * seeds, 4 initial rates and 5 and 15 epochs it came within 0.5 points of test accuracy of the
-   * validation-chosen best cosine schedule in 44 of 48 cells with SGD, Adam and AdamW on an MNIST
-   * MLP and CNN (the misses: 0.52-0.57 below on the MLP at 15 epochs twice, 0.53 below on the
-   * CNN once, and one CNN run of 24 with SGD that diverged), and in 5 of 16 with momentum; over
-   * five seeds in 37 of 48 and 1 of 16, with 4 of 40 CNN runs of GeN-SGD diverged (BENCHMARKS.md,
-   * "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe every step
-   * there), runs of unknown length, or GeN-momentum on convolutional nets.
+   * validation-chosen best cosine schedule in 45 of 48 cells with SGD, Adam and AdamW on an MNIST
+   * MLP and CNN (the misses: 0.52-0.57 below on the MLP at 15 epochs twice, and one CNN run of 24
+   * with SGD that diverged), and in 6 of 16 with momentum; over five seeds in 39 of 48 and 5 of
+   * 16, with 1 of 80 runs of GeN-SGD and 7 of 40 CNN runs of GeN-momentum diverged
+   * (BENCHMARKS.md, "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe
+   * every step there), runs of unknown length, or GeN-momentum on convolutional nets.
    */
   preset?: GeNPreset;
   /**
@@ -179,6 +179,25 @@ export interface GeNOptions {
    * so no preset uses it.
    */
   afterLanding?: GeNAfterLanding;
+  /**
+   * Blow-up guard (default Infinity: off; `preset: 'auto'`: 1.25). Every step (not only probe
+   * steps) compares its loss, the gradient's batch at the current params (`extra.own` or
+   * `extra.value`, which `trainStep` passes every step), with the first finite one: a loss above
+   * `blowUpRatio` times that one and above the last step's (still climbing) takes the step at the
+   * rate times `safeguard.nonFiniteFactor`, and the rate stays cut; the fits move it on from
+   * there. A loss that stays above the limit while it falls cuts nothing, so the guard cannot
+   * grind the rate to 0. The fits see one step in `phi`, after it was taken: a rate found while
+   * the loss is still flat (a network at its initialisation) can throw the model off within a
+   * step once the loss sharpens, and a ReLU network thrown far enough does not come back (its
+   * units die). Greater than 1.
+   * With it on, a step without its loss in the extras is an error. Costs eight scalar operations
+   * per step (a few microseconds on the cpu backend), no forward pass. Measured on MNIST
+   * (BENCHMARKS.md, "GeN without tuning", 5 seeds): GeN-SGD on the CNN diverged in 1 run of 40
+   * with it, 4 without; GeN-momentum on the CNN in 7 of 40, 12 without; it never fired in the 160
+   * Adam and AdamW runs. Not for losses that rise above 1.25x their first value as a matter of
+   * course: set a larger ratio, or Infinity.
+   */
+  blowUpRatio?: number;
 }
 
 /** What the warm-up's fits do once it has landed (see `GeNOptions.afterLanding`). */
@@ -224,6 +243,8 @@ export interface GeNConfig {
   readonly warmupSteps: number;
   /** What the warm-up's fits do once it has landed. */
   readonly afterLanding: GeNAfterLanding;
+  /** The blow-up guard's ratio to the first loss (Infinity: off). */
+  readonly blowUpRatio: number;
 }
 
 /** The defaults of every GeN option. */
@@ -247,19 +268,22 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   biasFactor: 1,
   warmupSteps: 0,
   afterLanding: 'smooth',
+  blowUpRatio: Infinity,
 });
 
 /**
  * The options `preset: 'auto'` sets for GeN on a base with momentum (`genMomentum`, `genAdam`,
  * `genAdamW`, and `scaleByGeN` itself); every other option keeps its default, and `horizon` must
  * be given. Cost: one forward pass per probe step (`mode: 'lagged'`), every step of the 20-step
- * warm-up and every 8th step after it. Measured in BENCHMARKS.md ("GeN without tuning").
+ * warm-up and every 8th step after it, and the blow-up guard's few scalar operations every step.
+ * Measured in BENCHMARKS.md ("GeN without tuning").
  */
 export const GEN_AUTO: Readonly<GeNOptions> = Object.freeze({
   phi: 8,
   mode: 'lagged' as const,
   warmupSteps: 20,
   biasFactor: 1,
+  blowUpRatio: 1.25,
 });
 
 /**
@@ -297,6 +321,7 @@ const RULES = {
   biasFactor: numberRule(d.biasFactor, { min: 0, minExclusive: true, max: 2 }),
   warmupSteps: numberRule(d.warmupSteps, { min: 0, integer: true }),
   afterLanding: oneOfRule<GeNAfterLanding>(d.afterLanding, ['smooth', 'hold', 'lower']),
+  blowUpRatio: numberRule(d.blowUpRatio, { min: 1, minExclusive: true, finite: false }),
 };
 const SAFEGUARD_RULES = {
   nonFiniteFactor: numberRule(d.safeguard.nonFiniteFactor, { min: 0, minExclusive: true, max: 1 }),

@@ -19,6 +19,7 @@ import { estimate, laggedEstimate, lossAt, moved, type Estimate, type LaggedPoin
 import { fitWeights } from './fit.js';
 import { propose, settleRate, type ProposeRule } from './propose.js';
 import { verify } from './verify.js';
+import { guardRate, initialGuard } from './guard.js';
 import { treeFinite } from '../logic.js';
 import { checkState } from '../validate.js';
 import { genConfig, type GeNConfig, type GeNOptions } from './options.js';
@@ -61,6 +62,10 @@ export interface ScaleByGeNState {
   readonly warm?: Tensor;
   /** The last probe step's point, which `mode: 'lagged'` fits from on the step after (present in that mode). */
   readonly prev?: LaggedPoint;
+  /** `blowUpRatio` times the first finite loss (NaN before one; present when `blowUpRatio` is finite). */
+  readonly limit?: Tensor;
+  /** The last step's loss, which the blow-up guard compares with (present when `blowUpRatio` is finite). */
+  readonly last?: Tensor;
 }
 
 /**
@@ -167,6 +172,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
   // The fits every phi steps, the ones there would be without a warm-up; the warm-up's others
   // follow afterLanding once it has landed (settleRate).
   const fitsRegularly = fitAfter(regular);
+  const guarded = cfg.blowUpRatio < Infinity;
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -188,6 +194,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       const state: ScaleByGeNState = { count: 0, lr, fit };
       return {
         ...state,
+        ...(guarded ? initialGuard(lr) : {}),
         ...(cfg.warmupSteps > 0 ? { warm: bool(1) } : {}),
         ...(lagged
           ? {
@@ -200,9 +207,11 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           : {}),
       };
     },
-    update: (d, state, params, extra) => {
-      checkState('scaleByGeN', state, ['count', 'lr', 'fit']);
-      const t = state.count;
+    update: (d, given, params, extra) => {
+      checkState('scaleByGeN', given, ['count', 'lr', 'fit', ...(guarded ? ['limit', 'last'] : [])]);
+      const t = given.count;
+      // The blow-up guard cuts the rate before anything uses it: this step is taken at the cut rate.
+      const state = guarded ? guardRate(cfg.blowUpRatio, cfg.safeguard.nonFiniteFactor, given, extra) : given;
       // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
       // left to trainStep's guard, so these steps cost what the base optimizer's do.
       if (!fits(t) && !probes(t)) return [stepBy(d, state.lr), { ...state, count: t + 1 }];
