@@ -96,25 +96,37 @@ describe('the guard cuts the rate of a step whose loss is above blowUpRatio time
     expect(r.next.limit!.itemSync()).toBeCloseTo(1.25 * L0, 12);
   });
 
-  it('a NaN first loss leaves the limit to the first finite one; NaN cuts nothing, Infinity cuts', () => {
-    const { t, w, step } = guarded();
-    const s = t.update(tensor([1, -2], F64), t.init(w), w, { value: loss(NaN), valueFn: quad })[1];
+  it('a NaN first loss leaves the limit to the next probe step; NaN cuts nothing, Infinity cuts', () => {
+    // phi 4: steps 0 and 4 probe (fit mode, from valueFn); the steps between carry only a loss
+    const t = scaleByGeN({ phi: 4, blowUpRatio: 1.25 });
+    const w = tensor([1, -2], F64);
+    const d = tensor([0.5, 0.25], F64);
+    const at = (s: ScaleByGeNState, value: number) =>
+      t.update(d, s, w, { value: loss(value), valueFn: quad })[1];
+    let s = at(t.init(w), NaN);
     expect(Number.isNaN(s.limit!.itemSync())).toBe(true);
+    s = at(s, 2);
+    s = at(s, 100); // no limit yet: nothing is cut between probes
     const lr0 = s.lr.itemSync();
-    let r = step(s, 2); // sets the limit to 2.5
-    expect(r.next.limit!.itemSync()).toBe(2.5);
-    expect(r.taken).toBeCloseTo(lr0, 12);
-    r = step(r.next, 3);
-    expect(r.next.lr.itemSync()).toBeCloseTo(0.5 * lr0, 12);
-    r = step(r.next, Infinity);
-    expect(r.next.lr.itemSync()).toBeCloseTo(0.25 * lr0, 12);
+    s = at(s, 200);
+    expect(s.lr.itemSync()).toBe(lr0);
+    s = at(s, 2); // step 4 probes: the limit is set from its loss, 2.5
+    expect(s.limit!.itemSync()).toBe(2.5);
+    const lr1 = s.lr.itemSync();
+    s = at(s, 3);
+    expect(s.lr.itemSync()).toBeCloseTo(0.5 * lr1, 12);
+    s = at(s, Infinity);
+    expect(s.lr.itemSync()).toBeCloseTo(0.25 * lr1, 12);
     // NaN compares false: nothing is cut, and the next step has no last loss to climb above
     // (trainStep skips a NaN step, keeping the state as it was)
-    r = step(r.next, NaN);
-    r = step(r.next, 4);
-    expect(r.next.lr.itemSync()).toBeCloseTo(0.25 * lr0, 12);
-    r = step(r.next, 5);
-    expect(r.next.lr.itemSync()).toBeCloseTo(0.125 * lr0, 12);
+    s = at(s, 1);
+    s = at(s, NaN); // step 8 probes: its fit halves the rate for the non-finite loss, the guard cuts nothing
+    const lr2 = s.lr.itemSync();
+    s = at(s, 4);
+    expect(s.lr.itemSync()).toBe(lr2);
+    s = at(s, 5);
+    expect(s.lr.itemSync()).toBeCloseTo(0.5 * lr2, 12);
+    expect(s.limit!.itemSync()).toBe(2.5);
   });
 
   it('a step with no loss in its extras is an error naming the option', () => {

@@ -6,7 +6,7 @@
  * and the rate stays cut; the fits move it on from there. A loss that stays above the limit but
  * no longer climbs cuts nothing, so a rate is never ground to 0 while the model comes back.
  */
-import { greater, isFinite, logicalAnd, mul, scalar, where, type Tensor } from '@gen-ts/core';
+import { greater, isFinite, maximum, mul, scalar, where, type Tensor } from '@gen-ts/core';
 import type { LossExtras } from '../types.js';
 import { castTo } from '../util.js';
 
@@ -28,16 +28,20 @@ export function initialGuard(lr: Tensor): { limit: Tensor; last: Tensor } {
 
 /**
  * The state with the rate cut where this step's loss is above both the limit and the last step's
- * loss, the limit set from the first finite loss and `last` from this one. The loss is
- * `extra.own.value`, else `extra.value` (the gradient's batch at `params`); a step without one
- * cannot be guarded, which is an error rather than a silent skip. NaN compares false, so a NaN
- * loss cuts nothing (and `trainStep` skips its step); Infinity climbs above any limit.
+ * loss, and `last` set to this one. The limit is set at step 0 from its loss and, while that left it
+ * NaN (a non-finite first loss), again on each probe step (`arm`), so that the steps between probes
+ * cost four scalar operations. The loss is `extra.own.value`, else `extra.value` (the gradient's
+ * batch at `params`); a step without one cannot be guarded, which is an error rather than a silent
+ * skip. NaN compares false (`maximum` propagates it), so a NaN loss cuts nothing and the step
+ * after it has no last loss to climb above (`trainStep` skips a NaN step, keeping the state);
+ * Infinity climbs above any limit.
  */
 export function guardRate<S extends GuardState>(
   ratio: number,
   cutFactor: number,
   state: S,
   extra: LossExtras | undefined,
+  arm: boolean,
 ): S {
   const loss = extra?.own?.value ?? extra?.value;
   if (loss === undefined)
@@ -48,7 +52,8 @@ export function guardRate<S extends GuardState>(
     );
   const v = castTo(loss, state.lr);
   const known = state.limit!;
-  const limit = state.count === 0 ? mul(v, ratio) : where(isFinite(known), known, mul(v, ratio));
-  const climbing = logicalAnd(greater(v, limit), greater(v, state.last!));
+  const limit =
+    state.count === 0 ? mul(v, ratio) : arm ? where(isFinite(known), known, mul(v, ratio)) : known;
+  const climbing = greater(v, maximum(limit, state.last!));
   return { ...state, lr: where(climbing, mul(state.lr, cutFactor), state.lr), limit, last: v };
 }

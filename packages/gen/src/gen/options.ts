@@ -189,9 +189,9 @@ export interface GeNOptions {
    * grind the rate to 0. The fits see one step in `phi`, after it was taken: a rate found while
    * the loss is still flat (a network at its initialisation) can throw the model off within a
    * step once the loss sharpens, and a ReLU network thrown far enough does not come back (its
-   * units die). Greater than 1.
-   * With it on, a step without its loss in the extras is an error. Costs eight scalar operations
-   * per step (a few microseconds on the cpu backend), no forward pass. Measured on MNIST
+   * units die). Greater than 1. With it on, a step without its loss in the extras is an error.
+   * Costs four scalar operations per step (three more on probe steps), no forward pass and no
+   * read-back: under the noise of the speed bench (BENCHMARKS.md). Measured on MNIST
    * (BENCHMARKS.md, "GeN without tuning", 5 seeds): GeN-SGD on the CNN diverged in 1 run of 40
    * with it, 4 without; GeN-momentum on the CNN in 7 of 40, 12 without; it never fired in the 160
    * Adam and AdamW runs. Not for losses that rise above 1.25x their first value as a matter of

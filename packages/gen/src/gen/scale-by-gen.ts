@@ -211,7 +211,9 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       checkState('scaleByGeN', given, ['count', 'lr', 'fit', ...(guarded ? ['limit', 'last'] : [])]);
       const t = given.count;
       // The blow-up guard cuts the rate before anything uses it: this step is taken at the cut rate.
-      const state = guarded ? guardRate(cfg.blowUpRatio, cfg.safeguard.nonFiniteFactor, given, extra) : given;
+      const state = guarded
+        ? guardRate(cfg.blowUpRatio, cfg.safeguard.nonFiniteFactor, given, extra, fits(t) || probes(t))
+        : given;
       // Between probes the step is -lr * d, as any learning rate's: a non-finite direction there is
       // left to trainStep's guard, so these steps cost what the base optimizer's do.
       if (!fits(t) && !probes(t)) return [stepBy(d, state.lr), { ...state, count: t + 1 }];
