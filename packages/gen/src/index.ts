@@ -83,9 +83,8 @@ export {
   warmupCosineDecaySchedule,
   type ExponentialDecayOptions,
 } from './schedules.js';
+export { GEN_AUTO, GEN_AUTO_SGD } from './gen/presets.js';
 export {
-  GEN_AUTO,
-  GEN_AUTO_SGD,
   GEN_DEFAULTS,
   cosineHorizon,
   genConfig,

@@ -8,7 +8,8 @@ import { chain } from '../base.js';
 import { declareStateHeld } from '../inject.js';
 import { addDecayedWeights, ADAM_RULES, scaleByAdam, trace, type ScaleByAdamOptions } from '../transforms.js';
 import { booleanRule, checkOptions, numberRule, type Checked, type Rule } from '../validate.js';
-import { GEN_AUTO, GEN_AUTO_SGD, GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
+import { GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
+import { GEN_AUTO, GEN_AUTO_SGD } from './presets.js';
 import { scaleByGeNFrom } from './scale-by-gen.js';
 
 /** The alias's own options checked by `rules`, GeN's by `genConfig`, both under `op`. */
