@@ -73,6 +73,7 @@ describe('preset and the new options are validated at construction', () => {
         clipRatio: Infinity,
         warmupSteps: 1,
         phi: 1,
+        landing: 'first', // genMomentum's confirmed landing: gen-landing.test.ts
       });
       const loss = (w: Tensor) => mul(sum(mul(tensor([1, 0.3, 0.05], F64), square(w))), 0.5);
       const vg = valueAndGrad(loss);

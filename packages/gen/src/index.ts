@@ -83,7 +83,7 @@ export {
   warmupCosineDecaySchedule,
   type ExponentialDecayOptions,
 } from './schedules.js';
-export { GEN_AUTO, GEN_AUTO_SGD } from './gen/presets.js';
+export { GEN_AUTO, GEN_AUTO_MOMENTUM, GEN_AUTO_SGD } from './gen/presets.js';
 export {
   GEN_DEFAULTS,
   cosineHorizon,
@@ -93,6 +93,7 @@ export {
   type GeNPreset,
   type GeNSlope,
   type GeNAfterLanding,
+  type GeNLanding,
   type GeNOptions,
   type GeNSafeguard,
 } from './gen/options.js';

@@ -9,7 +9,7 @@ import { declareStateHeld } from '../inject.js';
 import { addDecayedWeights, ADAM_RULES, scaleByAdam, trace, type ScaleByAdamOptions } from '../transforms.js';
 import { booleanRule, checkOptions, numberRule, type Checked, type Rule } from '../validate.js';
 import { GEN_KEYS, genConfig, type GeNConfig, type GeNOptions } from './options.js';
-import { GEN_AUTO, GEN_AUTO_SGD } from './presets.js';
+import { GEN_AUTO, GEN_AUTO_MOMENTUM, GEN_AUTO_SGD } from './presets.js';
 import { scaleByGeNFrom } from './scale-by-gen.js';
 
 /** The alias's own options checked by `rules`, GeN's by `genConfig`, both under `op`. */
@@ -56,13 +56,18 @@ export interface GenMomentumOptions extends GeNOptions {
 
 /**
  * GeN with heavy-ball momentum: `chain(trace(momentum, nesterov), scaleByGeN(...))`. With
- * `preset: 'auto'` it takes `GEN_AUTO` (bias factor 1).
+ * `preset: 'auto'` it takes `GEN_AUTO_MOMENTUM` (bias factor 1, the warm-up's landing confirmed).
  */
 export function genMomentum(options: GenMomentumOptions = {}) {
-  const [o, cfg] = split('genMomentum', options, {
-    momentum: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
-    nesterov: booleanRule(false),
-  });
+  const [o, cfg] = split(
+    'genMomentum',
+    options,
+    {
+      momentum: numberRule(0.9, { min: 0, max: 1, maxExclusive: true }),
+      nesterov: booleanRule(false),
+    },
+    GEN_AUTO_MOMENTUM,
+  );
   return chain(trace(o.momentum, o.nesterov), scaleByGeNFrom(cfg));
 }
 declareStateHeld(genMomentum, HELD);

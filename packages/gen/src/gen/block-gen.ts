@@ -106,7 +106,16 @@ export function scaleByBlockGeN(
   options: BlockGeNOptions = {},
 ): GradientTransformation<BlockGeNState, GeNExtra> {
   const op = 'scaleByBlockGeN';
-  for (const k of ['verify', 'armijo', 'slope', 'preset', 'warmupSteps', 'afterLanding', 'blowUpRatio'])
+  for (const k of [
+    'verify',
+    'armijo',
+    'slope',
+    'preset',
+    'warmupSteps',
+    'afterLanding',
+    'landing',
+    'blowUpRatio',
+  ])
     if (options !== null && typeof options === 'object' && k in options)
       throw new TypeError(`${op}: option ${k} is not supported (it is scaleByGeN's)`);
   if (options !== null && typeof options === 'object' && (options as { mode?: unknown }).mode === 'lagged')

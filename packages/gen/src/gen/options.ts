@@ -128,8 +128,8 @@ export interface GeNOptions {
    * seeds, 4 initial rates and 5 and 15 epochs it came within 0.5 points of test accuracy of the
    * validation-chosen best cosine schedule in 45 of 48 cells with SGD, Adam and AdamW on an MNIST
    * MLP and CNN (the misses: 0.52-0.57 below on the MLP at 15 epochs twice, and one CNN run of 24
-   * with SGD that diverged), and in 6 of 16 with momentum; over five seeds in 39 of 48 and 5 of
-   * 16, with 1 of 80 runs of GeN-SGD and 7 of 40 CNN runs of GeN-momentum diverged
+   * with SGD that diverged), and in 7 of 16 with momentum; over five seeds in 39 of 48 and 8 of
+   * 16, with 1 of 80 runs of GeN-SGD and 6 of 40 CNN runs of GeN-momentum diverged
    * (BENCHMARKS.md, "GeN without tuning"). Not for deterministic, ill-conditioned problems (probe
    * every step there), runs of unknown length, or GeN-momentum on convolutional nets.
    */
@@ -181,6 +181,17 @@ export interface GeNOptions {
    */
   afterLanding?: GeNAfterLanding;
   /**
+   * When the fast warm-up lands (default `'first'`: on the first estimate inside the clip range;
+   * `preset: 'auto'`: `'confirmed'` for `genMomentum`). `'confirmed'`: on the second such estimate
+   * in a row, the warm-up's rule (unsmoothed, unscaled) applying to both. A momentum trace builds
+   * up over the first steps, so one early estimate along it runs long. Measured on MNIST over five
+   * seeds (BENCHMARKS.md, "GeN without tuning"): GeN-momentum came within 0.5 points of the tuned
+   * cosine in 8 of 16 cells with it, 5 without (all 8 on the MLP), and diverged in 6 of 40 CNN
+   * runs, 7 without; for SGD and Adam the validation scores were lower with it, so their presets
+   * keep `'first'`. Costs no forward pass: the window's fits run anyway.
+   */
+  landing?: GeNLanding;
+  /**
    * Blow-up guard (default Infinity: off; `preset: 'auto'`: 1.25). Every step (not only probe
    * steps) compares its loss, the gradient's batch at the current params (`extra.own` or
    * `extra.value`, which `trainStep` passes every step), with the first step's (if that was not
@@ -203,6 +214,9 @@ export interface GeNOptions {
 
 /** What the warm-up's fits do once it has landed (see `GeNOptions.afterLanding`). */
 export type GeNAfterLanding = 'smooth' | 'hold' | 'lower';
+
+/** When the fast warm-up lands (see `GeNOptions.landing`). */
+export type GeNLanding = 'first' | 'confirmed';
 
 /** Validated GeN options: every field present. */
 export interface GeNConfig {
@@ -244,6 +258,8 @@ export interface GeNConfig {
   readonly warmupSteps: number;
   /** What the warm-up's fits do once it has landed. */
   readonly afterLanding: GeNAfterLanding;
+  /** When the warm-up lands. */
+  readonly landing: GeNLanding;
   /** The blow-up guard's ratio to the first loss (Infinity: off). */
   readonly blowUpRatio: number;
 }
@@ -269,6 +285,7 @@ export const GEN_DEFAULTS: GeNConfig = Object.freeze({
   biasFactor: 1,
   warmupSteps: 0,
   afterLanding: 'smooth',
+  landing: 'first',
   blowUpRatio: Infinity,
 });
 
@@ -293,6 +310,7 @@ const RULES = {
   biasFactor: numberRule(d.biasFactor, { min: 0, minExclusive: true, max: 2 }),
   warmupSteps: numberRule(d.warmupSteps, { min: 0, integer: true }),
   afterLanding: oneOfRule<GeNAfterLanding>(d.afterLanding, ['smooth', 'hold', 'lower']),
+  landing: oneOfRule<GeNLanding>(d.landing, ['first', 'confirmed']),
   blowUpRatio: numberRule(d.blowUpRatio, { min: 1, minExclusive: true, finite: false }),
 };
 const SAFEGUARD_RULES = {

@@ -31,3 +31,13 @@ export const GEN_AUTO_SGD: Readonly<GeNOptions> = Object.freeze({
   biasFactor: 2,
   afterLanding: 'hold' as const,
 });
+
+/**
+ * `genMomentum`'s `preset: 'auto'`: `GEN_AUTO` with `landing: 'confirmed'`. The trace builds up
+ * about 10x over its first steps, so the first estimate along it that lands the warm-up is often
+ * one of the long early ones; waiting for a second in a row lands lower (BENCHMARKS.md).
+ */
+export const GEN_AUTO_MOMENTUM: Readonly<GeNOptions> = Object.freeze({
+  ...GEN_AUTO,
+  landing: 'confirmed' as const,
+});

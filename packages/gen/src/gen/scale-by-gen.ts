@@ -60,6 +60,8 @@ export interface ScaleByGeNState {
   readonly fit: GeNFit;
   /** Still in the fast warm-up (bool; present when `warmupSteps > 0`): accepted estimates are taken unsmoothed. */
   readonly warm?: Tensor;
+  /** Whether the last fit's estimate was inside the clip range (bool; present with `landing: 'confirmed'` and a warm-up). */
+  readonly inRange?: Tensor;
   /** The last probe step's point, which `mode: 'lagged'` fits from on the step after (present in that mode). */
   readonly prev?: LaggedPoint;
   /** `blowUpRatio` times the first finite loss (NaN before one; present when `blowUpRatio` is finite). */
@@ -173,6 +175,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
   // follow afterLanding once it has landed (settleRate).
   const fitsRegularly = fitAfter(regular);
   const guarded = cfg.blowUpRatio < Infinity;
+  const confirming = cfg.warmupSteps > 0 && cfg.landing === 'confirmed';
   return {
     init: (params) => {
       const leaf = firstFloatLeaf('scaleByGeN', params);
@@ -196,6 +199,7 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
         ...state,
         ...(guarded ? initialGuard(lr) : {}),
         ...(cfg.warmupSteps > 0 ? { warm: bool(1) } : {}),
+        ...(confirming ? { inRange: bool(0) } : {}),
         ...(lagged
           ? {
               prev: {
@@ -208,7 +212,13 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
       };
     },
     update: (d, given, params, extra) => {
-      checkState('scaleByGeN', given, ['count', 'lr', 'fit', ...(guarded ? ['limit', 'last'] : [])]);
+      checkState('scaleByGeN', given, [
+        'count',
+        'lr',
+        'fit',
+        ...(guarded ? ['limit', 'last'] : []),
+        ...(confirming ? ['inRange'] : []),
+      ]);
       const t = given.count;
       // The blow-up guard cuts the rate before anything uses it: this step is taken at the cut rate.
       const state = guarded
@@ -267,7 +277,12 @@ export function scaleByGeNFrom(cfg: GeNConfig): GradientTransformation<ScaleByGe
           step: t,
         };
         next = { ...next, lr, fit };
-        if (warm !== undefined) next = { ...next, warm: logicalAnd(warm, logicalNot(proposal.landed)) };
+        if (warm !== undefined) {
+          // 'confirmed': an estimate inside the clip range lands only when the last fit's did too.
+          const landed = confirming ? logicalAnd(proposal.landed, state.inRange!) : proposal.landed;
+          next = { ...next, warm: logicalAnd(warm, logicalNot(landed)) };
+          if (confirming) next = { ...next, inRange: proposal.landed };
+        }
       }
       // A lagged probe step remembers where it starts; the next step fits the step it takes.
       if (lagged && probes(t))
