@@ -40,18 +40,8 @@ import {
   type GeNOptions,
   type GradientTransformation,
 } from '@gen-ts/gen';
-import {
-  activation,
-  conv2d,
-  flatten,
-  linear,
-  loadMnist,
-  maxPool2d,
-  mlp,
-  sequential,
-  softmaxCrossEntropy,
-  type MnistSplit,
-} from '@gen-ts/nn';
+import { loadMnist, mlp, softmaxCrossEntropy, type MnistSplit } from '@gen-ts/nn';
+import { cnnModel } from '../demo/tasks/cnn.js';
 import { pct, readRuns, report, type Base, type Run } from './gen-default-report.js';
 
 type Family = 'sgd' | 'momentum' | 'adam';
@@ -165,21 +155,12 @@ function batches(k: ReturnType<typeof key>, data: MnistSplit, size: number): Bat
 }
 
 /**
- * The model: the MLP 784-H-10 (ReLU), or the demo's small CNN on 28x28x1 images (conv 3x3 to 8
- * channels stride 2, ReLU, conv 3x3 to 16 stride 2, ReLU, 2x2 max pool, dense 10; 'same'
- * padding: 28 -> 14 -> 7 -> 3).
+ * The model: the MLP 784-H-10 (ReLU), or the demo's small CNN on 28x28x1 images (`cnnModel`
+ * at full size: conv 3x3 to 8 channels stride 2, ReLU, conv 3x3 to 16 stride 2, ReLU, 2x2 max
+ * pool, dense 10; 28 -> 14 -> 7 -> 3).
  */
 function model(a: Args) {
-  if (a.model === 'mlp') return mlp([a.hidden, 10]);
-  return sequential([
-    conv2d(8, 3, { padding: 'same', strides: 2 }),
-    activation('relu'),
-    conv2d(16, 3, { padding: 'same', strides: 2 }),
-    activation('relu'),
-    maxPool2d(2),
-    flatten(),
-    linear(10),
-  ]);
+  return a.model === 'mlp' ? mlp([a.hidden, 10]) : cnnModel(8, 16);
 }
 
 /** The run's data and model sizes, part of its id. */

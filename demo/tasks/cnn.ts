@@ -11,6 +11,23 @@ import { SIZES, type Size } from '../sizes.js';
 import { ACCURACY, mnistSplits } from './mnist.js';
 import type { Task } from './task.js';
 
+/**
+ * The network: two 3x3 convolutions of stride 2 to `c1` and `c2` channels ('same' padding), ReLU
+ * after each, a 2x2 max pool and a linear read-out to 10 classes (`bench/gen-default.ts --model
+ * cnn` trains the full-size one, 8 and 16 channels).
+ */
+export function cnnModel(c1: number, c2: number) {
+  return sequential([
+    conv2d(c1, 3, { padding: 'same', strides: 2 }),
+    activation('relu'),
+    conv2d(c2, 3, { padding: 'same', strides: 2 }),
+    activation('relu'),
+    maxPool2d(2),
+    flatten(),
+    linear(10),
+  ]);
+}
+
 export function cnnTask(size: Size): Task {
   const s = SIZES[size].cnn;
   const [c1, c2] = s.channels;
@@ -19,15 +36,7 @@ export function cnnTask(size: Size): Task {
     title: 'MNIST CNN',
     about: `conv 3x3x${c1} stride 2, ReLU, conv 3x3x${c2} stride 2, ReLU, 2x2 max pool, linear 10 (28 -> 14 -> 7 -> 3); softmax cross-entropy; ${s.mnist.train} training, ${s.mnist.validation} validation and ${s.mnist.test} test digits`,
     plan: s,
-    model: sequential([
-      conv2d(c1, 3, { padding: 'same', strides: 2 }),
-      activation('relu'),
-      conv2d(c2, 3, { padding: 'same', strides: 2 }),
-      activation('relu'),
-      maxPool2d(2),
-      flatten(),
-      linear(10),
-    ]),
+    model: cnnModel(c1, c2),
     loss: softmaxCrossEntropy,
     metric: ACCURACY,
     ...mnistSplits(s.mnist, 'NHWC'),

@@ -129,9 +129,10 @@ export function rejectedRate(rule: ProposeRule, est: Estimate, gated: Gate, lr: 
 /**
  * The rate after a fit of the fast warm-up's window that is not one of the regular fits (every
  * `phi` steps), by `afterLanding` (`'hold'` or `'lower'`; with `'smooth'` the caller keeps
- * `proposed`): `proposed` until the warm-up lands (`warm`); after it, `'hold'` keeps `lr` (unless a loss was not finite: the safeguard's shrink) and `'lower'` takes the
- * clipped target at once where it is below `lr` (`clip(c * eta*)`, unsmoothed: at most
- * `clipRatio` lower per step) and keeps `lr` where it is above.
+ * `proposed`): `proposed` until the warm-up lands (`warm`); after it, `'hold'` keeps `lr` (unless
+ * a loss was not finite: the safeguard's shrink) and `'lower'` takes the clipped target at once
+ * where it is below `lr` (`clip(c * eta*)`, unsmoothed: at most `clipRatio` lower per step) and
+ * keeps `lr` where it is above.
  */
 export function settleRate(
   rule: ProposeRule,
